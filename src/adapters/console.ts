@@ -1,0 +1,75 @@
+import { createInterface } from 'node:readline';
+import { dispatch, type Source } from '../commands/dispatch.js';
+import type { Reply } from '../commands/types.js';
+import { otto } from '../commands/voice.js';
+import type { Ops } from '../ops/ops.js';
+import { info } from '../ops/swarm.js';
+import { renderText } from './text.js';
+
+/** Prints only the lines of a progress reply that changed since the last one. */
+export function progressPrinter(write: (line: string) => void): (r: Reply) => void {
+  let last = new Set<string>();
+  return (reply) => {
+    const lines = renderText(reply).split('\n');
+    for (const l of lines) if (!last.has(l)) write(l);
+    last = new Set(lines);
+  };
+}
+
+/** Asks each cluster's Docker engine for its Swarm state; says so when one does not answer. */
+export async function preflight(ops: Ops, write: (line: string) => void): Promise<void> {
+  await Promise.all(
+    [...ops.config.clusters.keys()].map(async (name) => {
+      try {
+        const res = await ops.transport(name).run(info(), { timeoutMs: 10_000 });
+        const state = res.stdout.trim().replace(/"/g, '');
+        if (res.exitCode !== 0) {
+          write(`⚠️  Cluster ${name}: no Docker engine answers (${res.stderr.trim().split('\n')[0]}). Otto keeps listening; launches there will fail until it does.`);
+        } else if (state !== 'active') {
+          write(`⚠️  Cluster ${name}: Docker answers but is not a Swarm manager (swarm: ${state || 'unknown'}). Run docker swarm init there first.`);
+        } else {
+          write(`🛰️  Cluster ${name}: Swarm manager online.`);
+        }
+      } catch (e) {
+        write(`⚠️  Cluster ${name}: ${e instanceof Error ? e.message : String(e)} Otto keeps listening.`);
+      }
+    }),
+  );
+}
+
+/**
+ * The local chat: one line in, Otto's replies out, progress printed as it happens.
+ * Ctrl-C stops a running command (the launch is marked interrupted); at the prompt it exits.
+ */
+export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSignal): Promise<void> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'otto> ' });
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  write(`${otto.prefix} Otto at Mission Control, listening as ${source.actor}. Type help, or Ctrl-D to leave.`);
+  for (const n of ops.notices) write(`ℹ️  ${n}`);
+  await preflight(ops, write);
+  let running: AbortController | undefined;
+  rl.on('SIGINT', () => {
+    if (running) {
+      write('Stopping the current command...');
+      running.abort(new Error('interrupted'));
+    } else rl.close();
+  });
+  shutdown?.addEventListener('abort', () => {
+    running?.abort(shutdown.reason);
+    rl.close();
+  });
+  rl.prompt();
+  for await (const line of rl) {
+    if (!line.trim()) {
+      rl.prompt();
+      continue;
+    }
+    if (['exit', 'quit'].includes(line.trim())) break;
+    running = new AbortController();
+    const reply = await dispatch(ops, line, source, { progress: progressPrinter(write), signal: running.signal });
+    running = undefined;
+    write(renderText(reply));
+    rl.prompt();
+  }
+  rl.close();
+}

@@ -1,0 +1,181 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { progressPrinter, runConsole } from './adapters/console.js';
+import { readSecretInput } from './adapters/stdin.js';
+import { renderText } from './adapters/text.js';
+import { dispatch, errorReply } from './commands/dispatch.js';
+import { findFleet } from './commands/fleet-lookup.js';
+import { loadConfig } from './config.js';
+import { ConfigError, OttoError, UsageError } from './errors.js';
+import { normalizeRegistry } from './ops/compose.js';
+import { openOps, type Ops } from './ops/ops.js';
+import { SECRET_NAME } from './ops/secrets.js';
+
+const USAGE = `Usage:
+  otto start [--config FILE]                 run the bot (console when no chat adapter is configured)
+  otto console [--config FILE]               chat with Otto in this terminal
+  otto say "<command>" [--config FILE] [--as ID]   run one chat command and print the reply
+  otto migrate [--config FILE]               create or update the database
+  otto secret set <fleet> <NAME>             store a secret (value read from stdin)
+  otto secret list <fleet>                   list secret names
+  otto registry login <cluster> <registry> <username>   store registry credentials (password from stdin)
+
+--config defaults to $OTTO_CONFIG, then ./otto.yml. --as defaults to console:<os user>.`;
+
+function defaultActor(): string {
+  try {
+    return `console:${userInfo().username}`;
+  } catch {
+    return 'console:operator';
+  }
+}
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const io: Io = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+/** Aborts on the first SIGINT/SIGTERM; a second one exits at once. */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort(new OttoError(`Otto received ${sig}.`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}
+
+async function withOps<T>(configFile: string | undefined, fn: (ops: Ops) => Promise<T>): Promise<T> {
+  const file = configFile ?? process.env['OTTO_CONFIG'];
+  const config = loadConfig(file ?? 'otto.yml', file !== undefined);
+  const ops = await openOps(config);
+  try {
+    return await fn(ops);
+  } finally {
+    await ops.close();
+  }
+}
+
+function need(args: string[], n: number, usage: string): void {
+  if (args.length !== n) throw new UsageError(`Usage: ${usage}`);
+}
+
+/** Runs the otto command line. Returns the exit code: 0 ok, 1 failed, 2 usage or config error. */
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        as: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    io.err(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [sub, ...rest] = positionals;
+  if (values.help || !sub || sub === 'help') {
+    io.out(USAGE);
+    return sub || values.help ? 0 : 2;
+  }
+  try {
+    switch (sub) {
+      case 'say': {
+        if (rest.length === 0) throw new UsageError('otto say needs the command text, e.g. otto say "status"');
+        const source = { actor: values.as ?? defaultActor(), channel: 'cli', platform: 'cli' as const };
+        const signal = stopSignal();
+        return await withOps(values.config, async (ops) => {
+          for (const n of ops.notices) io.err(`ℹ️  ${n}`);
+          const reply = await dispatch(ops, rest.join(' '), source, {
+            progress: progressPrinter((l) => io.err(l)),
+            signal,
+          });
+          io.out(renderText(reply));
+          return reply.outcome === 'ok' ? 0 : reply.outcome === 'usage' ? 2 : 1;
+        });
+      }
+      case 'console':
+      case 'start': {
+        const signal = stopSignal();
+        return await withOps(values.config, async (ops) => {
+          await runConsole(ops, { actor: values.as ?? defaultActor(), channel: 'console', platform: 'console' }, signal);
+          return 0;
+        });
+      }
+      case 'migrate':
+        return await withOps(values.config, async (ops) => {
+          io.out(`Otto's flight log database in ${ops.config.dataDir} is up to date.`);
+          for (const n of ops.notices) io.err(`ℹ️  ${n}`);
+          return 0;
+        });
+      case 'secret':
+        return await secretCommand(rest, values.config);
+      case 'registry':
+        return await registryCommand(rest, values.config);
+      default:
+        throw new UsageError(`otto has no subcommand "${sub}".`, 'Run otto --help.');
+    }
+  } catch (e) {
+    const reply = errorReply(e);
+    io.err(renderText(reply));
+    return e instanceof ConfigError || e instanceof UsageError ? 2 : 1;
+  }
+}
+
+async function secretCommand(args: string[], config: string | undefined): Promise<number> {
+  const [verb, ...rest] = args;
+  return withOps(config, async (ops) => {
+    if (verb === 'set') {
+      need(rest, 2, 'otto secret set <fleet> <NAME>   (the value is read from stdin)');
+      const [fleetName, name] = rest as [string, string];
+      const fleet = findFleet(ops, fleetName);
+      if (!SECRET_NAME.test(name)) {
+        throw new UsageError(`"${name}" is not a secret name: use letters, digits and _, as in API_KEY.`);
+      }
+      const value = await readSecretInput(`Value for ${fleet.name}/${name} (hidden): `);
+      if (!value) throw new UsageError('The secret value is empty; nothing was stored.', `echo -n VALUE | otto secret set ${fleet.name} ${name}`);
+      await ops.secrets.set(fleet.name, name, value);
+      io.out(`🔐 Stored ${name} for ${fleet.name}. It will be filled in at the next launch.`);
+      return 0;
+    }
+    if (verb === 'list') {
+      need(rest, 1, 'otto secret list <fleet>');
+      const fleet = findFleet(ops, rest[0]);
+      const names = await ops.secrets.names(fleet.name);
+      if (names.length === 0) io.out(`No secrets stored for ${fleet.name}.`);
+      else for (const s of names) io.out(`${s.name}\t(updated ${s.updatedAt})`);
+      return 0;
+    }
+    throw new UsageError('Usage: otto secret set <fleet> <NAME> | otto secret list <fleet>');
+  });
+}
+
+async function registryCommand(args: string[], config: string | undefined): Promise<number> {
+  const [verb, ...rest] = args;
+  if (verb !== 'login') throw new UsageError('Usage: otto registry login <cluster> <registry> <username>');
+  need(rest, 3, 'otto registry login <cluster> <registry> <username>   (the password is read from stdin)');
+  const [cluster, registry, username] = rest as [string, string, string];
+  return withOps(config, async (ops) => {
+    if (!ops.config.clusters.has(cluster)) {
+      throw new UsageError(`There is no cluster named ${cluster} in otto.yml.`, `Known clusters: ${[...ops.config.clusters.keys()].join(', ')}.`);
+    }
+    if (!/^[a-z0-9.-]+(:\d+)?$/i.test(normalizeRegistry(registry))) throw new UsageError(`"${registry}" is not a registry host such as ghcr.io.`);
+    const password = await readSecretInput(`Password for ${username}@${registry} (hidden): `);
+    if (!password) throw new UsageError('The password is empty; nothing was stored.');
+    await ops.secrets.setRegistry(cluster, normalizeRegistry(registry), username, password);
+    io.out(`🔐 Stored credentials for ${normalizeRegistry(registry)} on cluster ${cluster}. Otto logs in before launches that pull from it.`);
+    return 0;
+  });
+}

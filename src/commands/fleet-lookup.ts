@@ -1,0 +1,30 @@
+import { closest, distance } from 'fastest-levenshtein';
+import { FLEET_NAME, type FleetConfig } from '../config.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import type { Ops } from '../ops/ops.js';
+import { otto } from './voice.js';
+
+/** The closest of `names` to `name`, if it is close enough to be a typo. */
+export function suggest(name: string, names: readonly string[]): string | undefined {
+  if (names.length === 0) return undefined;
+  const best = closest(name, [...names]);
+  return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/** Finds a fleet by name, or explains what exists. */
+export function findFleet(ops: Ops, name: string | undefined): FleetConfig {
+  if (!name) throw new UsageError('Which fleet? Name one, for example: launch myapp', 'Type fleets to list them.');
+  if (!FLEET_NAME.test(name)) {
+    throw new UsageError(
+      `"${name.slice(0, 64)}" is not a fleet name: fleet names use a-z, 0-9 and -, starting with a letter or digit.`,
+      'Type fleets to list them.',
+    );
+  }
+  const fleet = ops.config.fleets.get(name);
+  if (fleet) return fleet;
+  const names = [...ops.config.fleets.keys()];
+  throw new NotFoundError(
+    otto.unknownFleet(name, suggest(name, names)),
+    names.length ? `Known fleets: ${names.join(', ')}.` : 'Add fleets under fleets: in otto.yml.',
+  );
+}

@@ -1,0 +1,21 @@
+import { relative } from 'node:path';
+import type { Context, Reply } from './types.js';
+import { otto } from './voice.js';
+
+/** `fleets`: every configured fleet, its cluster and its last launch. */
+export async function fleetsCommand(ctx: Context): Promise<Reply> {
+  const fleets = [...ctx.ops.config.fleets.values()];
+  if (fleets.length === 0) return { outcome: 'ok', text: otto.noFleets() };
+  const latest = await ctx.ops.deployments.latestByFleet();
+  return {
+    outcome: 'ok',
+    text: `${fleets.length} fleet${fleets.length === 1 ? '' : 's'} on the board:`,
+    fields: fleets.map((f) => {
+      const d = latest.get(f.name);
+      return {
+        label: f.name,
+        value: `cluster ${f.cluster} · ${relative(process.cwd(), f.composeFile) || f.composeFile} · ${d ? `v${d.version} ${d.status}` : 'never launched'}`,
+      };
+    }),
+  };
+}

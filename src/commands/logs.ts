@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ComposeError, NotFoundError, UsageError } from '../errors.js';
+import { parseCompose } from '../ops/compose.js';
+import { fleetLogs } from '../ops/logs.js';
+import { findFleet, suggest } from './fleet-lookup.js';
+import type { Context, Reply } from './types.js';
+import { otto } from './voice.js';
+
+/** Chat messages are short: show at most this many characters of logs. */
+const MAX_CHARS = 3500;
+
+export const logsFlags = z
+  .object({
+    tail: z.coerce.number().int().min(1, 'use 1 to 1000').max(1000, 'use 1 to 1000').default(50),
+    since: z
+      .string()
+      .regex(
+        /^(\d+(s|m|h|d)|\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)$/,
+        'use a duration such as 10m, 2h or 1d, or a date such as 2026-01-31T12:00:00Z',
+      )
+      .optional(),
+  })
+  .strict();
+
+/** `logs <fleet> [service] [--tail N] [--since 10m]`: the fleet's latest transmissions. */
+export async function logsCommand(ctx: Context): Promise<Reply> {
+  const fleet = findFleet(ctx.ops, ctx.command.args[0]);
+  const flags = logsFlags.safeParse(ctx.command.flags);
+  if (!flags.success) {
+    const i = flags.error.issues[0];
+    throw new UsageError(
+      `logs can't use ${i?.path.length ? `--${i.path.join('.')}` : 'that option'}: ${i?.message ?? 'invalid'}.`,
+      'For example: logs myapp web --tail 100 --since 10m',
+    );
+  }
+  let text: string;
+  try {
+    text = await readFile(fleet.composeFile, 'utf8');
+  } catch {
+    throw new ComposeError(`Otto can't read the compose file of ${fleet.name} (${fleet.composeFile}).`, 'Check compose_file in otto.yml.');
+  }
+  const known = [...parseCompose(text, fleet.composeFile).services.keys()];
+  const wanted = ctx.command.args[1];
+  if (wanted && !known.includes(wanted)) {
+    const s = suggest(wanted, known);
+    throw new NotFoundError(
+      `Fleet ${fleet.name} has no service named ${wanted.slice(0, 64)}.${s ? ` Did you mean ${s}?` : ''}`,
+      `Its services: ${known.join(', ')}.`,
+    );
+  }
+  const services = wanted ? [wanted] : known;
+  const secrets = await ctx.ops.secrets.values(fleet.name);
+  const res = await fleetLogs(ctx.ops.transport(fleet.cluster), fleet.name, services, flags.data, secrets.values());
+  const what = wanted ?? '(all services)';
+  const lines: string[] = [];
+  let size = 0;
+  for (const line of [...res.lines].reverse()) {
+    size += line.length + 1;
+    if (size > MAX_CHARS) break;
+    lines.unshift(line);
+  }
+  const cut = lines.length < res.lines.length ? ` Showing the last ${lines.length} of ${res.lines.length} lines.` : '';
+  const notes = [
+    res.missing.length ? `Not in the Swarm: ${res.missing.join(', ')} (not launched yet?).` : '',
+    res.incomplete ? otto.incompleteLogs(res.incomplete) : '',
+  ].filter(Boolean);
+  if (lines.length === 0) {
+    return { outcome: 'ok', text: [otto.noTransmissions(fleet.name, what), ...notes].join(' ') };
+  }
+  return {
+    outcome: 'ok',
+    text: [`📡 Transmissions from ${fleet.name} ${what}.${cut}`, ...notes].join(' '),
+    block: lines,
+  };
+}

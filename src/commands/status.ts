@@ -1,0 +1,55 @@
+import type { FleetConfig } from '../config.js';
+import { OttoError } from '../errors.js';
+import { clusterStatus, type FleetStatus } from '../ops/status.js';
+import { findFleet } from './fleet-lookup.js';
+import type { Context, Reply } from './types.js';
+import { otto } from './voice.js';
+
+function describeFleet(s: FleetStatus, last: string): { label: string; value: string } {
+  if (s.services.length === 0) return { label: s.fleet, value: `${otto.notLaunched(s.fleet)}${last}` };
+  const healthy = s.services.every((v) => v.running === v.desired && v.problems.length === 0);
+  const lines = s.services.map((v) => {
+    const icon = v.running === v.desired ? '🟢' : v.running === 0 ? '🔴' : '🟡';
+    const problems = v.problems.length ? `\n    ${v.problems.slice(0, 3).join('\n    ')}` : '';
+    return `${icon} ${v.name} ${v.running}/${v.desired} ${v.image}${problems}`;
+  });
+  return {
+    label: `${healthy ? '🟢' : '🟡'} ${s.fleet}${last}`,
+    value: lines.join('\n'),
+  };
+}
+
+/** `status [fleet]`: telemetry of one fleet or all, two docker calls per cluster. */
+export async function statusCommand(ctx: Context): Promise<Reply> {
+  const { ops } = ctx;
+  const name = ctx.command.args[0];
+  const fleets: FleetConfig[] = name ? [findFleet(ops, name)] : [...ops.config.fleets.values()];
+  if (fleets.length === 0) return { outcome: 'ok', text: otto.noFleets() };
+  const byCluster = new Map<string, FleetConfig[]>();
+  for (const f of fleets) byCluster.set(f.cluster, [...(byCluster.get(f.cluster) ?? []), f]);
+  const latest = await ops.deployments.latestByFleet();
+  const fields: { label: string; value: string }[] = [];
+  let unreachable = 0;
+  await Promise.all(
+    [...byCluster].map(async ([cluster, members]) => {
+      try {
+        const statuses = await clusterStatus(ops.transport(cluster), members.map((f) => f.name));
+        for (const s of statuses) {
+          const d = latest.get(s.fleet);
+          const last = d ? ` · v${d.version} ${d.status} by ${d.actor}` : '';
+          fields.push(describeFleet(s, last));
+        }
+      } catch (e) {
+        if (!(e instanceof OttoError)) throw e;
+        unreachable++;
+        fields.push({ label: `🔴 cluster ${cluster}`, value: `${e.message}${e.fix ? ` ${e.fix}` : ''}` });
+      }
+    }),
+  );
+  fields.sort((a, b) => a.label.localeCompare(b.label));
+  return {
+    outcome: unreachable ? 'failed' : 'ok',
+    text: name ? `Telemetry for ${name}:` : `Telemetry for ${fleets.length} fleet${fleets.length === 1 ? '' : 's'}:`,
+    fields,
+  };
+}

@@ -1,0 +1,222 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+export const FLEET_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const CLUSTER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+const managerSchema = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().min(1),
+    private_key_file: z.string().min(1),
+    host_key: z
+      .string()
+      .regex(FINGERPRINT, 'must look like SHA256:<43 base64 characters> (ssh-keygen -lf prints it)')
+      .optional(),
+  })
+  .strict();
+
+const dockerHost = z
+  .string()
+  .regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, 'must be a Docker host URL such as unix:///var/run/docker.sock');
+
+const sshClusterSchema = z
+  .object({
+    managers: z.array(managerSchema).min(1, 'list at least one manager'),
+    docker_host: dockerHost.optional(),
+  })
+  .strict();
+
+const localClusterSchema = z
+  .object({ local: z.literal(true), docker_host: dockerHost.optional() })
+  .strict();
+
+const fleetSchema = z
+  .object({
+    cluster: z.string().min(1),
+    compose_file: z.string().min(1),
+    converge_timeout: z.number().int().min(1).max(86_400).default(300),
+    settle_seconds: z.number().min(0).max(600).default(3),
+  })
+  .strict();
+
+const configSchema = z
+  .object({
+    data_dir: z.string().min(1).default('.otto'),
+    clusters: z.record(
+      z.string().regex(CLUSTER_NAME, 'cluster names use a-z, 0-9, - and _'),
+      z.union([localClusterSchema, sshClusterSchema]),
+    ),
+    fleets: z
+      .record(
+        z.string().regex(FLEET_NAME, 'fleet names use a-z, 0-9 and -, starting with a letter or digit'),
+        fleetSchema,
+      )
+      .default({}),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    for (const [name, fleet] of Object.entries(cfg.fleets)) {
+      if (!(fleet.cluster in cfg.clusters)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleets', name, 'cluster'],
+          message: `names cluster "${fleet.cluster}", which is not under clusters (known: ${Object.keys(cfg.clusters).join(', ') || 'none'})`,
+        });
+      }
+    }
+  });
+
+type RawConfig = z.infer<typeof configSchema>;
+export type ManagerConfig = z.infer<typeof managerSchema>;
+
+export interface SshCluster {
+  readonly name: string;
+  readonly kind: 'ssh';
+  readonly managers: readonly ManagerConfig[];
+  readonly dockerHost: string | undefined;
+}
+export interface LocalCluster {
+  readonly name: string;
+  readonly kind: 'local';
+  readonly dockerHost: string | undefined;
+}
+export type ClusterConfig = SshCluster | LocalCluster;
+
+export interface FleetConfig {
+  readonly name: string;
+  readonly cluster: string;
+  /** Absolute path of the compose file. */
+  readonly composeFile: string;
+  readonly convergeTimeoutSeconds: number;
+  readonly settleSeconds: number;
+}
+
+export interface OttoConfig {
+  /** Absolute path of otto.yml, or undefined for the embedded default. */
+  readonly path: string | undefined;
+  readonly dataDir: string;
+  readonly clusters: ReadonlyMap<string, ClusterConfig>;
+  readonly fleets: ReadonlyMap<string, FleetConfig>;
+}
+
+/** Expands `~/` and makes a path absolute against `base`. */
+export function resolvePath(path: string, base: string): string {
+  if (path === '~' || path.startsWith('~/')) return resolve(homedir(), path.slice(2));
+  return isAbsolute(path) ? path : resolve(base, path);
+}
+
+/** Replaces `${NAME}` in every string value with the environment's value. */
+function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+      const v = env[name];
+      if (v === undefined) {
+        throw new ConfigError(
+          `otto.yml: ${path.join('.')} uses \${${name}}, but the environment has no ${name}.`,
+          `Export ${name} before starting Otto, or write the value into otto.yml.`,
+        );
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, [...path, String(i)]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, [...path, k])]),
+    );
+  }
+  return value;
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => `  - ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`)
+    .join('\n');
+}
+
+/** Validates a parsed otto.yml object and resolves paths against `baseDir`. */
+export function buildConfig(
+  raw: unknown,
+  baseDir: string,
+  path: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): OttoConfig {
+  const parsed = configSchema.safeParse(interpolateEnv(raw ?? {}, env, []));
+  if (!parsed.success) {
+    throw new ConfigError(
+      `${path ?? 'otto.yml'} has a problem:\n${formatIssues(parsed.error)}`,
+      'Fix the keys named above; README.md lists every key with an example.',
+    );
+  }
+  return fromRaw(parsed.data, baseDir, path);
+}
+
+function fromRaw(cfg: RawConfig, baseDir: string, path: string | undefined): OttoConfig {
+  const clusters = new Map<string, ClusterConfig>();
+  for (const [name, c] of Object.entries(cfg.clusters)) {
+    clusters.set(
+      name,
+      'local' in c
+        ? { name, kind: 'local', dockerHost: c.docker_host }
+        : {
+            name,
+            kind: 'ssh',
+            dockerHost: c.docker_host,
+            managers: c.managers.map((m) => ({
+              ...m,
+              private_key_file: resolvePath(m.private_key_file, baseDir),
+            })),
+          },
+    );
+  }
+  const fleets = new Map<string, FleetConfig>();
+  for (const [name, f] of Object.entries(cfg.fleets)) {
+    fleets.set(name, {
+      name,
+      cluster: f.cluster,
+      composeFile: resolvePath(f.compose_file, baseDir),
+      convergeTimeoutSeconds: f.converge_timeout,
+      settleSeconds: f.settle_seconds,
+    });
+  }
+  return { path, dataDir: resolvePath(cfg.data_dir, baseDir), clusters, fleets };
+}
+
+/** The configuration Otto runs with when there is no otto.yml at all. */
+export function embeddedDefault(cwd: string = process.cwd()): OttoConfig {
+  return buildConfig({ data_dir: '.otto', clusters: { local: { local: true } } }, cwd, undefined);
+}
+
+/**
+ * Loads otto.yml. `explicit` is true when the user named the file (--config or
+ * OTTO_CONFIG): then a missing file is an error instead of the embedded default.
+ */
+export function loadConfig(file: string, explicit: boolean): OttoConfig {
+  const path = resolve(file);
+  if (!existsSync(path)) {
+    if (explicit) {
+      throw new ConfigError(
+        `Otto can't find the config file ${path}.`,
+        'Check the path given to --config or OTTO_CONFIG.',
+      );
+    }
+    return embeddedDefault();
+  }
+  const doc = parseDocument(readFileSync(path, 'utf8'), { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = e.linePos?.[0];
+    throw new ConfigError(
+      `${path} is not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}: ${e.message.split('\n')[0]}`,
+      'Fix the YAML at that spot and try again.',
+    );
+  }
+  return buildConfig(doc.toJS(), dirname(path), path);
+}

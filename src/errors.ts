@@ -1,0 +1,120 @@
+/**
+ * Coded errors that carry a message a person can act on.
+ *
+ * `message` says what happened, `fix` says what to do next. Both are safe to show
+ * in chat: never put a secret, a token or a stack trace into either.
+ */
+export class OttoError extends Error {
+  readonly code: string = 'otto_error';
+  readonly fix: string | undefined;
+
+  constructor(message: string, fix?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.fix = fix;
+  }
+}
+
+/** A problem in otto.yml or in the command line: exit code 2. */
+export class ConfigError extends OttoError {
+  override readonly code = 'config_error';
+}
+
+export class UsageError extends OttoError {
+  override readonly code = 'usage_error';
+}
+
+export class NotFoundError extends OttoError {
+  override readonly code = 'not_found';
+}
+
+export class ComposeError extends OttoError {
+  override readonly code = 'compose_invalid';
+}
+
+export class MissingSecretsError extends OttoError {
+  override readonly code = 'missing_secrets';
+  constructor(
+    readonly fleet: string,
+    readonly names: readonly string[],
+  ) {
+    super(
+      `Fleet ${fleet} needs secrets that are not set: ${names.join(', ')}. Nothing was launched.`,
+      names.map((n) => `otto secret set ${fleet} ${n}`).join('\n'),
+    );
+  }
+}
+
+export class LockHeldError extends OttoError {
+  override readonly code = 'lock_held';
+  constructor(
+    readonly fleet: string,
+    readonly holder: string,
+    readonly since: string,
+    readonly reason: string,
+  ) {
+    super(
+      `Fleet ${fleet} is locked by ${holder} since ${since} (${reason}).`,
+      'Wait for that mission to finish, then try again.',
+    );
+  }
+}
+
+/** The transport could not reach a host (before any command ran). */
+export class UnreachableError extends OttoError {
+  override readonly code = 'unreachable';
+  constructor(
+    readonly target: string,
+    readonly why: 'refused' | 'auth failed' | 'timed out' | 'not found' | 'host key changed' | 'error',
+    detail: string,
+    fix?: string,
+  ) {
+    super(detail, fix);
+  }
+}
+
+export class HostKeyChangedError extends UnreachableError {
+  constructor(target: string, expected: string, got: string, pinned: boolean) {
+    super(
+      target,
+      'host key changed',
+      `Outpost ${target}'s fingerprint has changed! This could indicate a security issue. ` +
+        `Expected ${expected}, the outpost offered ${got}. Nothing was run.`,
+      pinned
+        ? `If you reinstalled the server, check its new key (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server) and update host_key in otto.yml.`
+        : `If you reinstalled the server, check its new key (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server) and pin it as host_key in otto.yml.`,
+    );
+  }
+}
+
+export class AllManagersUnreachableError extends OttoError {
+  override readonly code = 'cluster_unreachable';
+  constructor(
+    readonly cluster: string,
+    readonly attempts: readonly UnreachableError[],
+  ) {
+    super(
+      `The otternauts couldn't reach any manager of cluster ${cluster}. Tried: ` +
+        attempts.map((a) => `${a.target} (${a.why})`).join(', ') +
+        '.',
+      attempts.some((a) => a.why === 'host key changed')
+        ? attempts.find((a) => a.why === 'host key changed')?.fix
+        : 'Is the station still online? Check that SSH runs on the configured port, the firewall allows it, and the user and key in otto.yml are right.',
+    );
+  }
+}
+
+export class DockerError extends OttoError {
+  override readonly code = 'docker_error';
+}
+
+export class InterruptedError extends OttoError {
+  override readonly code = 'interrupted';
+  constructor() {
+    super('The launch was interrupted before it finished.', 'Run launch again when ready.');
+  }
+}
+
+export function isOttoError(e: unknown): e is OttoError {
+  return e instanceof OttoError;
+}

@@ -1,0 +1,193 @@
+import type { ProgressListener, ServiceProgress } from './events.js';
+import { classifyTaskError, type LaunchFailure } from './failure.js';
+import { parseJsonLines, serviceInspect, servicePs, serviceName } from './swarm.js';
+import type { Transport } from './transport.js';
+
+/** The part of `docker service inspect` convergence needs. */
+export interface ServiceState {
+  readonly ID: string;
+  readonly Spec: {
+    readonly Name: string;
+    readonly Mode?: { readonly Replicated?: { readonly Replicas?: number }; readonly Global?: object };
+    readonly TaskTemplate?: { readonly ContainerSpec?: { readonly Image?: string }; readonly Placement?: { readonly Constraints?: string[] } };
+  };
+  readonly UpdateStatus?: { readonly State?: string; readonly Message?: string };
+}
+
+/** One row of `docker service ps --format '{{json .}}'`. */
+export interface TaskRow {
+  readonly ID: string;
+  readonly Name: string;
+  readonly Image: string;
+  readonly Node: string;
+  readonly DesiredState: string;
+  readonly CurrentState: string;
+  readonly Error: string;
+}
+
+export interface FleetSnapshot {
+  readonly services: ReadonlyMap<string, ServiceState>;
+  readonly tasks: readonly TaskRow[];
+}
+
+/** Reads the services of a fleet and their tasks: two docker calls, whatever the number of services. */
+export async function snapshot(
+  transport: Transport,
+  fleet: string,
+  services: readonly string[],
+  signal?: AbortSignal,
+): Promise<FleetSnapshot> {
+  const names = services.map((s) => serviceName(fleet, s));
+  const inspect = await transport.run(serviceInspect(names), { signal });
+  const found = inspect.stdout.trim().startsWith('[') ? (JSON.parse(inspect.stdout) as ServiceState[]) : [];
+  const byName = new Map(found.map((s) => [s.Spec.Name, s]));
+  if (byName.size === 0) return { services: byName, tasks: [] };
+  const ps = await transport.run(servicePs([...byName.keys()]), { signal });
+  return { services: byName, tasks: parseJsonLines<TaskRow>(ps.stdout) };
+}
+
+const taskTemplate = (s: ServiceState | undefined) => JSON.stringify(s?.Spec.TaskTemplate ?? null);
+
+export interface ConvergeOptions {
+  readonly fleet: string;
+  readonly services: ReadonlyMap<string, string>; // compose service -> image
+  readonly before: FleetSnapshot;
+  readonly timeoutMs: number;
+  readonly settleMs: number;
+  readonly pollMs?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressListener;
+}
+
+export type ConvergeResult =
+  | { readonly ok: true; readonly services: readonly ServiceProgress[] }
+  | { readonly ok: false; readonly failure: LaunchFailure; readonly services: readonly ServiceProgress[] };
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
+
+interface Judged {
+  readonly progress: ServiceProgress;
+  readonly converged: boolean;
+  readonly failure?: LaunchFailure | undefined;
+}
+
+/** Decides, for one service, whether it has converged or is failing. */
+export function judgeService(
+  name: string,
+  image: string,
+  now: ServiceState | undefined,
+  before: ServiceState | undefined,
+  tasks: readonly TaskRow[],
+  oldTaskIds: ReadonlySet<string>,
+  pendingStrikes: number,
+): Judged {
+  if (!now) return { progress: { name, running: 0, desired: 0, state: 'pending' }, converged: false };
+  const mine = tasks.filter((t) => t.Name.startsWith(`${now.Spec.Name}.`));
+  const live = mine.filter((t) => t.DesiredState === 'Running');
+  const running = live.filter((t) => t.CurrentState.startsWith('Running')).length;
+  const desired = now.Spec.Mode?.Replicated ? (now.Spec.Mode.Replicated.Replicas ?? 1) : live.length;
+  const constraints = now.Spec.TaskTemplate?.Placement?.Constraints ?? [];
+  const update = now.UpdateStatus?.State;
+  const changed = before !== undefined && taskTemplate(before) !== taskTemplate(now);
+  const base = { name, running, desired };
+
+  if (update === 'paused' || update === 'rollback_paused') {
+    const failure: LaunchFailure = {
+      kind: 'update_paused',
+      service: name,
+      message: `Swarm paused the update of ${name}: ${now.UpdateStatus?.Message ?? 'no reason given'}.`,
+    };
+    return { progress: { ...base, state: 'failing', note: 'update paused' }, converged: false, failure };
+  }
+  if (update?.startsWith('rollback')) {
+    const failure: LaunchFailure = {
+      kind: 'rolled_back',
+      service: name,
+      message: `Swarm rolled ${name} back to its previous version: ${now.UpdateStatus?.Message ?? 'the update failed'}.`,
+    };
+    return { progress: { ...base, state: 'failing', note: 'rolled back' }, converged: false, failure };
+  }
+
+  const failed = mine.filter(
+    (t) => !oldTaskIds.has(t.ID) && t.DesiredState !== 'Running' && /^(Failed|Rejected)/.test(t.CurrentState),
+  );
+  const stuck = live.find((t) => t.CurrentState.startsWith('Pending') && t.Error);
+  const evidence = failed.length >= 2 ? failed[0] : pendingStrikes >= 2 ? stuck : undefined;
+  if (evidence) {
+    const failure = classifyTaskError(name, image, evidence.Error, constraints);
+    if (failure) return { progress: { ...base, state: 'failing', note: evidence.Error }, converged: false, failure };
+  }
+  const updating = changed && update !== 'completed';
+  const converged = running === desired && !updating && live.every((t) => t.CurrentState.startsWith('Running'));
+  const note = (failed[0] ?? stuck)?.Error || undefined;
+  return {
+    progress: { ...base, state: converged ? 'running' : updating ? 'updating' : failed.length ? 'failing' : 'pending', note },
+    converged,
+  };
+}
+
+/**
+ * Waits until every service of the fleet runs its desired replicas of the new spec,
+ * then watches for `settleMs` more. `docker stack deploy` returns before this.
+ */
+export async function waitForConvergence(transport: Transport, opts: ConvergeOptions): Promise<ConvergeResult> {
+  const pollMs = opts.pollMs ?? 500;
+  const deadline = Date.now() + opts.timeoutMs;
+  const oldTaskIds = new Set(opts.before.tasks.map((t) => t.ID));
+  const names = [...opts.services.keys()];
+  const strikes = new Map<string, number>();
+  let settleUntil: number | undefined;
+  let lastKey = '';
+  let progress: ServiceProgress[] = [];
+  for (;;) {
+    const snap = await snapshot(transport, opts.fleet, names, opts.signal);
+    const judged = names.map((name) => {
+      const full = serviceName(opts.fleet, name);
+      const now = snap.services.get(full);
+      const stuck = snap.tasks.some(
+        (t) => t.Name.startsWith(`${full}.`) && t.DesiredState === 'Running' && t.CurrentState.startsWith('Pending') && t.Error,
+      );
+      strikes.set(name, stuck ? (strikes.get(name) ?? 0) + 1 : 0);
+      return judgeService(name, opts.services.get(name) ?? '', now, opts.before.services.get(full), snap.tasks, oldTaskIds, strikes.get(name) ?? 0);
+    });
+    progress = judged.map((j) => j.progress);
+    const key = JSON.stringify(progress);
+    if (key !== lastKey) {
+      lastKey = key;
+      opts.onProgress?.({ kind: 'services', fleet: opts.fleet, services: progress });
+    }
+    const failing = judged.find((j) => j.failure);
+    if (failing?.failure) return { ok: false, failure: failing.failure, services: progress };
+    if (judged.every((j) => j.converged)) {
+      if (settleUntil === undefined) {
+        settleUntil = Date.now() + opts.settleMs;
+        if (opts.settleMs > 0) opts.onProgress?.({ kind: 'stage', fleet: opts.fleet, stage: 'settling' });
+      }
+      if (Date.now() >= settleUntil) return { ok: true, services: progress };
+    } else {
+      settleUntil = undefined;
+    }
+    if (Date.now() >= deadline) {
+      const behind = progress.filter((p) => p.state !== 'running');
+      const detail = behind.map((p) => `${p.name} ${p.running}/${p.desired}${p.note ? ` (${p.note})` : ''}`).join(', ');
+      return {
+        ok: false,
+        services: progress,
+        failure: {
+          kind: 'timeout',
+          message: `The fleet did not converge within ${Math.round(opts.timeoutMs / 1000)} s: ${detail || 'services still updating'}.`,
+        },
+      };
+    }
+    await sleep(pollMs, opts.signal);
+  }
+}

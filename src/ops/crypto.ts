@@ -1,0 +1,63 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+
+export const KEY_FILE = 'secret.key';
+
+export interface SecretKey {
+  readonly key: Buffer;
+  /** Set when Otto made a new key file on this run: the caller tells the user. */
+  readonly generatedAt?: string;
+}
+
+function decodeKey(text: string, where: string): Buffer {
+  const t = text.trim();
+  const key = /^[0-9a-f]{64}$/i.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
+  if (key.length !== 32) {
+    throw new ConfigError(
+      `The secret key in ${where} is not 32 bytes (base64 or hex).`,
+      'Make one with: openssl rand -base64 32',
+    );
+  }
+  return key;
+}
+
+/**
+ * The AES-256 key: OTTO_SECRET_KEY, else `<data_dir>/secret.key`, else a new key
+ * written there with mode 0600.
+ */
+export function loadSecretKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): SecretKey {
+  const fromEnv = env['OTTO_SECRET_KEY'];
+  if (fromEnv) return { key: decodeKey(fromEnv, 'OTTO_SECRET_KEY') };
+  const file = join(dataDir, KEY_FILE);
+  if (existsSync(file)) return { key: decodeKey(readFileSync(file, 'utf8'), file) };
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  return { key, generatedAt: file };
+}
+
+/** AES-256-GCM; `context` (e.g. `secret:myapp/API_KEY`) binds the ciphertext to its row. */
+export function encrypt(key: Buffer, plaintext: string, context: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(context));
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return 'v1:' + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+}
+
+export function decrypt(key: Buffer, stored: string, context: string): string {
+  const raw = Buffer.from(stored.replace(/^v1:/, ''), 'base64');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+    decipher.setAAD(Buffer.from(context));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    throw new ConfigError(
+      `Otto can't decrypt a stored value (${context}): the secret key is not the one it was stored with.`,
+      'Start Otto with the OTTO_SECRET_KEY (or data_dir/secret.key) that was used to store it, or set the value again.',
+    );
+  }
+}

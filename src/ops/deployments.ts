@@ -1,0 +1,104 @@
+import type { Db, Deployment, DeploymentStatus } from './db.js';
+import { HOSTNAME, ownerIsDead } from './process-alive.js';
+
+export interface StartDeployment {
+  readonly fleet: string;
+  readonly actor: string;
+  readonly composeSnapshot: string;
+  readonly rollbackOf?: number;
+}
+
+/** The deployment history: one row a launch, numbered per fleet. */
+export class Deployments {
+  constructor(private readonly db: Db) {}
+
+  /** Records a `deploying` row with the next version number of the fleet. */
+  start(input: StartDeployment): Promise<Deployment> {
+    return this.db.transaction().execute(async (trx) => {
+      const last = await trx
+        .selectFrom('deployments')
+        .select((eb) => eb.fn.max('version').as('v'))
+        .where('fleet', '=', input.fleet)
+        .executeTakeFirst();
+      return trx
+        .insertInto('deployments')
+        .values({
+          fleet: input.fleet,
+          version: Number(last?.v ?? 0) + 1,
+          status: 'deploying',
+          actor: input.actor,
+          compose_snapshot: input.composeSnapshot,
+          reason: null,
+          rollback_of: input.rollbackOf ?? null,
+          pid: process.pid,
+          hostname: HOSTNAME,
+          started_at: new Date().toISOString(),
+          finished_at: null,
+          duration_ms: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+  }
+
+  async finish(
+    row: Deployment,
+    status: Exclude<DeploymentStatus, 'deploying'>,
+    reason: string | null,
+  ): Promise<Deployment> {
+    const finished = new Date();
+    return this.db
+      .updateTable('deployments')
+      .set({
+        status,
+        reason,
+        finished_at: finished.toISOString(),
+        duration_ms: finished.getTime() - Date.parse(row.started_at),
+      })
+      .where('id', '=', row.id)
+      .where('status', '=', 'deploying')
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  list(fleet: string, limit: number): Promise<Deployment[]> {
+    return this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('fleet', '=', fleet)
+      .orderBy('version', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  /** The newest deployment of each fleet. */
+  async latestByFleet(): Promise<Map<string, Deployment>> {
+    const rows = await this.db
+      .selectFrom('deployments as d')
+      .selectAll()
+      .where(({ eb, selectFrom }) =>
+        eb(
+          'd.version',
+          '=',
+          selectFrom('deployments as e').select((x) => x.fn.max('e.version').as('m')).whereRef('e.fleet', '=', 'd.fleet'),
+        ),
+      )
+      .execute();
+    return new Map(rows.map((r) => [r.fleet, r]));
+  }
+
+  /** Marks `deploying` rows of dead processes on this machine `interrupted`. */
+  async reapInterrupted(): Promise<Deployment[]> {
+    const rows = await this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('status', '=', 'deploying')
+      .where('hostname', '=', HOSTNAME)
+      .execute();
+    const dead = rows.filter(ownerIsDead);
+    for (const d of dead) {
+      await this.finish(d, 'interrupted', 'Otto stopped before the launch finished.');
+    }
+    return dead;
+  }
+}

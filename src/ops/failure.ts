@@ -1,0 +1,45 @@
+/** Why a launch failed, in words a person on call can act on. */
+export type FailureKind =
+  | 'image_pull'
+  | 'no_node'
+  | 'exit_code'
+  | 'unhealthy'
+  | 'update_paused'
+  | 'rolled_back'
+  | 'timeout'
+  | 'deploy_rejected';
+
+export interface LaunchFailure {
+  readonly kind: FailureKind;
+  readonly service?: string;
+  readonly message: string;
+}
+
+/** Reads a task's Error (from `docker service ps`) into a failure. */
+export function classifyTaskError(
+  service: string,
+  image: string,
+  error: string,
+  constraints: readonly string[],
+): LaunchFailure | undefined {
+  if (!error) return undefined;
+  if (/unhealthy/i.test(error)) {
+    return { kind: 'unhealthy', service, message: `Service ${service} is unhealthy: its healthcheck keeps failing.` };
+  }
+  if (/no suitable node|constraints? not satisfied|insufficient resources/i.test(error)) {
+    const where = constraints.length ? ` (constraints: ${constraints.join(', ')})` : '';
+    return {
+      kind: 'no_node',
+      service,
+      message: `Service ${service} cannot start: no nodes match constraints${where}. Swarm says: ${error}`,
+    };
+  }
+  const exit = /non-zero exit \((\d+)\)/.exec(error);
+  if (exit) {
+    return { kind: 'exit_code', service, message: `Service ${service} exits with code ${exit[1]}.` };
+  }
+  if (/no such image|pull access denied|manifest unknown|not found|unauthorized|denied|could not be accessed|error pulling|pull/i.test(error)) {
+    return { kind: 'image_pull', service, message: `Failed to pull image ${image} for ${service}: ${error}` };
+  }
+  return { kind: 'exit_code', service, message: `Service ${service} keeps failing: ${error}` };
+}

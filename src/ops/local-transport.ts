@@ -1,0 +1,43 @@
+import { execa } from 'execa';
+import { UnreachableError } from '../errors.js';
+import { DEFAULT_TIMEOUT_MS, type RunOptions, type RunResult, type Transport } from './transport.js';
+
+/** Runs argv on this machine with execa: no shell, arguments passed as they are. */
+export class LocalTransport implements Transport {
+  readonly target = 'this machine';
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const [file, ...args] = argv;
+    if (!file) throw new Error('empty argv');
+    const result = await execa(file, args, {
+      input: options.stdin ?? '',
+      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      cancelSignal: options.signal,
+      reject: false,
+      stripFinalNewline: false,
+    });
+    if (result.isCanceled) throw options.signal?.reason ?? new Error('cancelled');
+    if (result.code === 'ENOENT') {
+      throw new UnreachableError(
+        this.target,
+        'not found',
+        `Otto can't find the ${file} command on this machine.`,
+        `Install the ${file} CLI, or point the cluster at a remote manager in otto.yml.`,
+      );
+    }
+    if (result.timedOut) {
+      throw new UnreachableError(
+        this.target,
+        'timed out',
+        `${file} did not answer within ${Math.round((options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)} s.`,
+      );
+    }
+    return {
+      exitCode: result.exitCode ?? 1,
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr ?? ''),
+    };
+  }
+
+  async close(): Promise<void> {}
+}

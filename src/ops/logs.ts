@@ -1,0 +1,47 @@
+import { maskSecrets } from './secrets.js';
+import { serviceLogs, serviceName, type LogsOptions } from './swarm.js';
+import type { Transport } from './transport.js';
+
+export interface LogsResult {
+  readonly lines: readonly string[];
+  /** Set when Docker said some tasks' logs could not be read (a node is down). */
+  readonly incomplete: string | undefined;
+  readonly missing: readonly string[];
+}
+
+/** A line a task wrote: `myapp_web.1@node-1    | hello`. */
+const TASK_LINE = /^\S+\.\d+@\S+\s+\|/;
+const INCOMPLETE = /incomplete log stream|node .*(is )?(down|unavailable)|not available on node|error from daemon in stream/i;
+
+/** Reads `docker service logs` of some services of a fleet, masking secret values. */
+export async function fleetLogs(
+  transport: Transport,
+  fleet: string,
+  services: readonly string[],
+  opts: LogsOptions,
+  secretValues: Iterable<string>,
+): Promise<LogsResult> {
+  const hidden = [...secretValues];
+  const results = await Promise.all(
+    services.map(async (svc) => ({ svc, res: await transport.run(serviceLogs(serviceName(fleet, svc), opts)) })),
+  );
+  const lines: string[] = [];
+  const missing: string[] = [];
+  let incomplete: string | undefined;
+  for (const { svc, res } of results) {
+    if (res.exitCode !== 0 && /no such service|not found/i.test(res.stderr)) {
+      missing.push(svc);
+      continue;
+    }
+    const prefix = services.length > 1 ? `${svc} | ` : '';
+    const fromTasks = (l: string) => TASK_LINE.test(l);
+    const errLines = res.stderr.split('\n').filter((l) => l.trim());
+    for (const line of [...res.stdout.split('\n'), ...errLines.filter(fromTasks)]) {
+      if (line.trim()) lines.push(prefix + maskSecrets(line, hidden));
+    }
+    const problems = errLines.filter((l) => !fromTasks(l));
+    const problem = problems.find((l) => INCOMPLETE.test(l)) ?? (res.exitCode !== 0 ? problems[0] : undefined);
+    if (problem) incomplete = maskSecrets(problem.trim(), hidden);
+  }
+  return { lines, incomplete, missing };
+}

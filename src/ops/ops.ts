@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import type { ClusterConfig, OttoConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { ClusterTransport, DockerHostTransport } from './cluster-transport.js';
+import { loadSecretKey } from './crypto.js';
+import { type Db, migrate, openDb } from './db.js';
+import { Deployments } from './deployments.js';
+import { sqliteHostKeys } from './host-keys.js';
+import { LocalTransport } from './local-transport.js';
+import { Locks } from './locks.js';
+import { SecretStore } from './secrets.js';
+import { SshTransport } from './ssh-transport.js';
+import type { Transport } from './transport.js';
+
+export const DB_FILE = 'otto.db';
+
+/** Everything the command layer may use to act: the database-backed stores and the clusters. */
+export interface Ops {
+  readonly config: OttoConfig;
+  readonly db: Db;
+  readonly locks: Locks;
+  readonly deployments: Deployments;
+  readonly secrets: SecretStore;
+  /** Start-up notices for the operator (a generated key, interrupted launches cleaned up). */
+  readonly notices: readonly string[];
+  transport(cluster: string): Transport;
+  close(): Promise<void>;
+}
+
+export interface OpenOpsOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Replaces how a cluster's transport is made (tests count calls with it). */
+  readonly makeTransport?: (cluster: ClusterConfig, db: Db) => Transport;
+}
+
+export function defaultTransport(cluster: ClusterConfig, db: Db): Transport {
+  if (cluster.kind === 'local') return new DockerHostTransport(new LocalTransport(), cluster.dockerHost);
+  const hostKeys = sqliteHostKeys(db);
+  const managers = cluster.managers.map(
+    (m) =>
+      new SshTransport(
+        { host: m.host, port: m.port, user: m.user, privateKeyFile: m.private_key_file, hostKey: m.host_key },
+        hostKeys,
+      ),
+  );
+  return new DockerHostTransport(new ClusterTransport(cluster.name, managers), cluster.dockerHost);
+}
+
+/** Opens the database (migrating it), the secret key and lazy cluster transports. */
+export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}): Promise<Ops> {
+  const db = openDb(join(config.dataDir, DB_FILE));
+  const { error } = await migrate(db);
+  if (error) {
+    await db.destroy();
+    throw new ConfigError(
+      `Otto could not migrate its database in ${config.dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+      'Check that data_dir is writable and not used by a newer Otto.',
+    );
+  }
+  const notices: string[] = [];
+  const key = loadSecretKey(config.dataDir, options.env);
+  if (key.generatedAt) {
+    notices.push(
+      `Otto generated a new secret key in ${key.generatedAt} (mode 0600). Back it up: without it, stored secrets can't be read. Set OTTO_SECRET_KEY to use your own.`,
+    );
+  }
+  const locks = new Locks(db);
+  const deployments = new Deployments(db);
+  for (const d of await deployments.reapInterrupted()) {
+    notices.push(`Launch ${d.fleet} v${d.version} was left unfinished by a stopped Otto; it is now marked interrupted.`);
+  }
+  await locks.reap();
+  const transports = new Map<string, Transport>();
+  const make = options.makeTransport ?? defaultTransport;
+  return {
+    config,
+    db,
+    locks,
+    deployments,
+    secrets: new SecretStore(db, key.key),
+    notices,
+    transport(name) {
+      let t = transports.get(name);
+      if (!t) {
+        const cluster = config.clusters.get(name);
+        if (!cluster) throw new ConfigError(`There is no cluster named ${name} in otto.yml.`);
+        t = make(cluster, db);
+        transports.set(name, t);
+      }
+      return t;
+    },
+    async close() {
+      await Promise.all([...transports.values()].map((t) => t.close()));
+      await db.destroy();
+    },
+  };
+}

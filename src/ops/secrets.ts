@@ -1,0 +1,73 @@
+import type { Db } from './db.js';
+import { decrypt, encrypt } from './crypto.js';
+
+export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** Encrypted per-fleet secrets. Values leave this module only for rendering. */
+export class SecretStore {
+  constructor(
+    private readonly db: Db,
+    private readonly key: Buffer,
+  ) {}
+
+  async set(fleet: string, name: string, value: string): Promise<void> {
+    const ciphertext = encrypt(this.key, value, `secret:${fleet}/${name}`);
+    const updated_at = new Date().toISOString();
+    await this.db
+      .insertInto('secrets')
+      .values({ fleet, name, ciphertext, updated_at })
+      .onConflict((oc) => oc.columns(['fleet', 'name']).doUpdateSet({ ciphertext, updated_at }))
+      .execute();
+  }
+
+  async names(fleet: string): Promise<{ name: string; updatedAt: string }[]> {
+    const rows = await this.db
+      .selectFrom('secrets')
+      .select(['name', 'updated_at'])
+      .where('fleet', '=', fleet)
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => ({ name: r.name, updatedAt: r.updated_at }));
+  }
+
+  async values(fleet: string): Promise<Map<string, string>> {
+    const rows = await this.db.selectFrom('secrets').selectAll().where('fleet', '=', fleet).execute();
+    return new Map(rows.map((r) => [r.name, decrypt(this.key, r.ciphertext, `secret:${fleet}/${r.name}`)]));
+  }
+
+  async setRegistry(cluster: string, registry: string, username: string, password: string): Promise<void> {
+    const ciphertext = encrypt(this.key, password, `registry:${cluster}/${registry}`);
+    const updated_at = new Date().toISOString();
+    await this.db
+      .insertInto('registry_credentials')
+      .values({ cluster, registry, username, ciphertext, updated_at })
+      .onConflict((oc) =>
+        oc.columns(['cluster', 'registry']).doUpdateSet({ username, ciphertext, updated_at }),
+      )
+      .execute();
+  }
+
+  async registries(cluster: string): Promise<{ registry: string; username: string; password: string }[]> {
+    const rows = await this.db
+      .selectFrom('registry_credentials')
+      .selectAll()
+      .where('cluster', '=', cluster)
+      .execute();
+    return rows.map((r) => ({
+      registry: r.registry,
+      username: r.username,
+      password: decrypt(this.key, r.ciphertext, `registry:${cluster}/${r.registry}`),
+    }));
+  }
+}
+
+/**
+ * Replaces every secret value in `text` with `••••••`. Values shorter than 4
+ * characters are left alone: masking them would hide ordinary text.
+ */
+export function maskSecrets(text: string, values: Iterable<string>): string {
+  let out = text;
+  const sorted = [...values].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
+  for (const v of sorted) out = out.split(v).join('••••••');
+  return out;
+}

@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { HostKeyChangedError, UnreachableError } from '../errors.js';
+import { DEFAULT_TIMEOUT_MS, type RunOptions, type RunResult, type Transport } from './transport.js';
+
+/** OpenSSH allows 10 sessions per connection (MaxSessions); more wait in a queue. */
+export const MAX_CHANNELS = 10;
+
+/** Where trusted-on-first-use host keys are kept. */
+export interface HostKeyStore {
+  get(host: string, port: number): Promise<string | undefined>;
+  remember(host: string, port: number, fingerprint: string): Promise<void>;
+}
+
+export interface SshTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly privateKeyFile: string;
+  /** A pinned `SHA256:...` fingerprint; without it the key is trusted on first use. */
+  readonly hostKey?: string | undefined;
+}
+
+export interface SshOptions {
+  readonly readyTimeoutMs?: number;
+  readonly keepaliveIntervalMs?: number;
+}
+
+/** `SHA256:` + unpadded base64 of the key's SHA-256, as `ssh-keygen -lf` prints it. */
+export function fingerprint(key: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(key).digest('base64').replace(/=+$/, '');
+}
+
+/** POSIX single-quoting of one argument. The only quoting Otto ever does. */
+export function quoteArg(arg: string): string {
+  if (/^[A-Za-z0-9_\-./:=@%+,]+$/.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Turns argv into the one command line the remote shell will split back into argv. */
+export function commandLine(argv: readonly string[]): string {
+  return argv.map(quoteArg).join(' ');
+}
+
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    return () => {
+      this.active--;
+      this.waiting.shift()?.();
+    };
+  }
+}
+
+/**
+ * Runs argv on one manager over SSH. One pooled connection (opened on first use,
+ * reopened after it drops), keepalive on, host key checked on every connection, at
+ * most {@link MAX_CHANNELS} exec channels at once.
+ */
+export class SshTransport implements Transport {
+  readonly target: string;
+  private client: Promise<Client> | undefined;
+  private readonly channels = new Semaphore(MAX_CHANNELS);
+
+  constructor(
+    private readonly ssh: SshTarget,
+    private readonly hostKeys: HostKeyStore,
+    private readonly options: SshOptions = {},
+  ) {
+    this.target = `${ssh.user}@${ssh.host}:${ssh.port}`;
+  }
+
+  /** Opens the connection if it is not open. Throws {@link UnreachableError}. */
+  connect(): Promise<Client> {
+    this.client ??= this.open().catch((e: unknown) => {
+      this.client = undefined;
+      throw e;
+    });
+    return this.client;
+  }
+
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  private async open(): Promise<Client> {
+    let privateKey: Buffer;
+    try {
+      privateKey = readFileSync(this.ssh.privateKeyFile);
+    } catch {
+      throw new UnreachableError(
+        this.target,
+        'auth failed',
+        `Otto can't read the private key ${this.ssh.privateKeyFile} for ${this.target}.`,
+        'Check private_key_file in otto.yml and that the file is readable by Otto.',
+      );
+    }
+    const { host, port } = this.ssh;
+    const expected = this.ssh.hostKey ?? (await this.hostKeys.get(host, port));
+    let mismatch: HostKeyChangedError | undefined;
+    let offered: string | undefined;
+    const client = new Client();
+    const config: ConnectConfig = {
+      host,
+      port,
+      username: this.ssh.user,
+      privateKey,
+      readyTimeout: this.options.readyTimeoutMs ?? 10_000,
+      keepaliveInterval: this.options.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: 3,
+      hostVerifier: (key: Buffer) => {
+        offered = fingerprint(key);
+        if (expected && expected !== offered) {
+          mismatch = new HostKeyChangedError(
+            `${host}:${port}`,
+            expected,
+            offered,
+            this.ssh.hostKey !== undefined,
+          );
+          return false;
+        }
+        return true;
+      },
+    };
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', () => resolve());
+      client.once('error', (err: Error & { level?: string; code?: string }) => {
+        reject(mismatch ?? this.describe(err));
+      });
+      client.connect(config);
+    });
+    if (!expected && offered) await this.hostKeys.remember(host, port, offered);
+    const forget = () => {
+      this.client = undefined;
+    };
+    client.on('close', forget);
+    client.on('error', forget);
+    return client;
+  }
+
+  private describe(err: Error & { level?: string; code?: string }): UnreachableError {
+    const t = this.target;
+    if (err.code === 'ECONNREFUSED') {
+      return new UnreachableError(
+        t,
+        'refused',
+        `Cannot connect to ${t}: connection refused.`,
+        `Check that SSH is running on port ${this.ssh.port} and the firewall allows connections.`,
+      );
+    }
+    if (err.level === 'client-authentication') {
+      return new UnreachableError(
+        t,
+        'auth failed',
+        `Authentication failed on ${t}.`,
+        'Verify the username and private key in otto.yml are correct.',
+      );
+    }
+    if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
+      return new UnreachableError(t, 'timed out', `${t} did not answer in time.`, 'Is the outpost online?');
+    }
+    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
+      return new UnreachableError(t, 'not found', `Otto can't resolve the host name of ${t}.`, 'Check host in otto.yml.');
+    }
+    return new UnreachableError(t, 'error', `Cannot connect to ${t}: ${err.code ?? err.message}.`);
+  }
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const client = await this.connect();
+    const release = await this.channels.acquire();
+    try {
+      return await this.exec(client, commandLine(argv), options);
+    } finally {
+      release();
+    }
+  }
+
+  private exec(client: Client, command: string, options: RunOptions): Promise<RunResult> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return new Promise<RunResult>((resolve, reject) => {
+      if (options.signal?.aborted) return reject(options.signal.reason);
+      client.exec(command, (err, stream: ClientChannel) => {
+        if (err) {
+          return reject(
+            new UnreachableError(this.target, 'error', `${this.target} refused a new session: ${err.message}.`),
+          );
+        }
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let settled = false;
+        const finish = (fn: () => void) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          options.signal?.removeEventListener('abort', onAbort);
+          fn();
+        };
+        const timer = setTimeout(() => {
+          stream.close();
+          finish(() =>
+            reject(
+              new UnreachableError(
+                this.target,
+                'timed out',
+                `A command on ${this.target} did not finish within ${Math.round(timeoutMs / 1000)} s.`,
+              ),
+            ),
+          );
+        }, timeoutMs);
+        const onAbort = () => {
+          stream.close();
+          finish(() => reject(options.signal?.reason));
+        };
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        stream.on('data', (d: Buffer) => out.push(d));
+        stream.stderr.on('data', (d: Buffer) => errOut.push(d));
+        stream.on('close', (code: number | null) => {
+          finish(() =>
+            resolve({
+              exitCode: code ?? 255,
+              stdout: Buffer.concat(out).toString('utf8'),
+              stderr: Buffer.concat(errOut).toString('utf8'),
+            }),
+          );
+        });
+        stream.end(options.stdin ?? '');
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const pending = this.client;
+    this.client = undefined;
+    if (!pending) return;
+    try {
+      (await pending).end();
+    } catch {
+      // never connected: nothing to close
+    }
+  }
+}

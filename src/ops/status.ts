@@ -1,0 +1,58 @@
+import type { TaskRow } from './converge.js';
+import { parseJsonLines, serviceLs, servicePs } from './swarm.js';
+import type { Transport } from './transport.js';
+
+interface ServiceLsRow {
+  readonly ID: string;
+  readonly Name: string;
+  readonly Mode: string;
+  readonly Replicas: string;
+  readonly Image: string;
+}
+
+export interface ServiceStatus {
+  readonly name: string;
+  readonly running: number;
+  readonly desired: number;
+  readonly image: string;
+  /** Why tasks are not running, one line a task: `web.2 on node-1: task: non-zero exit (3)`. */
+  readonly problems: readonly string[];
+}
+
+export interface FleetStatus {
+  readonly fleet: string;
+  readonly services: readonly ServiceStatus[];
+}
+
+/**
+ * Reads the status of every given fleet on one cluster with exactly two docker
+ * calls: one `service ls`, one `service ps` over all their services.
+ */
+export async function clusterStatus(transport: Transport, fleets: readonly string[]): Promise<FleetStatus[]> {
+  const ls = await transport.run(serviceLs());
+  const rows = parseJsonLines<ServiceLsRow>(ls.stdout);
+  const owner = (name: string) => fleets.find((f) => name.startsWith(`${f}_`));
+  const ours = rows.filter((r) => owner(r.Name));
+  const tasks =
+    ours.length > 0
+      ? parseJsonLines<TaskRow>((await transport.run(servicePs(ours.map((r) => r.Name), { desiredRunning: true }))).stdout)
+      : [];
+  return fleets.map((fleet) => ({
+    fleet,
+    services: ours
+      .filter((r) => owner(r.Name) === fleet)
+      .map((r) => {
+        const [, running = '0', desired = '0'] = /^(\d+)\/(\d+)/.exec(r.Replicas) ?? [];
+        const problems = tasks
+          .filter((t) => t.Name.startsWith(`${r.Name}.`) && !t.CurrentState.startsWith('Running'))
+          .map((t) => `${t.Name.slice(fleet.length + 1)}${t.Node ? ` on ${t.Node}` : ''}: ${t.CurrentState}${t.Error ? ` (${t.Error})` : ''}`);
+        return {
+          name: r.Name.slice(fleet.length + 1),
+          running: Number(running),
+          desired: Number(desired),
+          image: r.Image,
+          problems,
+        };
+      }),
+  }));
+}

@@ -1,0 +1,84 @@
+/**
+ * Pure builders of docker CLI argv. Nothing here runs anything: a Transport does.
+ * `{{json .}}` is used instead of `--format json` so that Docker CLIs older than 23
+ * on a manager answer the same way.
+ */
+
+const JSON_LINES = '{{json .}}';
+
+/** Service names of a fleet: `myapp` + `web` → `myapp_web`, as `docker stack deploy` names them. */
+export function serviceName(fleet: string, service: string): string {
+  return `${fleet}_${service}`;
+}
+
+export function stackDeploy(fleet: string): string[] {
+  return [
+    'docker',
+    'stack',
+    'deploy',
+    '--with-registry-auth',
+    '--prune',
+    '--resolve-image',
+    'always',
+    '-c',
+    '-',
+    fleet,
+  ];
+}
+
+export function serviceLs(): string[] {
+  return ['docker', 'service', 'ls', '--format', JSON_LINES];
+}
+
+export function serviceInspect(services: readonly string[]): string[] {
+  return ['docker', 'service', 'inspect', ...services];
+}
+
+export function servicePs(services: readonly string[], opts: { desiredRunning?: boolean } = {}): string[] {
+  return [
+    'docker',
+    'service',
+    'ps',
+    '--no-trunc',
+    ...(opts.desiredRunning ? ['--filter', 'desired-state=running'] : []),
+    '--format',
+    JSON_LINES,
+    ...services,
+  ];
+}
+
+export interface LogsOptions {
+  readonly tail: number;
+  readonly since?: string | undefined;
+}
+
+export function serviceLogs(service: string, opts: LogsOptions): string[] {
+  return [
+    'docker',
+    'service',
+    'logs',
+    '--no-task-ids',
+    '--tail',
+    String(opts.tail),
+    ...(opts.since ? ['--since', opts.since] : []),
+    service,
+  ];
+}
+
+/** The password goes on stdin, never in argv. */
+export function registryLogin(registry: string, username: string): string[] {
+  return ['docker', 'login', '--username', username, '--password-stdin', registry];
+}
+
+export function info(): string[] {
+  return ['docker', 'info', '--format', '{{json .Swarm.LocalNodeState}}'];
+}
+
+/** Parses `{{json .}}` output: one JSON object a line. */
+export function parseJsonLines<T>(stdout: string): T[] {
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as T);
+}

@@ -1,0 +1,30 @@
+/** What a command run on a Docker host gave back. A non-zero exit is not an exception. */
+export interface RunResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunOptions {
+  /** Written to the command's standard input, which is then closed. */
+  readonly stdin?: string;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs one argv on a Docker host. The only place argv becomes a command line.
+ * Implementations: `SshTransport` (ssh2), `LocalTransport` (execa), `ClusterTransport`
+ * (a list of managers with failover), and test doubles.
+ *
+ * @example
+ * const { stdout } = await transport.run(['docker', 'service', 'ls', '--format', '{{json .}}']);
+ */
+export interface Transport {
+  /** Who is on the other end, for messages: `deploy@10.0.0.1:22`, `this machine`. */
+  readonly target: string;
+  run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_TIMEOUT_MS = 120_000;
