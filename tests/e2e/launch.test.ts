@@ -1,0 +1,103 @@
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { docker } from '../support/testbed.js';
+import { webService, workspace } from '../support/workspace.js';
+
+const bed = inject('testbed');
+
+describe.skipIf(bed === null)('launch on a real Swarm over SSH', () => {
+  if (!bed) return;
+  const ws = workspace(bed, {
+    shop: {
+      compose: {
+        version: '3.8',
+        services: {
+          web: webService(bed.images.v1, {
+            'x-otternauts': { domains: ['shop.example.test', 'www.shop.example.test'], port: 8080 },
+          }),
+          worker: { image: bed.images.v1, command: ['sleep', '3600'] },
+          cache: { image: bed.images.v1, command: ['sleep', '3600'], deploy: { replicas: 1 } },
+        },
+      },
+    },
+  });
+
+  afterAll(async () => {
+    await docker(bed, ['stack', 'rm', 'shop']);
+  });
+
+  it('launches a fleet and waits for it to converge', async () => {
+    const r = await ws.say('launch shop');
+    expect(r.stderr).toContain('Otto is preparing the launch sequence for shop');
+    expect(r.stdout).toContain('Launch successful! shop v1 is in orbit');
+    expect(r.code).toBe(0);
+    const ls = await docker(bed, ['service', 'ls', '--format', '{{.Name}} {{.Replicas}}']);
+    expect(ls.stdout).toContain('shop_web 2/2');
+    expect(ls.stdout).toContain('shop_worker 1/1');
+    expect(ls.stdout).toContain('shop_cache 1/1');
+  });
+
+  it('turns x-otternauts into Traefik labels and the traefik-public network', async () => {
+    const labels = await docker(bed, ['service', 'inspect', 'shop_web', '--format', '{{json .Spec.Labels}}']);
+    const l = JSON.parse(labels.stdout) as Record<string, string>;
+    expect(l['traefik.enable']).toBe('true');
+    expect(l['traefik.http.routers.shop-web.rule']).toBe('Host(`shop.example.test`) || Host(`www.shop.example.test`)');
+    expect(l['traefik.http.routers.shop-web.entrypoints']).toBe('websecure');
+    expect(l['traefik.http.routers.shop-web.tls.certresolver']).toBe('letsencrypt');
+    expect(l['traefik.http.services.shop-web.loadbalancer.server.port']).toBe('8080');
+    expect(Object.keys(l).some((k) => k.includes('otternauts'))).toBe(false);
+    const nets = await docker(bed, ['service', 'inspect', 'shop_web', '--format', '{{json .Spec.TaskTemplate.Networks}}']);
+    const traefikId = (await docker(bed, ['network', 'inspect', 'traefik-public', '--format', '{{.Id}}'])).stdout.trim();
+    expect(nets.stdout).toContain(traefikId);
+  });
+
+  it('re-launches with a change and records version 2', async () => {
+    ws.writeStack('shop', {
+      services: {
+        web: webService(bed.images.v2, { 'x-otternauts': { domains: ['shop.example.test'], port: 8080 } }),
+        worker: { image: bed.images.v1, command: ['sleep', '3600'] },
+        cache: { image: bed.images.v1, command: ['sleep', '3600'] },
+      },
+    });
+    const r = await ws.say('launch shop');
+    expect(r.stdout).toContain('shop v2 is in orbit');
+    expect(r.code).toBe(0);
+    const image = await docker(bed, ['service', 'inspect', 'shop_web', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}']);
+    expect(image.stdout.trim()).toMatch(/^otto-test:v2/);
+    const ps = await docker(bed, ['service', 'ps', 'shop_web', '--filter', 'desired-state=running', '--format', '{{.Image}} {{.CurrentState}}']);
+    const lines = ps.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const l of lines) expect(l).toMatch(/^otto-test:v2 Running/);
+  });
+
+  it('shows status, history and fleets', async () => {
+    const status = await ws.say('status shop');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/web 2\/2 otto-test:v2/);
+    expect(status.stdout).toContain('v2 succeeded');
+    const history = await ws.say('history shop');
+    expect(history.stdout).toMatch(/v2 succeeded in [\d.]+ s · console:tester/);
+    expect(history.stdout).toMatch(/v1 succeeded/);
+    const limited = await ws.say('history shop --limit 1');
+    expect(limited.stdout).not.toMatch(/v1 succeeded/);
+    const fleets = await ws.say('fleets');
+    expect(fleets.stdout).toContain('shop: cluster swarm');
+  });
+
+  it('suggests the closest fleet name', async () => {
+    const r = await ws.say('launch shp');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('There is no fleet named shp. Did you mean shop?');
+  });
+
+  it('reads logs with --tail and --since', async () => {
+    const r = await ws.say('logs shop web --tail 5 --since 1h');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Transmissions from shop web|No transmissions/);
+    const bad = await ws.say('logs shop web --tail lots');
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toContain('--tail');
+    const wrong = await ws.say('logs shop wbe');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('Did you mean web?');
+  });
+});

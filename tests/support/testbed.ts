@@ -1,0 +1,189 @@
+/**
+ * A real Docker Swarm and a real sshd for the end-to-end tests and the benchmark.
+ * Installs what is missing from Debian's packages (as root), starts its OWN dockerd
+ * (own data root, exec root, socket and pidfile: it never touches another engine),
+ * makes test images with `docker import`, and starts sshd on a free loopback port.
+ */
+import { execa } from 'execa';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Testbed {
+  readonly dir: string;
+  /** `unix:///.../docker.sock` of the test engine. */
+  readonly dockerHost: string;
+  readonly sshPort: number;
+  readonly sshUser: string;
+  readonly privateKeyFile: string;
+  /** `SHA256:...` of the sshd host key. */
+  readonly hostKeyFingerprint: string;
+  /** A port where nothing listens (refused connections). */
+  readonly closedPort: number;
+  readonly images: { readonly v1: string; readonly v2: string };
+}
+
+const PACKAGES: Record<string, string> = {
+  '/usr/sbin/dockerd': 'docker.io',
+  '/usr/sbin/sshd': 'openssh-server',
+  '/usr/bin/ssh-keygen': 'openssh-client',
+  '/bin/busybox': 'busybox-static',
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function ensurePackages(log: (m: string) => void): Promise<void> {
+  const missing = [...new Set(Object.entries(PACKAGES).filter(([f]) => !existsSync(f)).map(([, p]) => p))];
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`The Swarm test bed needs ${missing.join(', ')}; install them (apt-get install -y ${missing.join(' ')}) or run the tests as root.`);
+  }
+  log(`testbed: installing ${missing.join(', ')} from Debian's packages...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await execa('apt-get', ['update', '-qq'], { env });
+  await execa('apt-get', ['install', '-y', '-qq', ...missing, 'iproute2'], { env });
+}
+
+async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await fn().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`testbed: ${what} did not come up within ${timeoutMs / 1000} s`);
+}
+
+export function docker(bed: Pick<Testbed, 'dockerHost'>, args: string[], input?: string) {
+  return execa('docker', ['-H', bed.dockerHost, ...args], { input: input ?? '', reject: false });
+}
+
+async function makeImages(dir: string, dockerHost: string): Promise<{ v1: string; v2: string }> {
+  const root = join(dir, 'image');
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  mkdirSync(join(root, 'www'), { recursive: true });
+  copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
+  for (const applet of ['sh', 'httpd', 'wget', 'sleep', 'echo', 'cat', 'env', 'true', 'false', 'ls', 'printenv']) {
+    symlinkSync('busybox', join(root, 'bin', applet));
+  }
+  const images = { v1: 'otto-test:v1', v2: 'otto-test:v2' };
+  for (const [version, tag] of Object.entries(images)) {
+    writeFileSync(join(root, 'www', 'index.html'), `otto test ${version}\n`);
+    const tar = execa('tar', ['-C', root, '-c', '.']);
+    const imp = execa('docker', ['-H', dockerHost, 'import', '-', tag]);
+    tar.stdout?.pipe(imp.stdin!);
+    await Promise.all([tar, imp]);
+  }
+  return images;
+}
+
+async function startSshd(dir: string): Promise<{ port: number; fingerprint: string; key: string }> {
+  mkdirSync('/run/sshd', { recursive: true });
+  const hostKey = join(dir, 'ssh_host_ed25519_key');
+  const clientKey = join(dir, 'id_ed25519');
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', clientKey]);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
+  const port = await freePort();
+  const cfg = join(dir, 'sshd_config');
+  writeFileSync(
+    cfg,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'UsePAM no',
+      'StrictModes no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'MaxSessions 10',
+      '',
+    ].join('\n'),
+  );
+  const sshd = execa('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { reject: false, detached: true, stdio: 'ignore' });
+  sshd.unref();
+  const fp = (await execa('ssh-keygen', ['-l', '-f', `${hostKey}.pub`])).stdout.split(' ')[1] ?? '';
+  await waitFor('sshd', async () => {
+    const { createConnection } = await import('node:net');
+    return new Promise<boolean>((res) => {
+      const s = createConnection(port, '127.0.0.1', () => {
+        s.end();
+        res(true);
+      });
+      s.on('error', () => res(false));
+    });
+  }, 10_000);
+  return { port, fingerprint: fp, key: clientKey };
+}
+
+/** Starts the whole test bed. Takes ~15 s on a warm machine (a minute more to install packages). */
+export async function startTestbed(log: (m: string) => void = console.error): Promise<Testbed> {
+  await ensurePackages(log);
+  const dir = mkdtempSync(join(tmpdir(), 'otto-testbed-'));
+  const sock = join(dir, 'docker.sock');
+  const dockerHost = `unix://${sock}`;
+  const dockerd = execa(
+    '/usr/sbin/dockerd',
+    ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '-H', dockerHost, '--pidfile', join(dir, 'docker.pid')],
+    { reject: false, detached: true, stdout: { file: join(dir, 'dockerd.log') }, stderr: { file: join(dir, 'dockerd.err.log') }, stdin: 'ignore' },
+  );
+  dockerd.unref();
+  await waitFor('dockerd', async () => (await docker({ dockerHost }, ['info', '--format', '{{.ServerVersion}}'])).exitCode === 0, 60_000);
+  const init = await docker({ dockerHost }, ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+  if (init.exitCode !== 0) throw new Error(`testbed: swarm init failed: ${init.stderr}`);
+  await docker({ dockerHost }, ['network', 'create', '--driver', 'overlay', '--attachable', 'traefik-public']);
+  const images = await makeImages(dir, dockerHost);
+  const ssh = await startSshd(dir);
+  return {
+    dir,
+    dockerHost,
+    sshPort: ssh.port,
+    sshUser: 'root',
+    privateKeyFile: ssh.key,
+    hostKeyFingerprint: ssh.fingerprint,
+    closedPort: await freePort(),
+    images,
+  };
+}
+
+function killPidFile(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  try {
+    process.kill(pid, 'SIGTERM');
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops what startTestbed started, and only that. */
+export async function stopTestbed(bed: Testbed): Promise<void> {
+  killPidFile(join(bed.dir, 'sshd.pid'));
+  const pid = killPidFile(join(bed.dir, 'docker.pid'));
+  if (pid) {
+    await waitFor('dockerd shutdown', async () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 30_000).catch(() => process.kill(pid, 'SIGKILL'));
+  }
+  await execa('umount', ['-R', join(bed.dir, 'exec')], { reject: false });
+  rmSync(bed.dir, { recursive: true, force: true, maxRetries: 3 });
+}
