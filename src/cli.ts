@@ -6,7 +6,7 @@ import { renderText } from './adapters/text.js';
 import { dispatch, errorReply } from './commands/dispatch.js';
 import { findFleet } from './commands/fleet-lookup.js';
 import { loadConfig } from './config.js';
-import { ConfigError, OttoError, UsageError } from './errors.js';
+import { ConfigError, InterruptedError, UsageError } from './errors.js';
 import { normalizeRegistry } from './ops/compose.js';
 import { openOps, type Ops } from './ops/ops.js';
 import { SECRET_NAME } from './ops/secrets.js';
@@ -45,7 +45,7 @@ function stopSignal(): AbortSignal {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
-    controller.abort(new OttoError(`Otto received ${sig}.`));
+    controller.abort(new InterruptedError(sig));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -96,7 +96,11 @@ export class AllManagersUnreachableError extends OttoError {
     super(
       `The otternauts couldn't reach any manager of cluster ${cluster}. Tried: ` +
         attempts.map((a) => `${a.target} (${a.why})`).join(', ') +
-        '.',
+        '.' +
+        attempts
+          .filter((a) => a instanceof HostKeyChangedError)
+          .map((a) => ` ${a.message}`)
+          .join(''),
       attempts.some((a) => a.why === 'host key changed')
         ? attempts.find((a) => a.why === 'host key changed')?.fix
         : 'Is the station still online? Check that SSH runs on the configured port, the firewall allows it, and the user and key in otto.yml are right.',
@@ -110,8 +114,11 @@ export class DockerError extends OttoError {
 
 export class InterruptedError extends OttoError {
   override readonly code = 'interrupted';
-  constructor() {
-    super('The launch was interrupted before it finished.', 'Run launch again when ready.');
+  constructor(signal: string) {
+    super(
+      `Otto received ${signal} and stopped. A launch in progress is marked interrupted and its lock released.`,
+      'Run the command again when ready.',
+    );
   }
 }
 

@@ -1,0 +1,89 @@
+import { execa } from 'execa';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { docker } from '../support/testbed.js';
+import { OTTO_BIN, TEST_KEY, workspace } from '../support/workspace.js';
+
+const bed = inject('testbed');
+
+function rows(dir: string, sql: string): Record<string, unknown>[] {
+  const db = new Database(join(dir, 'data', 'otto.db'), { readonly: true });
+  try {
+    return db.prepare(sql).all() as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}
+
+describe.skipIf(bed === null)('an interrupted launch', () => {
+  if (!bed) return;
+  // A healthcheck that never passes inside a long start period: the tasks stay
+  // "Starting", so the launch waits for convergence until it is stopped.
+  const slow = {
+    services: {
+      app: {
+        image: bed.images.v1,
+        command: ['sleep', '3600'],
+        healthcheck: { test: ['CMD', 'false'], interval: '60s', start_period: '120s' },
+      },
+    },
+  };
+  const ws = workspace(bed, { slow: { compose: slow, converge_timeout: 120 } });
+
+  afterAll(async () => {
+    await docker(bed, ['stack', 'rm', 'slow']);
+  });
+
+  function startLaunch() {
+    const child = execa('node', [OTTO_BIN, 'say', 'launch slow', '--config', ws.config, '--as', 'console:tester'], {
+      reject: false,
+      env: { OTTO_SECRET_KEY: TEST_KEY },
+    });
+    const converging = new Promise<void>((resolve) => {
+      let seen = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes('Waiting for every service')) resolve();
+      });
+    });
+    return { child, converging };
+  }
+
+  it('marks the deployment interrupted and releases the lock on SIGTERM', async () => {
+    const { child, converging } = startLaunch();
+    await converging;
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stdout)).toContain('Otto received SIGTERM and stopped');
+    const [d] = rows(ws.dir, "select * from deployments where fleet = 'slow' order by version desc");
+    expect(d?.['status']).toBe('interrupted');
+    expect(rows(ws.dir, 'select * from locks')).toHaveLength(0);
+  });
+
+  it('cleans up after a killed process at the next start', async () => {
+    const { child, converging } = startLaunch();
+    await converging;
+    child.kill('SIGKILL');
+    await child;
+    const [stale] = rows(ws.dir, "select * from deployments where fleet = 'slow' order by version desc");
+    expect(stale?.['status']).toBe('deploying');
+    expect(rows(ws.dir, 'select * from locks')).toHaveLength(1);
+
+    const r = await ws.say('history slow');
+    expect(r.stderr).toContain('now marked interrupted');
+    expect(r.stdout).toMatch(/v2 interrupted/);
+    expect(rows(ws.dir, 'select * from locks')).toHaveLength(0);
+  });
+
+  it('answers a held lock with who holds it and since when', async () => {
+    const { child, converging } = startLaunch();
+    await converging;
+    const r = await ws.say('launch slow', { as: 'console:bob' });
+    child.kill('SIGTERM');
+    await child;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Fleet slow is locked by console:tester since \d{4}-/);
+  });
+});
