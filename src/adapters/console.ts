@@ -43,6 +43,8 @@ export async function preflight(ops: Ops, write: (line: string) => void): Promis
  */
 export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSignal): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'otto> ' });
+  // Take the iterator now: it buffers lines typed (or piped) while the preflight runs.
+  const lines = rl[Symbol.asyncIterator]();
   const write = (line: string) => process.stdout.write(`${line}\n`);
   write(`${otto.prefix} Otto at Mission Control, listening as ${source.actor}. Type help, or Ctrl-D to leave.`);
   for (const n of ops.notices) write(`ℹ️  ${n}`);
@@ -59,7 +61,7 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
     rl.close();
   });
   rl.prompt();
-  for await (const line of rl) {
+  for await (const line of { [Symbol.asyncIterator]: () => lines }) {
     if (!line.trim()) {
       rl.prompt();
       continue;
