@@ -51,7 +51,15 @@ const configSchema = z
     data_dir: z.string().min(1).default('.otto'),
     clusters: z.record(
       z.string().regex(CLUSTER_NAME, 'cluster names use a-z, 0-9, - and _'),
-      z.union([localClusterSchema, sshClusterSchema]),
+      // A cluster is `local: true` or has managers; pick the schema first so errors
+      // name the exact key instead of "no union member matched".
+      z.unknown().transform((value, ctx) => {
+        const schema = value && typeof value === 'object' && 'local' in value ? localClusterSchema : sshClusterSchema;
+        const r = schema.safeParse(value);
+        if (r.success) return r.data;
+        for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+        return z.NEVER;
+      }),
     ),
     fleets: z
       .record(
@@ -137,7 +145,11 @@ function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[]):
 
 function formatIssues(error: z.ZodError): string {
   return error.issues
-    .map((i) => `  - ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`)
+    .map((i) => {
+      const nested = 'issues' in i && Array.isArray(i.issues) ? (i.issues[0] as { message?: string } | undefined) : undefined;
+      const what = i.code === 'invalid_key' && nested?.message ? `invalid name: ${nested.message}` : i.message;
+      return `  - ${i.path.length ? i.path.join('.') : '(top level)'}: ${what}`;
+    })
     .join('\n');
 }
 
@@ -209,12 +221,12 @@ export function loadConfig(file: string, explicit: boolean): OttoConfig {
     }
     return embeddedDefault();
   }
-  const doc = parseDocument(readFileSync(path, 'utf8'), { prettyErrors: false });
+  const doc = parseDocument(readFileSync(path, 'utf8'), { prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
     throw new ConfigError(
-      `${path} is not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}: ${e.message.split('\n')[0]}`,
+      `${path} is not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
       'Fix the YAML at that spot and try again.',
     );
   }

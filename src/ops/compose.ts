@@ -85,12 +85,12 @@ function scanVariables(s: string, path: string, required: Set<string>): void {
  * @example parseCompose('services:\n  web:\n    image: nginx\n', 'stacks/web.yml')
  */
 export function parseCompose(text: string, label: string): ParsedCompose {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
     throw new ComposeError(
-      `Configuration error: ${label} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`,
+      `Configuration error: ${label} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
       'Fix the YAML at that spot and launch again.',
     );
   }

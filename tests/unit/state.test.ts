@@ -1,0 +1,99 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LockHeldError } from '../../src/errors.js';
+import { decrypt, encrypt, loadSecretKey } from '../../src/ops/crypto.js';
+import { type Db, migrate, openDb } from '../../src/ops/db.js';
+import { Deployments } from '../../src/ops/deployments.js';
+import { Locks } from '../../src/ops/locks.js';
+import { HOSTNAME } from '../../src/ops/process-alive.js';
+import { maskSecrets, SecretStore } from '../../src/ops/secrets.js';
+
+let db: Db;
+let dir: string;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'otto-db-'));
+  db = openDb(join(dir, 'otto.db'));
+  const { error } = await migrate(db);
+  expect(error).toBeUndefined();
+});
+afterEach(async () => {
+  await db.destroy();
+});
+
+/** A pid that is certainly not running. */
+const DEAD_PID = 2 ** 22 + 12345;
+
+describe('locks', () => {
+  it('is taken once, names its holder, and is released', async () => {
+    const locks = new Locks(db);
+    await locks.acquire('myapp', 'console:alice', 'launch');
+    const err = await locks.acquire('myapp', 'console:bob', 'launch').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockHeldError);
+    expect((err as Error).message).toMatch(/locked by console:alice since \d{4}-.* \(launch\)/);
+    await locks.release('myapp');
+    await expect(locks.acquire('myapp', 'console:bob', 'launch')).resolves.toMatchObject({ holder: 'console:bob' });
+  });
+
+  it('takes over a lock whose process died', async () => {
+    await db.insertInto('locks').values({ fleet: 'a', holder: 'ghost', reason: 'launch', pid: DEAD_PID, hostname: HOSTNAME, acquired_at: 'x' }).execute();
+    await expect(new Locks(db).acquire('a', 'console:alice', 'launch')).resolves.toMatchObject({ holder: 'console:alice' });
+  });
+});
+
+describe('deployments', () => {
+  it('numbers versions per fleet and records the outcome', async () => {
+    const d = new Deployments(db);
+    const a1 = await d.start({ fleet: 'a', actor: 'x', composeSnapshot: 's' });
+    const a2 = await d.start({ fleet: 'a', actor: 'x', composeSnapshot: 's' });
+    const b1 = await d.start({ fleet: 'b', actor: 'x', composeSnapshot: 's' });
+    expect([a1.version, a2.version, b1.version]).toEqual([1, 2, 1]);
+    const done = await d.finish(a2, 'failed', 'boom');
+    expect(done).toMatchObject({ status: 'failed', reason: 'boom' });
+    expect(done.duration_ms).toBeGreaterThanOrEqual(0);
+    expect((await d.latestByFleet()).get('a')?.version).toBe(2);
+  });
+
+  it('marks launches of dead processes interrupted', async () => {
+    const d = new Deployments(db);
+    const row = await d.start({ fleet: 'a', actor: 'x', composeSnapshot: 's' });
+    await db.updateTable('deployments').set({ pid: DEAD_PID }).where('id', '=', row.id).execute();
+    expect(await d.reapInterrupted()).toHaveLength(1);
+    expect((await d.list('a', 1))[0]?.status).toBe('interrupted');
+  });
+});
+
+describe('secrets at rest', () => {
+  it('round-trips with AES-256-GCM bound to its row', () => {
+    const key = Buffer.alloc(32, 1);
+    const stored = encrypt(key, 'hunter2', 'secret:a/X');
+    expect(stored).not.toContain('hunter2');
+    expect(decrypt(key, stored, 'secret:a/X')).toBe('hunter2');
+    expect(() => decrypt(key, stored, 'secret:b/X')).toThrow(/can't decrypt/);
+    expect(() => decrypt(Buffer.alloc(32, 2), stored, 'secret:a/X')).toThrow(/not the one it was stored with/);
+  });
+
+  it('generates a key file with mode 0600 when none is given', () => {
+    const k = loadSecretKey(dir, {});
+    expect(k.generatedAt).toBe(join(dir, 'secret.key'));
+    expect(statSync(join(dir, 'secret.key')).mode & 0o777).toBe(0o600);
+    expect(loadSecretKey(dir, {}).key.equals(k.key)).toBe(true);
+    expect(() => loadSecretKey(dir, { OTTO_SECRET_KEY: 'short' })).toThrow(/not 32 bytes/);
+  });
+
+  it('stores values encrypted and lists names only', async () => {
+    const s = new SecretStore(db, Buffer.alloc(32, 3));
+    await s.set('a', 'API_KEY', 'v1');
+    await s.set('a', 'API_KEY', 'v2');
+    expect(await s.names('a')).toMatchObject([{ name: 'API_KEY' }]);
+    expect((await s.values('a')).get('API_KEY')).toBe('v2');
+    const raw = await db.selectFrom('secrets').select('ciphertext').executeTakeFirstOrThrow();
+    expect(raw.ciphertext).not.toContain('v2');
+  });
+
+  it('masks secret values in text', () => {
+    expect(maskSecrets('key=abcd1234 and abcd1234', ['abcd1234', 'x'])).toBe('key=•••••• and ••••••');
+  });
+});
