@@ -43,6 +43,12 @@ export function commandLine(argv: readonly string[]): string {
   return argv.map(quoteArg).join(' ');
 }
 
+class ChannelRefused extends UnreachableError {
+  constructor(target: string, detail: string) {
+    super(target, 'error', `${target} refused a new session: ${detail}.`, 'Check MaxSessions in the outpost\'s sshd_config.');
+  }
+}
+
 class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
@@ -175,7 +181,17 @@ export class SshTransport implements Transport {
     const client = await this.connect();
     const release = await this.channels.acquire();
     try {
-      return await this.exec(client, commandLine(argv), options);
+      // sshd frees a session slot a moment after the channel closes, so a channel
+      // opened right then can be refused although we never exceed MaxSessions.
+      // Nothing has run when a channel is refused: trying again is safe.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.exec(client, commandLine(argv), options);
+        } catch (e) {
+          if (!(e instanceof ChannelRefused) || attempt >= 8) throw e;
+          await new Promise((r) => setTimeout(r, 25 * attempt));
+        }
+      }
     } finally {
       release();
     }
@@ -187,9 +203,7 @@ export class SshTransport implements Transport {
       if (options.signal?.aborted) return reject(options.signal.reason);
       client.exec(command, (err, stream: ClientChannel) => {
         if (err) {
-          return reject(
-            new UnreachableError(this.target, 'error', `${this.target} refused a new session: ${err.message}.`),
-          );
+          return reject(new ChannelRefused(this.target, err.message));
         }
         const out: Buffer[] = [];
         const errOut: Buffer[] = [];

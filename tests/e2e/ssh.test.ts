@@ -1,0 +1,83 @@
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { dispatch } from '../../src/commands/dispatch.js';
+import { loadConfig } from '../../src/config.js';
+import { defaultTransport, openOps } from '../../src/ops/ops.js';
+import { SshTransport } from '../../src/ops/ssh-transport.js';
+import type { Transport } from '../../src/ops/transport.js';
+import { docker } from '../support/testbed.js';
+import { TEST_KEY, webService, workspace } from '../support/workspace.js';
+
+const bed = inject('testbed');
+
+describe.skipIf(bed === null)('SSH transport and status fan-out on the real sshd', () => {
+  if (!bed) return;
+  const fleets = ['fan-a', 'fan-b', 'fan-c'];
+
+  afterAll(async () => {
+    for (const f of fleets) await docker(bed, ['stack', 'rm', f]);
+  });
+
+  it('queues channels beyond OpenSSH MaxSessions on one connection', async () => {
+    const keys = new Map<string, string>();
+    const t = new SshTransport(
+      { host: '127.0.0.1', port: bed.sshPort, user: bed.sshUser, privateKeyFile: bed.privateKeyFile },
+      { get: async () => keys.get('k'), remember: async (_h, _p, fp) => void keys.set('k', fp) },
+    );
+    try {
+      const runs = await Promise.all(Array.from({ length: 25 }, (_, i) => t.run(['sh', '-c', 'sleep 0.3; echo "$0"', `n${i}`])));
+      expect(runs.map((r) => r.exitCode)).toEqual(Array(25).fill(0));
+      expect(runs.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 25 }, (_, i) => `n${i}`));
+      expect(keys.get('k')).toBe(bed.hostKeyFingerprint);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('passes argv and stdin through untouched', async () => {
+    const t = new SshTransport(
+      { host: '127.0.0.1', port: bed.sshPort, user: bed.sshUser, privateKeyFile: bed.privateKeyFile, hostKey: bed.hostKeyFingerprint },
+      { get: async () => undefined, remember: async () => {} },
+    );
+    try {
+      const tricky = `$(touch /tmp/otto-pwned) ; 'quoted' "double" \`id\` \n next`;
+      const r = await t.run(['printf', '%s', tricky]);
+      expect(r.stdout).toBe(tricky);
+      const cat = await t.run(['cat'], { stdin: 'from stdin\n' });
+      expect(cat.stdout).toBe('from stdin\n');
+      expect((await t.run(['sh', '-c', 'exit 7'])).exitCode).toBe(7);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('reads status of many fleets with two docker calls', async () => {
+    const ws = workspace(bed, Object.fromEntries(fleets.map((f) => [f, { compose: { services: { web: webService(bed.images.v1, { deploy: { replicas: 1 } }), worker: { image: bed.images.v1, command: ['sleep', '3600'] } } } }])));
+    for (const f of fleets) {
+      const r = await docker(bed, ['stack', 'deploy', '-c', '-', f], `services:\n  web:\n    image: ${bed.images.v1}\n    command: [sleep, "3600"]\n  worker:\n    image: ${bed.images.v1}\n    command: [sleep, "3600"]\n`);
+      expect(r.exitCode).toBe(0);
+    }
+    const calls: string[][] = [];
+    const ops = await openOps(loadConfig(ws.config, true), {
+      env: { OTTO_SECRET_KEY: TEST_KEY },
+      makeTransport: (cluster, db): Transport => {
+        const inner = defaultTransport(cluster, db);
+        return {
+          target: inner.target,
+          run: (argv, o) => {
+            calls.push([...argv]);
+            return inner.run(argv, o);
+          },
+          close: () => inner.close(),
+        };
+      },
+    });
+    try {
+      const reply = await dispatch(ops, 'status', { actor: 'console:t', channel: 'test', platform: 'console' });
+      expect(reply.outcome).toBe('ok');
+      expect(calls.filter((c) => c[0] === 'docker')).toHaveLength(2);
+      expect(reply.fields?.map((f) => f.label).join(' ')).toContain('fan-c');
+    } finally {
+      await ops.close();
+    }
+  });
+});
