@@ -1,4 +1,4 @@
-#!/usr/bin/env node
-import { main } from '../dist/src/cli.js';
+#!/usr/bin/env -S node --max-semi-space-size=1
+import { main } from '../dist/otto.mjs';
 
 process.exit(await main(process.argv.slice(2)));

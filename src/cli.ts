@@ -52,7 +52,10 @@ function stopSignal(): AbortSignal {
   return controller.signal;
 }
 
-async function withOps<T>(configFile: string | undefined, fn: (ops: Ops) => Promise<T>): Promise<T> {
+async function withOps<T>(
+  configFile: string | undefined,
+  fn: (ops: Ops) => Promise<T>,
+): Promise<T> {
   const file = configFile ?? process.env['OTTO_CONFIG'];
   const config = loadConfig(file ?? 'otto.yml', file !== undefined);
   const ops = await openOps(config);
@@ -93,8 +96,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (sub) {
       case 'say': {
-        if (rest.length === 0) throw new UsageError('otto say needs the command text, e.g. otto say "status"');
-        const source = { actor: values.as ?? defaultActor(), channel: 'cli', platform: 'cli' as const };
+        if (rest.length === 0)
+          throw new UsageError('otto say needs the command text, e.g. otto say "status"');
+        const source = {
+          actor: values.as ?? defaultActor(),
+          channel: 'cli',
+          platform: 'cli' as const,
+        };
         const signal = stopSignal();
         return await withOps(values.config, async (ops) => {
           for (const n of ops.notices) io.err(`ℹ️  ${n}`);
@@ -110,7 +118,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'start': {
         const signal = stopSignal();
         return await withOps(values.config, async (ops) => {
-          await runConsole(ops, { actor: values.as ?? defaultActor(), channel: 'console', platform: 'console' }, signal);
+          await runConsole(
+            ops,
+            { actor: values.as ?? defaultActor(), channel: 'console', platform: 'console' },
+            signal,
+          );
           return 0;
         });
       }
@@ -142,10 +154,16 @@ async function secretCommand(args: string[], config: string | undefined): Promis
       const [fleetName, name] = rest as [string, string];
       const fleet = findFleet(ops, fleetName);
       if (!SECRET_NAME.test(name)) {
-        throw new UsageError(`"${name}" is not a secret name: use letters, digits and _, as in API_KEY.`);
+        throw new UsageError(
+          `"${name}" is not a secret name: use letters, digits and _, as in API_KEY.`,
+        );
       }
       const value = await readSecretInput(`Value for ${fleet.name}/${name} (hidden): `);
-      if (!value) throw new UsageError('The secret value is empty; nothing was stored.', `echo -n VALUE | otto secret set ${fleet.name} ${name}`);
+      if (!value)
+        throw new UsageError(
+          'The secret value is empty; nothing was stored.',
+          `echo -n VALUE | otto secret set ${fleet.name} ${name}`,
+        );
       await ops.secrets.set(fleet.name, name, value);
       io.out(`🔐 Stored ${name} for ${fleet.name}. It will be filled in at the next launch.`);
       return 0;
@@ -164,18 +182,29 @@ async function secretCommand(args: string[], config: string | undefined): Promis
 
 async function registryCommand(args: string[], config: string | undefined): Promise<number> {
   const [verb, ...rest] = args;
-  if (verb !== 'login') throw new UsageError('Usage: otto registry login <cluster> <registry> <username>');
-  need(rest, 3, 'otto registry login <cluster> <registry> <username>   (the password is read from stdin)');
+  if (verb !== 'login')
+    throw new UsageError('Usage: otto registry login <cluster> <registry> <username>');
+  need(
+    rest,
+    3,
+    'otto registry login <cluster> <registry> <username>   (the password is read from stdin)',
+  );
   const [cluster, registry, username] = rest as [string, string, string];
   return withOps(config, async (ops) => {
     if (!ops.config.clusters.has(cluster)) {
-      throw new UsageError(`There is no cluster named ${cluster} in otto.yml.`, `Known clusters: ${[...ops.config.clusters.keys()].join(', ')}.`);
+      throw new UsageError(
+        `There is no cluster named ${cluster} in otto.yml.`,
+        `Known clusters: ${[...ops.config.clusters.keys()].join(', ')}.`,
+      );
     }
-    if (!/^[a-z0-9.-]+(:\d+)?$/i.test(normalizeRegistry(registry))) throw new UsageError(`"${registry}" is not a registry host such as ghcr.io.`);
+    if (!/^[a-z0-9.-]+(:\d+)?$/i.test(normalizeRegistry(registry)))
+      throw new UsageError(`"${registry}" is not a registry host such as ghcr.io.`);
     const password = await readSecretInput(`Password for ${username}@${registry} (hidden): `);
     if (!password) throw new UsageError('The password is empty; nothing was stored.');
     await ops.secrets.setRegistry(cluster, normalizeRegistry(registry), username, password);
-    io.out(`🔐 Stored credentials for ${normalizeRegistry(registry)} on cluster ${cluster}. Otto logs in before launches that pull from it.`);
+    io.out(
+      `🔐 Stored credentials for ${normalizeRegistry(registry)} on cluster ${cluster}. Otto logs in before launches that pull from it.`,
+    );
     return 0;
   });
 }

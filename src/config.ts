@@ -24,7 +24,10 @@ const managerSchema = z
 
 const dockerHost = z
   .string()
-  .regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, 'must be a Docker host URL such as unix:///var/run/docker.sock');
+  .regex(
+    /^(unix|tcp|ssh|npipe):\/\/\S+$/,
+    'must be a Docker host URL such as unix:///var/run/docker.sock',
+  );
 
 const sshClusterSchema = z
   .object({
@@ -54,7 +57,10 @@ const configSchema = z
       // A cluster is `local: true` or has managers; pick the schema first so errors
       // name the exact key instead of "no union member matched".
       z.unknown().transform((value, ctx) => {
-        const schema = value && typeof value === 'object' && 'local' in value ? localClusterSchema : sshClusterSchema;
+        const schema =
+          value && typeof value === 'object' && 'local' in value
+            ? localClusterSchema
+            : sshClusterSchema;
         const r = schema.safeParse(value);
         if (r.success) return r.data;
         for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
@@ -63,7 +69,9 @@ const configSchema = z
     ),
     fleets: z
       .record(
-        z.string().regex(FLEET_NAME, 'fleet names use a-z, 0-9 and -, starting with a letter or digit'),
+        z
+          .string()
+          .regex(FLEET_NAME, 'fleet names use a-z, 0-9 and -, starting with a letter or digit'),
         fleetSchema,
       )
       .default({}),
@@ -134,7 +142,8 @@ function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[]):
       return v;
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, [...path, String(i)]));
+  if (Array.isArray(value))
+    return value.map((v, i) => interpolateEnv(v, env, [...path, String(i)]));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, [...path, k])]),
@@ -146,8 +155,12 @@ function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[]):
 function formatIssues(error: z.ZodError): string {
   return error.issues
     .map((i) => {
-      const nested = 'issues' in i && Array.isArray(i.issues) ? (i.issues[0] as { message?: string } | undefined) : undefined;
-      const what = i.code === 'invalid_key' && nested?.message ? `invalid name: ${nested.message}` : i.message;
+      const nested =
+        'issues' in i && Array.isArray(i.issues)
+          ? (i.issues[0] as { message?: string } | undefined)
+          : undefined;
+      const what =
+        i.code === 'invalid_key' && nested?.message ? `invalid name: ${nested.message}` : i.message;
       return `  - ${i.path.length ? i.path.join('.') : '(top level)'}: ${what}`;
     })
     .join('\n');

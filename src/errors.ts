@@ -65,7 +65,8 @@ export class UnreachableError extends OttoError {
   override readonly code = 'unreachable';
   constructor(
     readonly target: string,
-    readonly why: 'refused' | 'auth failed' | 'timed out' | 'not found' | 'host key changed' | 'error',
+    readonly why:
+      'refused' | 'auth failed' | 'timed out' | 'not found' | 'host key changed' | 'error',
     detail: string,
     fix?: string,
   ) {

@@ -24,14 +24,20 @@ export async function preflight(ops: Ops, write: (line: string) => void): Promis
         const res = await ops.transport(name).run(info(), { timeoutMs: 10_000 });
         const state = res.stdout.trim().replace(/"/g, '');
         if (res.exitCode !== 0) {
-          write(`⚠️  Cluster ${name}: no Docker engine answers (${res.stderr.trim().split('\n')[0]}). Otto keeps listening; launches there will fail until it does.`);
+          write(
+            `⚠️  Cluster ${name}: no Docker engine answers (${res.stderr.trim().split('\n')[0]}). Otto keeps listening; launches there will fail until it does.`,
+          );
         } else if (state !== 'active') {
-          write(`⚠️  Cluster ${name}: Docker answers but is not a Swarm manager (swarm: ${state || 'unknown'}). Run docker swarm init there first.`);
+          write(
+            `⚠️  Cluster ${name}: Docker answers but is not a Swarm manager (swarm: ${state || 'unknown'}). Run docker swarm init there first.`,
+          );
         } else {
           write(`🛰️  Cluster ${name}: Swarm manager online.`);
         }
       } catch (e) {
-        write(`⚠️  Cluster ${name}: ${e instanceof Error ? e.message : String(e)} Otto keeps listening.`);
+        write(
+          `⚠️  Cluster ${name}: ${e instanceof Error ? e.message : String(e)} Otto keeps listening.`,
+        );
       }
     }),
   );
@@ -46,7 +52,9 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
   // Take the iterator now: it buffers lines typed (or piped) while the preflight runs.
   const lines = rl[Symbol.asyncIterator]();
   const write = (line: string) => process.stdout.write(`${line}\n`);
-  write(`${otto.prefix} Otto at Mission Control, listening as ${source.actor}. Type help, or Ctrl-D to leave.`);
+  write(
+    `${otto.prefix} Otto at Mission Control, listening as ${source.actor}. Type help, or Ctrl-D to leave.`,
+  );
   for (const n of ops.notices) write(`ℹ️  ${n}`);
   await preflight(ops, write);
   let running: AbortController | undefined;
@@ -68,7 +76,10 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
     }
     if (['exit', 'quit'].includes(line.trim())) break;
     running = new AbortController();
-    const reply = await dispatch(ops, line, source, { progress: progressPrinter(write), signal: running.signal });
+    const reply = await dispatch(ops, line, source, {
+      progress: progressPrinter(write),
+      signal: running.signal,
+    });
     running = undefined;
     write(renderText(reply));
     rl.prompt();

@@ -10,6 +10,7 @@ export function renderText(reply: Reply): string {
   }
   if (reply.block?.length) out.push(...reply.block.map((l) => `    ${l}`));
   if (reply.fix) out.push(`→ ${reply.fix}`);
-  if (reply.buttons?.length) out.push(reply.buttons.map((b) => `[${b.label}: ${b.command}]`).join(' '));
+  if (reply.buttons?.length)
+    out.push(reply.buttons.map((b) => `[${b.label}: ${b.command}]`).join(' '));
   return out.join('\n');
 }

@@ -19,29 +19,84 @@ interface CommandSpec {
 }
 
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
-  help: { usage: 'help', summary: 'what Otto can do', example: 'help', minArgs: 0, maxArgs: 1, handler: async () => helpReply() },
-  fleets: { usage: 'fleets', summary: 'the configured fleets and their last launch', example: 'fleets', minArgs: 0, maxArgs: 0, handler: fleetsCommand },
-  launch: { usage: 'launch <fleet>', summary: 'deploy a fleet and wait until it is in orbit', example: 'launch myapp', minArgs: 1, maxArgs: 1, handler: launchCommand },
-  status: { usage: 'status [fleet]', summary: 'telemetry: services, replicas, failing tasks', example: 'status myapp', minArgs: 0, maxArgs: 1, handler: statusCommand },
-  logs: { usage: 'logs <fleet> [service] [--tail N] [--since 10m]', summary: 'recent transmissions (docker service logs)', example: 'logs myapp web --tail 100 --since 10m', minArgs: 1, maxArgs: 2, handler: logsCommand },
-  history: { usage: 'history <fleet> [--limit N]', summary: 'the flight log of a fleet', example: 'history myapp --limit 20', minArgs: 1, maxArgs: 1, handler: historyCommand },
+  help: {
+    usage: 'help',
+    summary: 'what Otto can do',
+    example: 'help',
+    minArgs: 0,
+    maxArgs: 1,
+    handler: async () => helpReply(),
+  },
+  fleets: {
+    usage: 'fleets',
+    summary: 'the configured fleets and their last launch',
+    example: 'fleets',
+    minArgs: 0,
+    maxArgs: 0,
+    handler: fleetsCommand,
+  },
+  launch: {
+    usage: 'launch <fleet>',
+    summary: 'deploy a fleet and wait until it is in orbit',
+    example: 'launch myapp',
+    minArgs: 1,
+    maxArgs: 1,
+    handler: launchCommand,
+  },
+  status: {
+    usage: 'status [fleet]',
+    summary: 'telemetry: services, replicas, failing tasks',
+    example: 'status myapp',
+    minArgs: 0,
+    maxArgs: 1,
+    handler: statusCommand,
+  },
+  logs: {
+    usage: 'logs <fleet> [service] [--tail N] [--since 10m]',
+    summary: 'recent transmissions (docker service logs)',
+    example: 'logs myapp web --tail 100 --since 10m',
+    minArgs: 1,
+    maxArgs: 2,
+    handler: logsCommand,
+  },
+  history: {
+    usage: 'history <fleet> [--limit N]',
+    summary: 'the flight log of a fleet',
+    example: 'history myapp --limit 20',
+    minArgs: 1,
+    maxArgs: 1,
+    handler: historyCommand,
+  },
 };
 
 export function helpReply(): Reply {
   return {
     outcome: 'ok',
     text: `${otto.prefix} Otto at Mission Control. Commands:`,
-    fields: Object.values(COMMANDS).map((c) => ({ label: c.usage, value: `${c.summary} · e.g. ${c.example}` })),
+    fields: Object.values(COMMANDS).map((c) => ({
+      label: c.usage,
+      value: `${c.summary} · e.g. ${c.example}`,
+    })),
   };
 }
 
 /** Turns any error into a reply. OttoErrors carry their own words; others are logged, not shown. */
-export function errorReply(e: unknown, log: (msg: string) => void = (m) => console.error(m)): Reply {
+export function errorReply(
+  e: unknown,
+  log: (msg: string) => void = (m) => console.error(m),
+): Reply {
   if (e instanceof OttoError) {
-    return { outcome: e instanceof UsageError || e.code === 'config_error' ? 'usage' : 'failed', text: e.message, fix: e.fix };
+    return {
+      outcome: e instanceof UsageError || e.code === 'config_error' ? 'usage' : 'failed',
+      text: e.message,
+      fix: e.fix,
+    };
   }
   if (e instanceof Error && e.name === 'AbortError') {
-    return { outcome: 'failed', text: 'Stopped: Otto was asked to stop before the command finished.' };
+    return {
+      outcome: 'failed',
+      text: 'Stopped: Otto was asked to stop before the command finished.',
+    };
   }
   log(`otto: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   return { outcome: 'failed', text: otto.unexpected() };
@@ -76,7 +131,12 @@ export async function dispatch(
     if (command.args.length < spec.minArgs || command.args.length > spec.maxArgs) {
       throw new UsageError(`Usage: ${spec.usage}`, `For example: ${spec.example}`);
     }
-    const ctx: Context = { command, ops, progress: options.progress ?? (() => {}), signal: options.signal };
+    const ctx: Context = {
+      command,
+      ops,
+      progress: options.progress ?? (() => {}),
+      signal: options.signal,
+    };
     return await spec.handler(ctx);
   } catch (e) {
     return errorReply(e);

@@ -13,7 +13,11 @@ export function suggest(name: string, names: readonly string[]): string | undefi
 
 /** Finds a fleet by name, or explains what exists. */
 export function findFleet(ops: Ops, name: string | undefined): FleetConfig {
-  if (!name) throw new UsageError('Which fleet? Name one, for example: launch myapp', 'Type fleets to list them.');
+  if (!name)
+    throw new UsageError(
+      'Which fleet? Name one, for example: launch myapp',
+      'Type fleets to list them.',
+    );
   if (!FLEET_NAME.test(name)) {
     throw new UsageError(
       `"${name.slice(0, 64)}" is not a fleet name: fleet names use a-z, 0-9 and -, starting with a letter or digit.`,

@@ -5,7 +5,9 @@ import { findFleet } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
-const flagsSchema = z.object({ limit: z.coerce.number().int().min(1).max(100).default(10) }).strict();
+const flagsSchema = z
+  .object({ limit: z.coerce.number().int().min(1).max(100).default(10) })
+  .strict();
 
 const ICON: Record<Deployment['status'], string> = {
   succeeded: '🟢',
@@ -26,7 +28,10 @@ export async function historyCommand(ctx: Context): Promise<Reply> {
   const fleet = findFleet(ctx.ops, ctx.command.args[0]);
   const flags = flagsSchema.safeParse(ctx.command.flags);
   if (!flags.success) {
-    throw new UsageError('history takes --limit N with N from 1 to 100.', `For example: history ${fleet.name} --limit 20`);
+    throw new UsageError(
+      'history takes --limit N with N from 1 to 100.',
+      `For example: history ${fleet.name} --limit 20`,
+    );
   }
   const rows = await ctx.ops.deployments.list(fleet.name, flags.data.limit);
   if (rows.length === 0) return { outcome: 'ok', text: otto.noLaunches(fleet.name) };

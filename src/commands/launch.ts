@@ -9,7 +9,9 @@ export function progressReply(stage: string, services: readonly ServiceProgress[
   return {
     outcome: 'ok',
     text: stage,
-    ...(services.length ? { fields: services.map((s) => ({ label: s.name, value: otto.serviceState(s) })) } : {}),
+    ...(services.length
+      ? { fields: services.map((s) => ({ label: s.name, value: otto.serviceState(s) })) }
+      : {}),
   };
 }
 
@@ -32,7 +34,11 @@ export async function launchCommand(ctx: Context): Promise<Reply> {
   const d = outcome.deployment;
   const fields = outcome.services.map((s) => ({ label: s.name, value: otto.serviceState(s) }));
   if (outcome.ok) {
-    return { outcome: 'ok', text: otto.launched(fleet.name, d.version, (d.duration_ms ?? 0) / 1000), fields };
+    return {
+      outcome: 'ok',
+      text: otto.launched(fleet.name, d.version, (d.duration_ms ?? 0) / 1000),
+      fields,
+    };
   }
   const svc = outcome.failure?.service;
   return {

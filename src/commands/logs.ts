@@ -38,7 +38,10 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
   try {
     text = await readFile(fleet.composeFile, 'utf8');
   } catch {
-    throw new ComposeError(`Otto can't read the compose file of ${fleet.name} (${fleet.composeFile}).`, 'Check compose_file in otto.yml.');
+    throw new ComposeError(
+      `Otto can't read the compose file of ${fleet.name} (${fleet.composeFile}).`,
+      'Check compose_file in otto.yml.',
+    );
   }
   const known = [...parseCompose(text, fleet.composeFile).services.keys()];
   const wanted = ctx.command.args[1];
@@ -51,7 +54,13 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
   }
   const services = wanted ? [wanted] : known;
   const secrets = await ctx.ops.secrets.values(fleet.name);
-  const res = await fleetLogs(ctx.ops.transport(fleet.cluster), fleet.name, services, flags.data, secrets.values());
+  const res = await fleetLogs(
+    ctx.ops.transport(fleet.cluster),
+    fleet.name,
+    services,
+    flags.data,
+    secrets.values(),
+  );
   const what = wanted ?? '(all services)';
   const lines: string[] = [];
   let size = 0;
@@ -60,7 +69,10 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
     if (size > MAX_CHARS) break;
     lines.unshift(line);
   }
-  const cut = lines.length < res.lines.length ? ` Showing the last ${lines.length} of ${res.lines.length} lines.` : '';
+  const cut =
+    lines.length < res.lines.length
+      ? ` Showing the last ${lines.length} of ${res.lines.length} lines.`
+      : '';
   const notes = [
     res.missing.length ? `Not in the Swarm: ${res.missing.join(', ')} (not launched yet?).` : '',
     res.incomplete ? otto.incompleteLogs(res.incomplete) : '',

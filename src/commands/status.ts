@@ -6,7 +6,8 @@ import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
 function describeFleet(s: FleetStatus, last: string): { label: string; value: string } {
-  if (s.services.length === 0) return { label: s.fleet, value: `${otto.notLaunched(s.fleet)}${last}` };
+  if (s.services.length === 0)
+    return { label: s.fleet, value: `${otto.notLaunched(s.fleet)}${last}` };
   const healthy = s.services.every((v) => v.running === v.desired && v.problems.length === 0);
   const lines = s.services.map((v) => {
     const icon = v.running === v.desired ? '🟢' : v.running === 0 ? '🔴' : '🟡';
@@ -33,7 +34,10 @@ export async function statusCommand(ctx: Context): Promise<Reply> {
   await Promise.all(
     [...byCluster].map(async ([cluster, members]) => {
       try {
-        const statuses = await clusterStatus(ops.transport(cluster), members.map((f) => f.name));
+        const statuses = await clusterStatus(
+          ops.transport(cluster),
+          members.map((f) => f.name),
+        );
         for (const s of statuses) {
           const d = latest.get(s.fleet);
           const last = d ? ` · v${d.version} ${d.status} by ${d.actor}` : '';
@@ -42,14 +46,19 @@ export async function statusCommand(ctx: Context): Promise<Reply> {
       } catch (e) {
         if (!(e instanceof OttoError)) throw e;
         unreachable++;
-        fields.push({ label: `🔴 cluster ${cluster}`, value: `${e.message}${e.fix ? ` ${e.fix}` : ''}` });
+        fields.push({
+          label: `🔴 cluster ${cluster}`,
+          value: `${e.message}${e.fix ? ` ${e.fix}` : ''}`,
+        });
       }
     }),
   );
   fields.sort((a, b) => a.label.localeCompare(b.label));
   return {
     outcome: unreachable ? 'failed' : 'ok',
-    text: name ? `Telemetry for ${name}:` : `Telemetry for ${fleets.length} fleet${fleets.length === 1 ? '' : 's'}:`,
+    text: name
+      ? `Telemetry for ${name}:`
+      : `Telemetry for ${fleets.length} fleet${fleets.length === 1 ? '' : 's'}:`,
     fields,
   };
 }

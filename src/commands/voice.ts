@@ -51,7 +51,8 @@ export const otto = {
   noLaunches: (fleet: string) =>
     `No launches of ${fleet} yet. Ready for your first mission? Try: launch ${fleet}`,
 
-  notLaunched: (fleet: string) => `${fleet} has no services in the Swarm. Not launched yet? Try: launch ${fleet}`,
+  notLaunched: (fleet: string) =>
+    `${fleet} has no services in the Swarm. Not launched yet? Try: launch ${fleet}`,
 
   noTransmissions: (fleet: string, what: string) =>
     `No transmissions from ${fleet} ${what} in that window.`,

@@ -24,7 +24,9 @@ const otternautsSchema = z
 
 const serviceSchema = z
   .object({
-    image: z.string({ error: 'every service needs an image' }).min(1, 'every service needs an image'),
+    image: z
+      .string({ error: 'every service needs an image' })
+      .min(1, 'every service needs an image'),
     'x-otternauts': otternautsSchema.optional(),
   })
   .passthrough();
@@ -32,7 +34,9 @@ const serviceSchema = z
 const composeSchema = z
   .object({
     services: z.record(
-      z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'service names use letters, digits, _, . and -'),
+      z
+        .string()
+        .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'service names use letters, digits, _, . and -'),
       serviceSchema,
     ),
   })
@@ -46,7 +50,10 @@ export interface Otternauts {
 export interface ParsedCompose {
   /** The file as plain data, `x-otternauts` still in. */
   readonly data: Readonly<Record<string, unknown>>;
-  readonly services: ReadonlyMap<string, { readonly image: string; readonly otternauts?: Otternauts }>;
+  readonly services: ReadonlyMap<
+    string,
+    { readonly image: string; readonly otternauts?: Otternauts }
+  >;
   /** Names of `${VAR}` references without a default: these must be set as secrets. */
   readonly required: ReadonlySet<string>;
 }
@@ -68,10 +75,13 @@ function mapStrings(value: unknown, fn: (s: string, path: string) => string, pat
 
 /** Checks that a string holds only interpolation forms Otto understands. */
 function scanVariables(s: string, path: string, required: Set<string>): void {
-  const stripped = s.replace(VARIABLE, (_m, dollar, braced: string, def: string | undefined, bare) => {
-    if (!dollar && def === undefined) required.add(braced ?? bare);
-    return '';
-  });
+  const stripped = s.replace(
+    VARIABLE,
+    (_m, dollar, braced: string, def: string | undefined, bare) => {
+      if (!dollar && def === undefined) required.add(braced ?? bare);
+      return '';
+    },
+  );
   if (stripped.includes('$')) {
     throw new ComposeError(
       `Configuration error: ${path} has a "$" Otto can't read.`,
@@ -97,7 +107,9 @@ export function parseCompose(text: string, label: string): ParsedCompose {
   const data: unknown = doc.toJS();
   const parsed = composeSchema.safeParse(data);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
+    const lines = parsed.error.issues.map(
+      (i) => `${i.path.join('.') || '(top level)'}: ${i.message}`,
+    );
     throw new ComposeError(
       `Configuration error in ${label}: ${lines.join('; ')}.`,
       'Fix the compose file and launch again.',
@@ -125,7 +137,11 @@ function routerName(fleet: string, service: string): string {
 }
 
 /** The labels seed 001 describes, for one service with domains. */
-export function traefikLabels(fleet: string, service: string, x: Otternauts): Record<string, string> {
+export function traefikLabels(
+  fleet: string,
+  service: string,
+  x: Otternauts,
+): Record<string, string> {
   const r = routerName(fleet, service);
   const labels: Record<string, string> = {
     'traefik.enable': 'true',
@@ -133,7 +149,8 @@ export function traefikLabels(fleet: string, service: string, x: Otternauts): Re
     [`traefik.http.routers.${r}.entrypoints`]: 'websecure',
     [`traefik.http.routers.${r}.tls.certresolver`]: 'letsencrypt',
   };
-  if (x.port !== undefined) labels[`traefik.http.services.${r}.loadbalancer.server.port`] = String(x.port);
+  if (x.port !== undefined)
+    labels[`traefik.http.services.${r}.loadbalancer.server.port`] = String(x.port);
   return labels;
 }
 
@@ -155,7 +172,8 @@ function labelsAsMap(labels: unknown): Record<string, string> {
 
 function joinNetwork(networks: unknown): unknown {
   if (networks === undefined || networks === null) return ['default', TRAEFIK_NETWORK];
-  if (Array.isArray(networks)) return networks.includes(TRAEFIK_NETWORK) ? networks : [...networks, TRAEFIK_NETWORK];
+  if (Array.isArray(networks))
+    return networks.includes(TRAEFIK_NETWORK) ? networks : [...networks, TRAEFIK_NETWORK];
   if (typeof networks === 'object') return { [TRAEFIK_NETWORK]: {}, ...networks };
   return networks;
 }
@@ -186,13 +204,17 @@ export function renderCompose(
     delete svc['x-otternauts'];
     if (!x || x.domains.length === 0) continue;
     routed = true;
-    const deploy: Record<string, Json> = isRecord(svc['deploy']) ? (svc['deploy'] as Record<string, Json>) : {};
+    const deploy: Record<string, Json> = isRecord(svc['deploy'])
+      ? (svc['deploy'] as Record<string, Json>)
+      : {};
     deploy['labels'] = { ...traefikLabels(fleet, name, x), ...labelsAsMap(deploy['labels']) };
     svc['deploy'] = deploy;
     svc['networks'] = joinNetwork(svc['networks']) as Json;
   }
   if (routed) {
-    const networks: Record<string, Json> = isRecord(data['networks']) ? (data['networks'] as Record<string, Json>) : {};
+    const networks: Record<string, Json> = isRecord(data['networks'])
+      ? (data['networks'] as Record<string, Json>)
+      : {};
     networks[TRAEFIK_NETWORK] ??= { external: true };
     data['networks'] = networks;
   }
@@ -211,13 +233,19 @@ export function renderCompose(
 /** The registry an image is pulled from: `ghcr.io/a/b:1` → `ghcr.io`, `nginx` → `docker.io`. */
 export function imageRegistry(image: string): string {
   const first = image.split('/')[0] ?? '';
-  if (image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+  if (
+    image.includes('/') &&
+    (first.includes('.') || first.includes(':') || first === 'localhost')
+  ) {
     return normalizeRegistry(first);
   }
   return 'docker.io';
 }
 
 export function normalizeRegistry(registry: string): string {
-  const r = registry.replace(/^https?:\/\//, '').replace(/\/+$/, '').toLowerCase();
+  const r = registry
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
   return ['index.docker.io', 'registry-1.docker.io', 'docker.io'].includes(r) ? 'docker.io' : r;
 }

@@ -8,8 +8,14 @@ export interface ServiceState {
   readonly ID: string;
   readonly Spec: {
     readonly Name: string;
-    readonly Mode?: { readonly Replicated?: { readonly Replicas?: number }; readonly Global?: object };
-    readonly TaskTemplate?: { readonly ContainerSpec?: { readonly Image?: string }; readonly Placement?: { readonly Constraints?: string[] } };
+    readonly Mode?: {
+      readonly Replicated?: { readonly Replicas?: number };
+      readonly Global?: object;
+    };
+    readonly TaskTemplate?: {
+      readonly ContainerSpec?: { readonly Image?: string };
+      readonly Placement?: { readonly Constraints?: string[] };
+    };
   };
   readonly UpdateStatus?: { readonly State?: string; readonly Message?: string };
 }
@@ -30,7 +36,7 @@ export interface FleetSnapshot {
   readonly tasks: readonly TaskRow[];
 }
 
-/** Reads the services of a fleet and their tasks: two docker calls, whatever the number of services. */
+/** Reads the services of a fleet and their tasks: two docker calls at once, whatever the number of services. */
 export async function snapshot(
   transport: Transport,
   fleet: string,
@@ -38,11 +44,16 @@ export async function snapshot(
   signal?: AbortSignal,
 ): Promise<FleetSnapshot> {
   const names = services.map((s) => serviceName(fleet, s));
-  const inspect = await transport.run(serviceInspect(names), { signal });
-  const found = inspect.stdout.trim().startsWith('[') ? (JSON.parse(inspect.stdout) as ServiceState[]) : [];
+  // Both at once: `service ps` lists the tasks of the services that exist and
+  // only complains about the others, which `service inspect` leaves out anyway.
+  const [inspect, ps] = await Promise.all([
+    transport.run(serviceInspect(names), { signal }),
+    transport.run(servicePs(names), { signal }),
+  ]);
+  const found = inspect.stdout.trim().startsWith('[')
+    ? (JSON.parse(inspect.stdout) as ServiceState[])
+    : [];
   const byName = new Map(found.map((s) => [s.Spec.Name, s]));
-  if (byName.size === 0) return { services: byName, tasks: [] };
-  const ps = await transport.run(servicePs([...byName.keys()]), { signal });
   return { services: byName, tasks: parseJsonLines<TaskRow>(ps.stdout) };
 }
 
@@ -61,16 +72,24 @@ export interface ConvergeOptions {
 
 export type ConvergeResult =
   | { readonly ok: true; readonly services: readonly ServiceProgress[] }
-  | { readonly ok: false; readonly failure: LaunchFailure; readonly services: readonly ServiceProgress[] };
+  | {
+      readonly ok: false;
+      readonly failure: LaunchFailure;
+      readonly services: readonly ServiceProgress[];
+    };
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
@@ -90,11 +109,14 @@ export function judgeService(
   oldTaskIds: ReadonlySet<string>,
   pendingStrikes: number,
 ): Judged {
-  if (!now) return { progress: { name, running: 0, desired: 0, state: 'pending' }, converged: false };
+  if (!now)
+    return { progress: { name, running: 0, desired: 0, state: 'pending' }, converged: false };
   const mine = tasks.filter((t) => t.Name.startsWith(`${now.Spec.Name}.`));
   const live = mine.filter((t) => t.DesiredState === 'Running');
   const running = live.filter((t) => t.CurrentState.startsWith('Running')).length;
-  const desired = now.Spec.Mode?.Replicated ? (now.Spec.Mode.Replicated.Replicas ?? 1) : live.length;
+  const desired = now.Spec.Mode?.Replicated
+    ? (now.Spec.Mode.Replicated.Replicas ?? 1)
+    : live.length;
   const constraints = now.Spec.TaskTemplate?.Placement?.Constraints ?? [];
   const update = now.UpdateStatus?.State;
   const changed = before !== undefined && taskTemplate(before) !== taskTemplate(now);
@@ -106,7 +128,11 @@ export function judgeService(
       service: name,
       message: `Swarm paused the update of ${name}: ${now.UpdateStatus?.Message ?? 'no reason given'}.`,
     };
-    return { progress: { ...base, state: 'failing', note: 'update paused' }, converged: false, failure };
+    return {
+      progress: { ...base, state: 'failing', note: 'update paused' },
+      converged: false,
+      failure,
+    };
   }
   if (update?.startsWith('rollback')) {
     const failure: LaunchFailure = {
@@ -114,23 +140,40 @@ export function judgeService(
       service: name,
       message: `Swarm rolled ${name} back to its previous version: ${now.UpdateStatus?.Message ?? 'the update failed'}.`,
     };
-    return { progress: { ...base, state: 'failing', note: 'rolled back' }, converged: false, failure };
+    return {
+      progress: { ...base, state: 'failing', note: 'rolled back' },
+      converged: false,
+      failure,
+    };
   }
 
   const failed = mine.filter(
-    (t) => !oldTaskIds.has(t.ID) && t.DesiredState !== 'Running' && /^(Failed|Rejected)/.test(t.CurrentState),
+    (t) =>
+      !oldTaskIds.has(t.ID) &&
+      t.DesiredState !== 'Running' &&
+      /^(Failed|Rejected)/.test(t.CurrentState),
   );
   const stuck = live.find((t) => t.CurrentState.startsWith('Pending') && t.Error);
   const evidence = failed.length >= 2 ? failed[0] : pendingStrikes >= 2 ? stuck : undefined;
   if (evidence) {
     const failure = classifyTaskError(name, image, evidence.Error, constraints);
-    if (failure) return { progress: { ...base, state: 'failing', note: evidence.Error }, converged: false, failure };
+    if (failure)
+      return {
+        progress: { ...base, state: 'failing', note: evidence.Error },
+        converged: false,
+        failure,
+      };
   }
   const updating = changed && update !== 'completed';
-  const converged = running === desired && !updating && live.every((t) => t.CurrentState.startsWith('Running'));
+  const converged =
+    running === desired && !updating && live.every((t) => t.CurrentState.startsWith('Running'));
   const note = (failed[0] ?? stuck)?.Error || undefined;
   return {
-    progress: { ...base, state: converged ? 'running' : updating ? 'updating' : failed.length ? 'failing' : 'pending', note },
+    progress: {
+      ...base,
+      state: converged ? 'running' : updating ? 'updating' : failed.length ? 'failing' : 'pending',
+      note,
+    },
     converged,
   };
 }
@@ -139,25 +182,40 @@ export function judgeService(
  * Waits until every service of the fleet runs its desired replicas of the new spec,
  * then watches for `settleMs` more. `docker stack deploy` returns before this.
  */
-export async function waitForConvergence(transport: Transport, opts: ConvergeOptions): Promise<ConvergeResult> {
-  const pollMs = opts.pollMs ?? 500;
+export async function waitForConvergence(
+  transport: Transport,
+  opts: ConvergeOptions,
+): Promise<ConvergeResult> {
+  const pollMs = opts.pollMs ?? 250;
   const deadline = Date.now() + opts.timeoutMs;
   const oldTaskIds = new Set(opts.before.tasks.map((t) => t.ID));
   const names = [...opts.services.keys()];
   const strikes = new Map<string, number>();
   let settleUntil: number | undefined;
   let lastKey = '';
-  let progress: ServiceProgress[] = [];
+  let progress: ServiceProgress[];
   for (;;) {
     const snap = await snapshot(transport, opts.fleet, names, opts.signal);
     const judged = names.map((name) => {
       const full = serviceName(opts.fleet, name);
       const now = snap.services.get(full);
       const stuck = snap.tasks.some(
-        (t) => t.Name.startsWith(`${full}.`) && t.DesiredState === 'Running' && t.CurrentState.startsWith('Pending') && t.Error,
+        (t) =>
+          t.Name.startsWith(`${full}.`) &&
+          t.DesiredState === 'Running' &&
+          t.CurrentState.startsWith('Pending') &&
+          t.Error,
       );
       strikes.set(name, stuck ? (strikes.get(name) ?? 0) + 1 : 0);
-      return judgeService(name, opts.services.get(name) ?? '', now, opts.before.services.get(full), snap.tasks, oldTaskIds, strikes.get(name) ?? 0);
+      return judgeService(
+        name,
+        opts.services.get(name) ?? '',
+        now,
+        opts.before.services.get(full),
+        snap.tasks,
+        oldTaskIds,
+        strikes.get(name) ?? 0,
+      );
     });
     progress = judged.map((j) => j.progress);
     const key = JSON.stringify(progress);
@@ -170,7 +228,8 @@ export async function waitForConvergence(transport: Transport, opts: ConvergeOpt
     if (judged.every((j) => j.converged)) {
       if (settleUntil === undefined) {
         settleUntil = Date.now() + opts.settleMs;
-        if (opts.settleMs > 0) opts.onProgress?.({ kind: 'stage', fleet: opts.fleet, stage: 'settling' });
+        if (opts.settleMs > 0)
+          opts.onProgress?.({ kind: 'stage', fleet: opts.fleet, stage: 'settling' });
       }
       if (Date.now() >= settleUntil) return { ok: true, services: progress };
     } else {
@@ -178,7 +237,9 @@ export async function waitForConvergence(transport: Transport, opts: ConvergeOpt
     }
     if (Date.now() >= deadline) {
       const behind = progress.filter((p) => p.state !== 'running');
-      const detail = behind.map((p) => `${p.name} ${p.running}/${p.desired}${p.note ? ` (${p.note})` : ''}`).join(', ');
+      const detail = behind
+        .map((p) => `${p.name} ${p.running}/${p.desired}${p.note ? ` (${p.note})` : ''}`)
+        .join(', ');
       return {
         ok: false,
         services: progress,

@@ -80,7 +80,9 @@ export class Deployments {
         eb(
           'd.version',
           '=',
-          selectFrom('deployments as e').select((x) => x.fn.max('e.version').as('m')).whereRef('e.fleet', '=', 'd.fleet'),
+          selectFrom('deployments as e')
+            .select((x) => x.fn.max('e.version').as('m'))
+            .whereRef('e.fleet', '=', 'd.fleet'),
         ),
       )
       .execute();

@@ -1,11 +1,6 @@
 /** Typed progress of a launch. Ops emit these; adapters decide how to show them. */
 export type LaunchStage =
-  | 'validating'
-  | 'locking'
-  | 'registry-login'
-  | 'deploying'
-  | 'converging'
-  | 'settling';
+  'validating' | 'locking' | 'registry-login' | 'deploying' | 'converging' | 'settling';
 
 export interface ServiceProgress {
   /** The compose service name (`web`), not the Swarm name (`myapp_web`). */
@@ -17,7 +12,16 @@ export interface ServiceProgress {
 }
 
 export type LaunchEvent =
-  | { readonly kind: 'stage'; readonly fleet: string; readonly stage: LaunchStage; readonly version?: number }
-  | { readonly kind: 'services'; readonly fleet: string; readonly services: readonly ServiceProgress[] };
+  | {
+      readonly kind: 'stage';
+      readonly fleet: string;
+      readonly stage: LaunchStage;
+      readonly version?: number;
+    }
+  | {
+      readonly kind: 'services';
+      readonly fleet: string;
+      readonly services: readonly ServiceProgress[];
+    };
 
 export type ProgressListener = (event: LaunchEvent) => void;

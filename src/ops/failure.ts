@@ -24,7 +24,11 @@ export function classifyTaskError(
 ): LaunchFailure | undefined {
   if (!error) return undefined;
   if (/unhealthy/i.test(error)) {
-    return { kind: 'unhealthy', service, message: `Service ${service} is unhealthy: its healthcheck keeps failing.` };
+    return {
+      kind: 'unhealthy',
+      service,
+      message: `Service ${service} is unhealthy: its healthcheck keeps failing.`,
+    };
   }
   if (/no suitable node|constraints? not satisfied|insufficient resources/i.test(error)) {
     const where = constraints.length ? ` (constraints: ${constraints.join(', ')})` : '';
@@ -36,10 +40,22 @@ export function classifyTaskError(
   }
   const exit = /non-zero exit \((\d+)\)/.exec(error);
   if (exit) {
-    return { kind: 'exit_code', service, message: `Service ${service} exits with code ${exit[1]}.` };
+    return {
+      kind: 'exit_code',
+      service,
+      message: `Service ${service} exits with code ${exit[1]}.`,
+    };
   }
-  if (/no such image|pull access denied|manifest unknown|not found|unauthorized|denied|could not be accessed|error pulling|pull/i.test(error)) {
-    return { kind: 'image_pull', service, message: `Failed to pull image ${image} for ${service}: ${error}` };
+  if (
+    /no such image|pull access denied|manifest unknown|not found|unauthorized|denied|could not be accessed|error pulling|pull/i.test(
+      error,
+    )
+  ) {
+    return {
+      kind: 'image_pull',
+      service,
+      message: `Failed to pull image ${image} for ${service}: ${error}`,
+    };
   }
   return { kind: 'exit_code', service, message: `Service ${service} keeps failing: ${error}` };
 }

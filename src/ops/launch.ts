@@ -58,7 +58,10 @@ function deployFailure(stderr: string): LaunchFailure {
       message: `The ${TRAEFIK_NETWORK} network is missing on this cluster, so routed services can't join it. Deploy Traefik first, or create it: docker network create --driver overlay --attachable ${TRAEFIK_NETWORK}`,
     };
   }
-  return { kind: 'deploy_rejected', message: `Docker refused the stack: ${first || 'no reason given'}` };
+  return {
+    kind: 'deploy_rejected',
+    message: `Docker refused the stack: ${first || 'no reason given'}`,
+  };
 }
 
 /**
@@ -71,12 +74,17 @@ export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<Laun
   const emit = req.onProgress ?? (() => {});
   emit({ kind: 'stage', fleet: fleet.name, stage: 'validating' });
   const text = req.composeText ?? (await readCompose(fleet));
-  const parsed = parseCompose(text, req.composeText ? `the stored compose of ${fleet.name}` : fleet.composeFile);
+  const parsed = parseCompose(
+    text,
+    req.composeText ? `the stored compose of ${fleet.name}` : fleet.composeFile,
+  );
   const secretValues = await deps.secrets.values(fleet.name);
   const rendered = renderCompose(parsed, fleet.name, secretValues);
   const transport = deps.transport(fleet.cluster);
   const registries = new Set([...parsed.services.values()].map((s) => imageRegistry(s.image)));
-  const logins = (await deps.secrets.registries(fleet.cluster)).filter((r) => registries.has(r.registry));
+  const logins = (await deps.secrets.registries(fleet.cluster)).filter((r) =>
+    registries.has(r.registry),
+  );
   const hidden = [...secretValues.values(), ...logins.map((l) => l.password)];
   const mask = (s: string) => maskSecrets(s, hidden);
 
@@ -91,14 +99,33 @@ export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<Laun
       composeSnapshot: text,
       ...(req.rollbackOf ? { rollbackOf: req.rollbackOf } : {}),
     });
-    const fail = async (failure: LaunchFailure, progress: readonly ServiceProgress[] = [], logTail: string[] = []) => {
+    const fail = async (
+      failure: LaunchFailure,
+      progress: readonly ServiceProgress[] = [],
+      logTail: string[] = [],
+    ) => {
       deployment = await deps.deployments.finish(deployment, 'failed', mask(failure.message));
-      return { deployment, ok: false, failure: { ...failure, message: mask(failure.message) }, services: progress, logTail };
+      return {
+        deployment,
+        ok: false,
+        failure: { ...failure, message: mask(failure.message) },
+        services: progress,
+        logTail,
+      };
     };
     try {
-      if (logins.length) emit({ kind: 'stage', fleet: fleet.name, stage: 'registry-login', version: deployment.version });
+      if (logins.length)
+        emit({
+          kind: 'stage',
+          fleet: fleet.name,
+          stage: 'registry-login',
+          version: deployment.version,
+        });
       for (const login of logins) {
-        const res = await transport.run(registryLogin(login.registry, login.username), { stdin: login.password, signal });
+        const res = await transport.run(registryLogin(login.registry, login.username), {
+          stdin: login.password,
+          signal,
+        });
         if (res.exitCode !== 0) {
           return await fail({
             kind: 'image_pull',
@@ -125,8 +152,14 @@ export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<Laun
         let logTail: string[] = [];
         if (result.failure.kind === 'exit_code' || result.failure.kind === 'unhealthy') {
           const svc = result.failure.service ?? services[0] ?? '';
-          const logs = await transport.run(serviceLogs(serviceName(fleet.name, svc), { tail: 10 }), { signal, timeoutMs: 15_000 });
-          logTail = mask(logs.stdout + logs.stderr).split('\n').filter(Boolean).slice(-10);
+          const logs = await transport.run(
+            serviceLogs(serviceName(fleet.name, svc), { tail: 10 }),
+            { signal, timeoutMs: 15_000 },
+          );
+          logTail = mask(logs.stdout + logs.stderr)
+            .split('\n')
+            .filter(Boolean)
+            .slice(-10);
         }
         return await fail(result.failure, result.services, logTail);
       }
@@ -136,7 +169,9 @@ export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<Laun
       const aborted = signal?.aborted === true;
       const reason = aborted
         ? 'Interrupted: Otto was stopped during the launch.'
-        : mask(e instanceof OttoError ? e.message : 'Otto hit an unexpected error during the launch.');
+        : mask(
+            e instanceof OttoError ? e.message : 'Otto hit an unexpected error during the launch.',
+          );
       await deps.deployments.finish(deployment, aborted ? 'interrupted' : 'failed', reason);
       throw e;
     }

@@ -1,6 +1,10 @@
-import { execa } from 'execa';
 import { UnreachableError } from '../errors.js';
-import { DEFAULT_TIMEOUT_MS, type RunOptions, type RunResult, type Transport } from './transport.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  type RunOptions,
+  type RunResult,
+  type Transport,
+} from './transport.js';
 
 /** Runs argv on this machine with execa: no shell, arguments passed as they are. */
 export class LocalTransport implements Transport {
@@ -9,6 +13,7 @@ export class LocalTransport implements Transport {
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const [file, ...args] = argv;
     if (!file) throw new Error('empty argv');
+    const { execa } = await import('execa');
     const result = await execa(file, args, {
       input: options.stdin ?? '',
       timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,

@@ -39,7 +39,12 @@ export class Locks {
       throw new LockHeldError(fleet, held.holder, held.acquired_at, held.reason);
     }
     const held = await this.get(fleet);
-    throw new LockHeldError(fleet, held?.holder ?? 'someone', held?.acquired_at ?? 'just now', held?.reason ?? 'busy');
+    throw new LockHeldError(
+      fleet,
+      held?.holder ?? 'someone',
+      held?.acquired_at ?? 'just now',
+      held?.reason ?? 'busy',
+    );
   }
 
   /** Releases a lock this process holds. */
@@ -58,10 +63,18 @@ export class Locks {
 
   /** Drops locks left by dead processes on this machine. Returns the fleets freed. */
   async reap(): Promise<string[]> {
-    const rows = await this.db.selectFrom('locks').selectAll().where('hostname', '=', HOSTNAME).execute();
+    const rows = await this.db
+      .selectFrom('locks')
+      .selectAll()
+      .where('hostname', '=', HOSTNAME)
+      .execute();
     const dead = rows.filter(ownerIsDead);
     for (const l of dead) {
-      await this.db.deleteFrom('locks').where('fleet', '=', l.fleet).where('pid', '=', l.pid).execute();
+      await this.db
+        .deleteFrom('locks')
+        .where('fleet', '=', l.fleet)
+        .where('pid', '=', l.pid)
+        .execute();
     }
     return dead.map((l) => l.fleet);
   }

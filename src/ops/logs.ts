@@ -11,7 +11,8 @@ export interface LogsResult {
 
 /** A line a task wrote: `myapp_web.1@node-1    | hello`. */
 const TASK_LINE = /^\S+\.\d+@\S+\s+\|/;
-const INCOMPLETE = /incomplete log stream|node .*(is )?(down|unavailable)|not available on node|error from daemon in stream/i;
+const INCOMPLETE =
+  /incomplete log stream|node .*(is )?(down|unavailable)|not available on node|error from daemon in stream/i;
 
 /** Reads `docker service logs` of some services of a fleet, masking secret values. */
 export async function fleetLogs(
@@ -23,7 +24,10 @@ export async function fleetLogs(
 ): Promise<LogsResult> {
   const hidden = [...secretValues];
   const results = await Promise.all(
-    services.map(async (svc) => ({ svc, res: await transport.run(serviceLogs(serviceName(fleet, svc), opts)) })),
+    services.map(async (svc) => ({
+      svc,
+      res: await transport.run(serviceLogs(serviceName(fleet, svc), opts)),
+    })),
   );
   const lines: string[] = [];
   const missing: string[] = [];
@@ -40,7 +44,8 @@ export async function fleetLogs(
       if (line.trim()) lines.push(prefix + maskSecrets(line, hidden));
     }
     const problems = errLines.filter((l) => !fromTasks(l));
-    const problem = problems.find((l) => INCOMPLETE.test(l)) ?? (res.exitCode !== 0 ? problems[0] : undefined);
+    const problem =
+      problems.find((l) => INCOMPLETE.test(l)) ?? (res.exitCode !== 0 ? problems[0] : undefined);
     if (problem) incomplete = maskSecrets(problem.trim(), hidden);
   }
   return { lines, incomplete, missing };

@@ -10,6 +10,7 @@ import { LocalTransport } from './local-transport.js';
 import { Locks } from './locks.js';
 import { SecretStore } from './secrets.js';
 import { SshTransport } from './ssh-transport.js';
+import { TracingTransport } from './trace.js';
 import type { Transport } from './transport.js';
 
 export const DB_FILE = 'otto.db';
@@ -34,12 +35,19 @@ export interface OpenOpsOptions {
 }
 
 export function defaultTransport(cluster: ClusterConfig, db: Db): Transport {
-  if (cluster.kind === 'local') return new DockerHostTransport(new LocalTransport(), cluster.dockerHost);
+  if (cluster.kind === 'local')
+    return new DockerHostTransport(new LocalTransport(), cluster.dockerHost);
   const hostKeys = sqliteHostKeys(db);
   const managers = cluster.managers.map(
     (m) =>
       new SshTransport(
-        { host: m.host, port: m.port, user: m.user, privateKeyFile: m.private_key_file, hostKey: m.host_key },
+        {
+          host: m.host,
+          port: m.port,
+          user: m.user,
+          privateKeyFile: m.private_key_file,
+          hostKey: m.host_key,
+        },
         hostKeys,
       ),
   );
@@ -67,7 +75,9 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
   const locks = new Locks(db);
   const deployments = new Deployments(db);
   for (const d of await deployments.reapInterrupted()) {
-    notices.push(`Launch ${d.fleet} v${d.version} was left unfinished by a stopped Otto; it is now marked interrupted.`);
+    notices.push(
+      `Launch ${d.fleet} v${d.version} was left unfinished by a stopped Otto; it is now marked interrupted.`,
+    );
   }
   await locks.reap();
   const transports = new Map<string, Transport>();
@@ -85,6 +95,7 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
         const cluster = config.clusters.get(name);
         if (!cluster) throw new ConfigError(`There is no cluster named ${name} in otto.yml.`);
         t = make(cluster, db);
+        if (options.env?.['OTTO_TRACE'] ?? process.env['OTTO_TRACE']) t = new TracingTransport(t);
         transports.set(name, t);
       }
       return t;

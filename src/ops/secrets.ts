@@ -31,11 +31,22 @@ export class SecretStore {
   }
 
   async values(fleet: string): Promise<Map<string, string>> {
-    const rows = await this.db.selectFrom('secrets').selectAll().where('fleet', '=', fleet).execute();
-    return new Map(rows.map((r) => [r.name, decrypt(this.key, r.ciphertext, `secret:${fleet}/${r.name}`)]));
+    const rows = await this.db
+      .selectFrom('secrets')
+      .selectAll()
+      .where('fleet', '=', fleet)
+      .execute();
+    return new Map(
+      rows.map((r) => [r.name, decrypt(this.key, r.ciphertext, `secret:${fleet}/${r.name}`)]),
+    );
   }
 
-  async setRegistry(cluster: string, registry: string, username: string, password: string): Promise<void> {
+  async setRegistry(
+    cluster: string,
+    registry: string,
+    username: string,
+    password: string,
+  ): Promise<void> {
     const ciphertext = encrypt(this.key, password, `registry:${cluster}/${registry}`);
     const updated_at = new Date().toISOString();
     await this.db
@@ -47,7 +58,9 @@ export class SecretStore {
       .execute();
   }
 
-  async registries(cluster: string): Promise<{ registry: string; username: string; password: string }[]> {
+  async registries(
+    cluster: string,
+  ): Promise<{ registry: string; username: string; password: string }[]> {
     const rows = await this.db
       .selectFrom('registry_credentials')
       .selectAll()

@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { HostKeyChangedError, UnreachableError } from '../errors.js';
-import { DEFAULT_TIMEOUT_MS, type RunOptions, type RunResult, type Transport } from './transport.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  type RunOptions,
+  type RunResult,
+  type Transport,
+} from './transport.js';
 
 /** OpenSSH allows 10 sessions per connection (MaxSessions); more wait in a queue. */
 export const MAX_CHANNELS = 10;
@@ -45,7 +50,12 @@ export function commandLine(argv: readonly string[]): string {
 
 class ChannelRefused extends UnreachableError {
   constructor(target: string, detail: string) {
-    super(target, 'error', `${target} refused a new session: ${detail}.`, 'Check MaxSessions in the outpost\'s sshd_config.');
+    super(
+      target,
+      'error',
+      `${target} refused a new session: ${detail}.`,
+      "Check MaxSessions in the outpost's sshd_config.",
+    );
   }
 }
 
@@ -111,6 +121,8 @@ export class SshTransport implements Transport {
     const expected = this.ssh.hostKey ?? (await this.hostKeys.get(host, port));
     let mismatch: HostKeyChangedError | undefined;
     let offered: string | undefined;
+    // Loaded on first use: a bot with only local clusters never pays for ssh2.
+    const { Client } = await import('ssh2');
     const client = new Client();
     const config: ConnectConfig = {
       host,
@@ -169,10 +181,20 @@ export class SshTransport implements Transport {
       );
     }
     if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
-      return new UnreachableError(t, 'timed out', `${t} did not answer in time.`, 'Is the outpost online?');
+      return new UnreachableError(
+        t,
+        'timed out',
+        `${t} did not answer in time.`,
+        'Is the outpost online?',
+      );
     }
     if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
-      return new UnreachableError(t, 'not found', `Otto can't resolve the host name of ${t}.`, 'Check host in otto.yml.');
+      return new UnreachableError(
+        t,
+        'not found',
+        `Otto can't resolve the host name of ${t}.`,
+        'Check host in otto.yml.',
+      );
     }
     return new UnreachableError(t, 'error', `Cannot connect to ${t}: ${err.code ?? err.message}.`);
   }

@@ -25,18 +25,23 @@ export interface FleetStatus {
 }
 
 /**
- * Reads the status of every given fleet on one cluster with exactly two docker
- * calls: one `service ls`, one `service ps` over all their services.
+ * Reads the status of every given fleet on one cluster with at most two docker
+ * calls, whatever the number of fleets: one `service ls`, and one `service ps`
+ * over those of their services that are short of replicas (none when all run).
  */
-export async function clusterStatus(transport: Transport, fleets: readonly string[]): Promise<FleetStatus[]> {
+export async function clusterStatus(
+  transport: Transport,
+  fleets: readonly string[],
+): Promise<FleetStatus[]> {
   const ls = await transport.run(serviceLs());
   const rows = parseJsonLines<ServiceLsRow>(ls.stdout);
   const owner = (name: string) => fleets.find((f) => name.startsWith(`${f}_`));
   const ours = rows.filter((r) => owner(r.Name));
-  const tasks =
-    ours.length > 0
-      ? parseJsonLines<TaskRow>((await transport.run(servicePs(ours.map((r) => r.Name), { desiredRunning: true }))).stdout)
-      : [];
+  // Tasks only explain services that are short of replicas: skip the call when none is.
+  const short = ours.filter((r) => !/^(\d+)\/\1\b/.test(r.Replicas)).map((r) => r.Name);
+  const ps =
+    short.length > 0 ? await transport.run(servicePs(short, { desiredRunning: true })) : undefined;
+  const tasks = ps ? parseJsonLines<TaskRow>(ps.stdout) : [];
   return fleets.map((fleet) => ({
     fleet,
     services: ours
@@ -45,7 +50,10 @@ export async function clusterStatus(transport: Transport, fleets: readonly strin
         const [, running = '0', desired = '0'] = /^(\d+)\/(\d+)/.exec(r.Replicas) ?? [];
         const problems = tasks
           .filter((t) => t.Name.startsWith(`${r.Name}.`) && !t.CurrentState.startsWith('Running'))
-          .map((t) => `${t.Name.slice(fleet.length + 1)}${t.Node ? ` on ${t.Node}` : ''}: ${t.CurrentState}${t.Error ? ` (${t.Error})` : ''}`);
+          .map(
+            (t) =>
+              `${t.Name.slice(fleet.length + 1)}${t.Node ? ` on ${t.Node}` : ''}: ${t.CurrentState}${t.Error ? ` (${t.Error})` : ''}`,
+          );
         return {
           name: r.Name.slice(fleet.length + 1),
           running: Number(running),

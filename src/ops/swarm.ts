@@ -34,7 +34,10 @@ export function serviceInspect(services: readonly string[]): string[] {
   return ['docker', 'service', 'inspect', ...services];
 }
 
-export function servicePs(services: readonly string[], opts: { desiredRunning?: boolean } = {}): string[] {
+export function servicePs(
+  services: readonly string[],
+  opts: { desiredRunning?: boolean } = {},
+): string[] {
   return [
     'docker',
     'service',

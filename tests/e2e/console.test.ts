@@ -45,7 +45,13 @@ describe.skipIf(bed === null)('the console and the local cluster', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Cluster laptop: Swarm manager online');
     const out = r.stdout;
-    const order = ['preparing the launch sequence', 'sending the fleet to the Swarm', 'Waiting for every service', 'web: 🟢 2/2 running', 'Launch successful! pad v1'];
+    const order = [
+      'preparing the launch sequence',
+      'sending the fleet to the Swarm',
+      'Waiting for every service',
+      'web: 🟢 2/2 running',
+      'Launch successful! pad v1',
+    ];
     let at = 0;
     for (const step of order) {
       const i = out.indexOf(step, at);

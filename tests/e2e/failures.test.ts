@@ -15,153 +15,206 @@ function rows(dir: string, sql: string): Record<string, unknown>[] {
   }
 }
 
-describe.skipIf(bed === null)('launch failures end in a clear message and leave nothing half-done', () => {
-  if (!bed) return;
-  const ws = workspace(bed, {
-    ghost: { compose: { services: { web: webService('otto-test:does-not-exist') } } },
-    crashy: {
-      compose: {
-        services: {
-          app: { image: bed.images.v1, command: ['sh', '-c', 'echo "engine failure near $$HOSTNAME"; exit 3'] },
-        },
-      },
-    },
-    vault: {
-      compose: {
-        services: {
-          app: {
-            image: bed.images.v1,
-            command: ['sh', '-c', 'echo "token is $$API_KEY"; sleep 3600'],
-            environment: { API_KEY: '${API_KEY}', DB_PASSWORD: '${DB_PASSWORD}', MODE: '${MODE:-calm}' },
+describe.skipIf(bed === null)(
+  'launch failures end in a clear message and leave nothing half-done',
+  () => {
+    if (!bed) return;
+    const ws = workspace(bed, {
+      ghost: { compose: { services: { web: webService('otto-test:does-not-exist') } } },
+      crashy: {
+        compose: {
+          services: {
+            app: {
+              image: bed.images.v1,
+              command: ['sh', '-c', 'echo "engine failure near $$HOSTNAME"; exit 3'],
+            },
           },
         },
       },
-    },
-    nowhere: {
-      compose: {
-        services: { app: { image: bed.images.v1, command: ['sleep', '3600'], deploy: { placement: { constraints: ['node.labels.zone==mars'] } } } },
+      vault: {
+        compose: {
+          services: {
+            app: {
+              image: bed.images.v1,
+              command: ['sh', '-c', 'echo "token is $$API_KEY"; sleep 3600'],
+              environment: {
+                API_KEY: '${API_KEY}',
+                DB_PASSWORD: '${DB_PASSWORD}',
+                MODE: '${MODE:-calm}',
+              },
+            },
+          },
+        },
       },
-    },
-  });
-
-  afterAll(async () => {
-    for (const s of ['ghost', 'crashy', 'vault', 'nowhere']) await docker(bed, ['stack', 'rm', s]);
-  });
-
-  const lockCount = () => rows(ws.dir, 'select * from locks').length;
-
-  it('says the image cannot be pulled', async () => {
-    const r = await ws.say('launch ghost');
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('Launch of ghost v1 failed');
-    expect(r.stdout).toMatch(/Failed to pull image otto-test:does-not-exist/);
-    expect(lockCount()).toBe(0);
-    const [d] = rows(ws.dir, "select * from deployments where fleet = 'ghost'");
-    expect(d?.['status']).toBe('failed');
-    expect(d?.['reason']).toMatch(/pull image/);
-  });
-
-  it('says which exit code a crash-looping service has, with its last log lines', async () => {
-    const r = await ws.say('launch crashy');
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('Service app exits with code 3');
-    expect(r.stdout).toContain('engine failure near');
-    expect(r.stdout).toContain('[Logs: logs crashy app]');
-    expect(lockCount()).toBe(0);
-  });
-
-  it('says no node matches the constraints', async () => {
-    const r = await ws.say('launch nowhere');
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('no nodes match constraints');
-    expect(r.stdout).toContain('node.labels.zone==mars');
-  });
-
-  it('refuses to launch with missing secrets, names them, and deploys nothing', async () => {
-    const r = await ws.say('launch vault');
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('needs secrets that are not set: API_KEY, DB_PASSWORD');
-    expect(r.stdout).toContain('otto secret set vault API_KEY');
-    expect(rows(ws.dir, "select * from deployments where fleet = 'vault'")).toHaveLength(0);
-    expect(lockCount()).toBe(0);
-    const ls = await docker(bed, ['service', 'ls', '--format', '{{.Name}}']);
-    expect(ls.stdout).not.toContain('vault_app');
-  });
-
-  it('fills secrets in at launch and never shows them', async () => {
-    expect((await ws.otto(['secret', 'set', 'vault', 'API_KEY'], 's3cr3t-$HOME-"quoted"')).code).toBe(0);
-    expect((await ws.otto(['secret', 'set', 'vault', 'DB_PASSWORD'], 'hunter22\n')).code).toBe(0);
-    const list = await ws.otto(['secret', 'list', 'vault']);
-    expect(list.stdout).toContain('API_KEY');
-    expect(list.stdout).not.toContain('s3cr3t');
-    const r = await ws.say('launch vault');
-    expect(r.code).toBe(0);
-    const env = await docker(bed, ['service', 'inspect', 'vault_app', '--format', '{{json .Spec.TaskTemplate.ContainerSpec.Env}}']);
-    expect(JSON.parse(env.stdout)).toEqual(
-      expect.arrayContaining(['API_KEY=s3cr3t-$HOME-"quoted"', 'DB_PASSWORD=hunter22', 'MODE=calm']),
-    );
-    const snapshot = rows(ws.dir, "select compose_snapshot from deployments where fleet = 'vault'");
-    expect(JSON.stringify(snapshot)).not.toContain('s3cr3t');
-    await new Promise((res) => setTimeout(res, 1500));
-    const logs = await ws.say('logs vault app');
-    expect(logs.stdout).toContain('token is ••••••');
-    expect(logs.stdout).not.toContain('s3cr3t');
-  });
-
-  it('refuses a manager whose host key changed, and runs nothing', async () => {
-    const wrong = 'SHA256:' + 'A'.repeat(43);
-    const pinned = workspace(bed, { ghost: { compose: { services: { web: webService(bed.images.v1) } } } }, {
-      swarm: sshCluster(bed, { host_key: wrong }),
-    });
-    const r = await pinned.say('launch ghost');
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain("fingerprint has changed! This could indicate a security issue");
-    expect(r.stdout).toContain(bed.hostKeyFingerprint);
-    expect(rows(pinned.dir, 'select * from deployments')).toHaveLength(0);
-    expect(rows(pinned.dir, 'select * from locks')).toHaveLength(0);
-  });
-
-  it('trusts a host key on first use and refuses it when it changes later', async () => {
-    const tofu = workspace(bed, { ghost: { compose: { services: { web: webService(bed.images.v1) } } } });
-    expect((await tofu.say('status')).code).toBe(0);
-    const [key] = rows(tofu.dir, 'select * from host_keys');
-    expect(key?.['fingerprint']).toBe(bed.hostKeyFingerprint);
-    const db = new Database(join(tofu.dir, 'data', 'otto.db'));
-    db.prepare('update host_keys set fingerprint = ?').run('SHA256:' + 'B'.repeat(43));
-    db.close();
-    const r = await tofu.say('status');
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('fingerprint has changed');
-  });
-
-  it('fails over from a manager that refuses connections to a working one', async () => {
-    const good = sshCluster(bed);
-    const failover = workspace(bed, { relay: { compose: { services: { web: webService(bed.images.v1, { deploy: { replicas: 1 } }) } } } }, {
-      swarm: { ...good, managers: [{ ...good.managers[0], port: bed.closedPort }, ...good.managers] },
-    });
-    const r = await failover.say('launch relay');
-    expect(r.stdout).toContain('relay v1 is in orbit');
-    expect(r.code).toBe(0);
-    await docker(bed, ['stack', 'rm', 'relay']);
-  });
-
-  it('names every manager it tried when none answers', async () => {
-    const good = sshCluster(bed);
-    const dead = workspace(bed, { relay: { compose: { services: { web: webService(bed.images.v1) } } } }, {
-      swarm: {
-        ...good,
-        managers: [
-          { ...good.managers[0], port: bed.closedPort },
-          { ...good.managers[0], private_key_file: '/nonexistent/key' },
-        ],
+      nowhere: {
+        compose: {
+          services: {
+            app: {
+              image: bed.images.v1,
+              command: ['sleep', '3600'],
+              deploy: { placement: { constraints: ['node.labels.zone==mars'] } },
+            },
+          },
+        },
       },
     });
-    const r = await dead.say('launch relay');
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain("couldn't reach any manager of cluster swarm");
-    expect(r.stdout).toContain(`root@127.0.0.1:${bed.closedPort} (refused)`);
-    expect(r.stdout).toContain('(auth failed)');
-    expect(rows(dead.dir, 'select * from deployments')).toHaveLength(0);
-    expect(rows(dead.dir, 'select * from locks')).toHaveLength(0);
-  });
-});
+
+    afterAll(async () => {
+      for (const s of ['ghost', 'crashy', 'vault', 'nowhere'])
+        await docker(bed, ['stack', 'rm', s]);
+    });
+
+    const lockCount = () => rows(ws.dir, 'select * from locks').length;
+
+    it('says the image cannot be pulled', async () => {
+      const r = await ws.say('launch ghost');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('Launch of ghost v1 failed');
+      expect(r.stdout).toMatch(/Failed to pull image otto-test:does-not-exist/);
+      expect(lockCount()).toBe(0);
+      const [d] = rows(ws.dir, "select * from deployments where fleet = 'ghost'");
+      expect(d?.['status']).toBe('failed');
+      expect(d?.['reason']).toMatch(/pull image/);
+    });
+
+    it('says which exit code a crash-looping service has, with its last log lines', async () => {
+      const r = await ws.say('launch crashy');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('Service app exits with code 3');
+      expect(r.stdout).toContain('engine failure near');
+      expect(r.stdout).toContain('[Logs: logs crashy app]');
+      expect(lockCount()).toBe(0);
+    });
+
+    it('says no node matches the constraints', async () => {
+      const r = await ws.say('launch nowhere');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('no nodes match constraints');
+      expect(r.stdout).toContain('node.labels.zone==mars');
+    });
+
+    it('refuses to launch with missing secrets, names them, and deploys nothing', async () => {
+      const r = await ws.say('launch vault');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('needs secrets that are not set: API_KEY, DB_PASSWORD');
+      expect(r.stdout).toContain('otto secret set vault API_KEY');
+      expect(rows(ws.dir, "select * from deployments where fleet = 'vault'")).toHaveLength(0);
+      expect(lockCount()).toBe(0);
+      const ls = await docker(bed, ['service', 'ls', '--format', '{{.Name}}']);
+      expect(ls.stdout).not.toContain('vault_app');
+    });
+
+    it('fills secrets in at launch and never shows them', async () => {
+      expect(
+        (await ws.otto(['secret', 'set', 'vault', 'API_KEY'], 's3cr3t-$HOME-"quoted"')).code,
+      ).toBe(0);
+      expect((await ws.otto(['secret', 'set', 'vault', 'DB_PASSWORD'], 'hunter22\n')).code).toBe(0);
+      const list = await ws.otto(['secret', 'list', 'vault']);
+      expect(list.stdout).toContain('API_KEY');
+      expect(list.stdout).not.toContain('s3cr3t');
+      const r = await ws.say('launch vault');
+      expect(r.code).toBe(0);
+      const env = await docker(bed, [
+        'service',
+        'inspect',
+        'vault_app',
+        '--format',
+        '{{json .Spec.TaskTemplate.ContainerSpec.Env}}',
+      ]);
+      expect(JSON.parse(env.stdout)).toEqual(
+        expect.arrayContaining([
+          'API_KEY=s3cr3t-$HOME-"quoted"',
+          'DB_PASSWORD=hunter22',
+          'MODE=calm',
+        ]),
+      );
+      const snapshot = rows(
+        ws.dir,
+        "select compose_snapshot from deployments where fleet = 'vault'",
+      );
+      expect(JSON.stringify(snapshot)).not.toContain('s3cr3t');
+      await new Promise((res) => setTimeout(res, 1500));
+      const logs = await ws.say('logs vault app');
+      expect(logs.stdout).toContain('token is ••••••');
+      expect(logs.stdout).not.toContain('s3cr3t');
+    });
+
+    it('refuses a manager whose host key changed, and runs nothing', async () => {
+      const wrong = 'SHA256:' + 'A'.repeat(43);
+      const pinned = workspace(
+        bed,
+        { ghost: { compose: { services: { web: webService(bed.images.v1) } } } },
+        {
+          swarm: sshCluster(bed, { host_key: wrong }),
+        },
+      );
+      const r = await pinned.say('launch ghost');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('fingerprint has changed! This could indicate a security issue');
+      expect(r.stdout).toContain(bed.hostKeyFingerprint);
+      expect(rows(pinned.dir, 'select * from deployments')).toHaveLength(0);
+      expect(rows(pinned.dir, 'select * from locks')).toHaveLength(0);
+    });
+
+    it('trusts a host key on first use and refuses it when it changes later', async () => {
+      const tofu = workspace(bed, {
+        ghost: { compose: { services: { web: webService(bed.images.v1) } } },
+      });
+      expect((await tofu.say('status')).code).toBe(0);
+      const [key] = rows(tofu.dir, 'select * from host_keys');
+      expect(key?.['fingerprint']).toBe(bed.hostKeyFingerprint);
+      const db = new Database(join(tofu.dir, 'data', 'otto.db'));
+      db.prepare('update host_keys set fingerprint = ?').run('SHA256:' + 'B'.repeat(43));
+      db.close();
+      const r = await tofu.say('status');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('fingerprint has changed');
+    });
+
+    it('fails over from a manager that refuses connections to a working one', async () => {
+      const good = sshCluster(bed);
+      const failover = workspace(
+        bed,
+        {
+          relay: {
+            compose: { services: { web: webService(bed.images.v1, { deploy: { replicas: 1 } }) } },
+          },
+        },
+        {
+          swarm: {
+            ...good,
+            managers: [{ ...good.managers[0], port: bed.closedPort }, ...good.managers],
+          },
+        },
+      );
+      const r = await failover.say('launch relay');
+      expect(r.stdout).toContain('relay v1 is in orbit');
+      expect(r.code).toBe(0);
+      await docker(bed, ['stack', 'rm', 'relay']);
+    });
+
+    it('names every manager it tried when none answers', async () => {
+      const good = sshCluster(bed);
+      const dead = workspace(
+        bed,
+        { relay: { compose: { services: { web: webService(bed.images.v1) } } } },
+        {
+          swarm: {
+            ...good,
+            managers: [
+              { ...good.managers[0], port: bed.closedPort },
+              { ...good.managers[0], private_key_file: '/nonexistent/key' },
+            ],
+          },
+        },
+      );
+      const r = await dead.say('launch relay');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain("couldn't reach any manager of cluster swarm");
+      expect(r.stdout).toContain(`${bed.sshUser}@127.0.0.1:${bed.closedPort} (refused)`);
+      expect(r.stdout).toContain('(auth failed)');
+      expect(rows(dead.dir, 'select * from deployments')).toHaveLength(0);
+      expect(rows(dead.dir, 'select * from locks')).toHaveLength(0);
+    });
+  },
+);

@@ -36,10 +36,14 @@ describe.skipIf(bed === null)('an interrupted launch', () => {
   });
 
   function startLaunch() {
-    const child = execa('node', [OTTO_BIN, 'say', 'launch slow', '--config', ws.config, '--as', 'console:tester'], {
-      reject: false,
-      env: { OTTO_SECRET_KEY: TEST_KEY },
-    });
+    const child = execa(
+      'node',
+      [OTTO_BIN, 'say', 'launch slow', '--config', ws.config, '--as', 'console:tester'],
+      {
+        reject: false,
+        env: { OTTO_SECRET_KEY: TEST_KEY },
+      },
+    );
     const converging = new Promise<void>((resolve) => {
       let seen = '';
       child.stderr?.on('data', (d: Buffer) => {
@@ -57,7 +61,10 @@ describe.skipIf(bed === null)('an interrupted launch', () => {
     const r = await child;
     expect(r.exitCode).toBe(1);
     expect(String(r.stdout)).toContain('Otto received SIGTERM and stopped');
-    const [d] = rows(ws.dir, "select * from deployments where fleet = 'slow' order by version desc");
+    const [d] = rows(
+      ws.dir,
+      "select * from deployments where fleet = 'slow' order by version desc",
+    );
     expect(d?.['status']).toBe('interrupted');
     expect(rows(ws.dir, 'select * from locks')).toHaveLength(0);
   });
@@ -67,7 +74,10 @@ describe.skipIf(bed === null)('an interrupted launch', () => {
     await converging;
     child.kill('SIGKILL');
     await child;
-    const [stale] = rows(ws.dir, "select * from deployments where fleet = 'slow' order by version desc");
+    const [stale] = rows(
+      ws.dir,
+      "select * from deployments where fleet = 'slow' order by version desc",
+    );
     expect(stale?.['status']).toBe('deploying');
     expect(rows(ws.dir, 'select * from locks')).toHaveLength(1);
 

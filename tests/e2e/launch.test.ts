@@ -37,23 +37,41 @@ describe.skipIf(bed === null)('launch on a real Swarm over SSH', () => {
   });
 
   it('turns x-otternauts into Traefik labels and the traefik-public network', async () => {
-    const labels = await docker(bed, ['service', 'inspect', 'shop_web', '--format', '{{json .Spec.Labels}}']);
+    const labels = await docker(bed, [
+      'service',
+      'inspect',
+      'shop_web',
+      '--format',
+      '{{json .Spec.Labels}}',
+    ]);
     const l = JSON.parse(labels.stdout) as Record<string, string>;
     expect(l['traefik.enable']).toBe('true');
-    expect(l['traefik.http.routers.shop-web.rule']).toBe('Host(`shop.example.test`) || Host(`www.shop.example.test`)');
+    expect(l['traefik.http.routers.shop-web.rule']).toBe(
+      'Host(`shop.example.test`) || Host(`www.shop.example.test`)',
+    );
     expect(l['traefik.http.routers.shop-web.entrypoints']).toBe('websecure');
     expect(l['traefik.http.routers.shop-web.tls.certresolver']).toBe('letsencrypt');
     expect(l['traefik.http.services.shop-web.loadbalancer.server.port']).toBe('8080');
     expect(Object.keys(l).some((k) => k.includes('otternauts'))).toBe(false);
-    const nets = await docker(bed, ['service', 'inspect', 'shop_web', '--format', '{{json .Spec.TaskTemplate.Networks}}']);
-    const traefikId = (await docker(bed, ['network', 'inspect', 'traefik-public', '--format', '{{.Id}}'])).stdout.trim();
+    const nets = await docker(bed, [
+      'service',
+      'inspect',
+      'shop_web',
+      '--format',
+      '{{json .Spec.TaskTemplate.Networks}}',
+    ]);
+    const traefikId = (
+      await docker(bed, ['network', 'inspect', 'traefik-public', '--format', '{{.Id}}'])
+    ).stdout.trim();
     expect(nets.stdout).toContain(traefikId);
   });
 
   it('re-launches with a change and records version 2', async () => {
     ws.writeStack('shop', {
       services: {
-        web: webService(bed.images.v2, { 'x-otternauts': { domains: ['shop.example.test'], port: 8080 } }),
+        web: webService(bed.images.v2, {
+          'x-otternauts': { domains: ['shop.example.test'], port: 8080 },
+        }),
         worker: { image: bed.images.v1, command: ['sleep', '3600'] },
         cache: { image: bed.images.v1, command: ['sleep', '3600'] },
       },
@@ -61,9 +79,23 @@ describe.skipIf(bed === null)('launch on a real Swarm over SSH', () => {
     const r = await ws.say('launch shop');
     expect(r.stdout).toContain('shop v2 is in orbit');
     expect(r.code).toBe(0);
-    const image = await docker(bed, ['service', 'inspect', 'shop_web', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}']);
+    const image = await docker(bed, [
+      'service',
+      'inspect',
+      'shop_web',
+      '--format',
+      '{{.Spec.TaskTemplate.ContainerSpec.Image}}',
+    ]);
     expect(image.stdout.trim()).toMatch(/^otto-test:v2/);
-    const ps = await docker(bed, ['service', 'ps', 'shop_web', '--filter', 'desired-state=running', '--format', '{{.Image}} {{.CurrentState}}']);
+    const ps = await docker(bed, [
+      'service',
+      'ps',
+      'shop_web',
+      '--filter',
+      'desired-state=running',
+      '--format',
+      '{{.Image}} {{.CurrentState}}',
+    ]);
     const lines = ps.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     for (const l of lines) expect(l).toMatch(/^otto-test:v2 Running/);

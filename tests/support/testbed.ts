@@ -5,7 +5,17 @@
  * makes test images with `docker import`, and starts sshd on a free loopback port.
  */
 import { execa } from 'execa';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,10 +54,18 @@ export function freePort(): Promise<number> {
 }
 
 async function ensurePackages(log: (m: string) => void): Promise<void> {
-  const missing = [...new Set(Object.entries(PACKAGES).filter(([f]) => !existsSync(f)).map(([, p]) => p))];
+  const missing = [
+    ...new Set(
+      Object.entries(PACKAGES)
+        .filter(([f]) => !existsSync(f))
+        .map(([, p]) => p),
+    ),
+  ];
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    throw new Error(`The Swarm test bed needs ${missing.join(', ')}; install them (apt-get install -y ${missing.join(' ')}) or run the tests as root.`);
+    throw new Error(
+      `The Swarm test bed needs ${missing.join(', ')}; install them (apt-get install -y ${missing.join(' ')}) or run the tests as root.`,
+    );
   }
   log(`testbed: installing ${missing.join(', ')} from Debian's packages...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -73,7 +91,19 @@ async function makeImages(dir: string, dockerHost: string): Promise<{ v1: string
   mkdirSync(join(root, 'bin'), { recursive: true });
   mkdirSync(join(root, 'www'), { recursive: true });
   copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
-  for (const applet of ['sh', 'httpd', 'wget', 'sleep', 'echo', 'cat', 'env', 'true', 'false', 'ls', 'printenv']) {
+  for (const applet of [
+    'sh',
+    'httpd',
+    'wget',
+    'sleep',
+    'echo',
+    'cat',
+    'env',
+    'true',
+    'false',
+    'ls',
+    'printenv',
+  ]) {
     symlinkSync('busybox', join(root, 'bin', applet));
   }
   const images = { v1: 'otto-test:v1', v2: 'otto-test:v2' };
@@ -87,8 +117,20 @@ async function makeImages(dir: string, dockerHost: string): Promise<{ v1: string
   return images;
 }
 
+/** The SSH user of the test bed: a plain deploy user in the docker group, with /bin/sh. */
+export const SSH_USER = 'otto-deploy';
+
+async function ensureUser(): Promise<void> {
+  if ((await execa('id', [SSH_USER], { reject: false })).exitCode !== 0) {
+    await execa('useradd', ['--create-home', '--shell', '/bin/sh', '--groups', 'docker', SSH_USER]);
+  }
+  // '*': no password, but not locked (sshd without PAM refuses locked accounts).
+  await execa('usermod', ['--password', '*', SSH_USER]);
+}
+
 async function startSshd(dir: string): Promise<{ port: number; fingerprint: string; key: string }> {
   mkdirSync('/run/sshd', { recursive: true });
+  await ensureUser();
   const hostKey = join(dir, 'ssh_host_ed25519_key');
   const clientKey = join(dir, 'id_ed25519');
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
@@ -108,24 +150,32 @@ async function startSshd(dir: string): Promise<{ port: number; fingerprint: stri
       'StrictModes no',
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
-      'PermitRootLogin prohibit-password',
+      'PermitRootLogin no',
       'MaxSessions 10',
       '',
     ].join('\n'),
   );
-  const sshd = execa('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { reject: false, detached: true, stdio: 'ignore' });
+  const sshd = execa('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], {
+    reject: false,
+    detached: true,
+    stdio: 'ignore',
+  });
   sshd.unref();
   const fp = (await execa('ssh-keygen', ['-l', '-f', `${hostKey}.pub`])).stdout.split(' ')[1] ?? '';
-  await waitFor('sshd', async () => {
-    const { createConnection } = await import('node:net');
-    return new Promise<boolean>((res) => {
-      const s = createConnection(port, '127.0.0.1', () => {
-        s.end();
-        res(true);
+  await waitFor(
+    'sshd',
+    async () => {
+      const { createConnection } = await import('node:net');
+      return new Promise<boolean>((res) => {
+        const s = createConnection(port, '127.0.0.1', () => {
+          s.end();
+          res(true);
+        });
+        s.on('error', () => res(false));
       });
-      s.on('error', () => res(false));
-    });
-  }, 10_000);
+    },
+    10_000,
+  );
   return { port, fingerprint: fp, key: clientKey };
 }
 
@@ -133,25 +183,53 @@ async function startSshd(dir: string): Promise<{ port: number; fingerprint: stri
 export async function startTestbed(log: (m: string) => void = console.error): Promise<Testbed> {
   await ensurePackages(log);
   const dir = mkdtempSync(join(tmpdir(), 'otto-testbed-'));
+  chmodSync(dir, 0o755); // the SSH user reaches the engine's socket through it
   const sock = join(dir, 'docker.sock');
   const dockerHost = `unix://${sock}`;
   const dockerd = execa(
     '/usr/sbin/dockerd',
-    ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '-H', dockerHost, '--pidfile', join(dir, 'docker.pid')],
-    { reject: false, detached: true, stdout: { file: join(dir, 'dockerd.log') }, stderr: { file: join(dir, 'dockerd.err.log') }, stdin: 'ignore' },
+    [
+      '--data-root',
+      join(dir, 'data'),
+      '--exec-root',
+      join(dir, 'exec'),
+      '-H',
+      dockerHost,
+      '--pidfile',
+      join(dir, 'docker.pid'),
+    ],
+    {
+      reject: false,
+      detached: true,
+      stdout: { file: join(dir, 'dockerd.log') },
+      stderr: { file: join(dir, 'dockerd.err.log') },
+      stdin: 'ignore',
+    },
   );
   dockerd.unref();
-  await waitFor('dockerd', async () => (await docker({ dockerHost }, ['info', '--format', '{{.ServerVersion}}'])).exitCode === 0, 60_000);
+  await waitFor(
+    'dockerd',
+    async () =>
+      (await docker({ dockerHost }, ['info', '--format', '{{.ServerVersion}}'])).exitCode === 0,
+    60_000,
+  );
   const init = await docker({ dockerHost }, ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
   if (init.exitCode !== 0) throw new Error(`testbed: swarm init failed: ${init.stderr}`);
-  await docker({ dockerHost }, ['network', 'create', '--driver', 'overlay', '--attachable', 'traefik-public']);
+  await docker({ dockerHost }, [
+    'network',
+    'create',
+    '--driver',
+    'overlay',
+    '--attachable',
+    'traefik-public',
+  ]);
   const images = await makeImages(dir, dockerHost);
   const ssh = await startSshd(dir);
   return {
     dir,
     dockerHost,
     sshPort: ssh.port,
-    sshUser: 'root',
+    sshUser: SSH_USER,
     privateKeyFile: ssh.key,
     hostKeyFingerprint: ssh.fingerprint,
     closedPort: await freePort(),
@@ -175,15 +253,30 @@ export async function stopTestbed(bed: Testbed): Promise<void> {
   killPidFile(join(bed.dir, 'sshd.pid'));
   const pid = killPidFile(join(bed.dir, 'docker.pid'));
   if (pid) {
-    await waitFor('dockerd shutdown', async () => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 30_000).catch(() => process.kill(pid, 'SIGKILL'));
+    await waitFor(
+      'dockerd shutdown',
+      async () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      30_000,
+    ).catch(() => process.kill(pid, 'SIGKILL'));
   }
-  await execa('umount', ['-R', join(bed.dir, 'exec')], { reject: false });
-  rmSync(bed.dir, { recursive: true, force: true, maxRetries: 3 });
+  // Swarm leaves network namespaces and overlay mounts behind: unmount everything
+  // under our own folder (deepest first), then remove it. Never fail the run on it.
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m.startsWith(bed.dir))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await execa('umount', ['-l', m], { reject: false });
+  try {
+    rmSync(bed.dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (e) {
+    console.warn(`testbed: could not remove ${bed.dir}: ${(e as Error).message}`);
+  }
 }

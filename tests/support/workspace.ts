@@ -34,7 +34,13 @@ export interface FleetSpec {
 export function sshCluster(bed: Testbed, overrides: Record<string, unknown> = {}) {
   return {
     managers: [
-      { host: '127.0.0.1', port: bed.sshPort, user: bed.sshUser, private_key_file: bed.privateKeyFile, ...overrides },
+      {
+        host: '127.0.0.1',
+        port: bed.sshPort,
+        user: bed.sshUser,
+        private_key_file: bed.privateKeyFile,
+        ...overrides,
+      },
     ],
     docker_host: bed.dockerHost,
   };
@@ -49,7 +55,10 @@ export function workspace(
   const dir = mkdtempSync(join(tmpdir(), 'otto-ws-'));
   mkdirSync(join(dir, 'stacks'));
   const writeStack = (fleet: string, compose: object | string) =>
-    writeFileSync(join(dir, 'stacks', `${fleet}.yml`), typeof compose === 'string' ? compose : stringify(compose));
+    writeFileSync(
+      join(dir, 'stacks', `${fleet}.yml`),
+      typeof compose === 'string' ? compose : stringify(compose),
+    );
   const cfg = {
     data_dir: 'data',
     clusters,

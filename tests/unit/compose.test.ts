@@ -27,17 +27,36 @@ networks:
 
 describe('parseCompose', () => {
   it('names the line and column of a YAML error', () => {
-    expect(() => parseCompose('services:\n  web:\n    image: [oops\n', 'stacks/x.yml')).toThrow(/stacks\/x.yml is not valid YAML at line \d+, column \d+/);
+    expect(() => parseCompose('services:\n  web:\n    image: [oops\n', 'stacks/x.yml')).toThrow(
+      /stacks\/x.yml is not valid YAML at line \d+, column \d+/,
+    );
   });
 
   it('wants an image for every service', () => {
-    expect(() => parseCompose('services:\n  web:\n    command: sh\n', 'x.yml')).toThrow(/services.web.image: every service needs an image/);
+    expect(() => parseCompose('services:\n  web:\n    command: sh\n', 'x.yml')).toThrow(
+      /services.web.image: every service needs an image/,
+    );
   });
 
   it('validates x-otternauts', () => {
-    expect(() => parseCompose('services:\n  web:\n    image: a\n    x-otternauts:\n      domains: [a.com]\n', 'x.yml')).toThrow(/port is needed with domains/);
-    expect(() => parseCompose('services:\n  web:\n    image: a\n    x-otternauts:\n      domains: ["a.com`) || Host(`evil"]\n      port: 1\n', 'x.yml')).toThrow(ComposeError);
-    expect(() => parseCompose('services:\n  web:\n    image: a\n    x-otternauts:\n      colour: red\n', 'x.yml')).toThrow(/colour/);
+    expect(() =>
+      parseCompose(
+        'services:\n  web:\n    image: a\n    x-otternauts:\n      domains: [a.com]\n',
+        'x.yml',
+      ),
+    ).toThrow(/port is needed with domains/);
+    expect(() =>
+      parseCompose(
+        'services:\n  web:\n    image: a\n    x-otternauts:\n      domains: ["a.com`) || Host(`evil"]\n      port: 1\n',
+        'x.yml',
+      ),
+    ).toThrow(ComposeError);
+    expect(() =>
+      parseCompose(
+        'services:\n  web:\n    image: a\n    x-otternauts:\n      colour: red\n',
+        'x.yml',
+      ),
+    ).toThrow(/colour/);
   });
 
   it('lists the secrets a file needs, not those with defaults', () => {
@@ -46,18 +65,25 @@ describe('parseCompose', () => {
   });
 
   it('refuses interpolation forms it does not understand', () => {
-    expect(() => parseCompose('services:\n  web:\n    image: a\n    environment:\n      X: ${Y:?needed}\n', 'x.yml')).toThrow(/has a "\$" Otto can't read/);
+    expect(() =>
+      parseCompose(
+        'services:\n  web:\n    image: a\n    environment:\n      X: ${Y:?needed}\n',
+        'x.yml',
+      ),
+    ).toThrow(/has a "\$" Otto can't read/);
   });
 });
 
 describe('renderCompose', () => {
-  const rendered = () => parse(renderCompose(parseCompose(web, 'web.yml'), 'shop', new Map([['API_KEY', 'k$y "1"']])));
+  const rendered = () =>
+    parse(renderCompose(parseCompose(web, 'web.yml'), 'shop', new Map([['API_KEY', 'k$y "1"']])));
 
   it('adds the Traefik labels of seed 001 and keeps the user labels', () => {
     const labels = rendered().services.web.deploy.labels;
     expect(labels).toEqual({
       'traefik.enable': 'true',
-      'traefik.http.routers.shop-web.rule': 'Host(`shop.example.com`) || Host(`www.shop.example.com`)',
+      'traefik.http.routers.shop-web.rule':
+        'Host(`shop.example.com`) || Host(`www.shop.example.com`)',
       'traefik.http.routers.shop-web.entrypoints': 'websecure',
       'traefik.http.routers.shop-web.tls.certresolver': 'letsencrypt',
       'traefik.http.services.shop-web.loadbalancer.server.port': '3000',
@@ -82,7 +108,10 @@ describe('renderCompose', () => {
   });
 
   it('lists every missing secret by name and renders nothing', () => {
-    const p = parseCompose('services:\n  a:\n    image: x\n    environment:\n      - B=${B}\n      - A=${A}\n      - C=$C\n', 'x.yml');
+    const p = parseCompose(
+      'services:\n  a:\n    image: x\n    environment:\n      - B=${B}\n      - A=${A}\n      - C=$C\n',
+      'x.yml',
+    );
     try {
       renderCompose(p, 'f', new Map());
       expect.unreachable();
@@ -93,8 +122,14 @@ describe('renderCompose', () => {
   });
 
   it('handles a map of service networks', () => {
-    const p = parseCompose('services:\n  a:\n    image: x\n    networks:\n      back: {}\n    x-otternauts: {domains: [a.io], port: 80}\n', 'x.yml');
-    expect(parse(renderCompose(p, 'f', new Map())).services.a.networks).toEqual({ 'traefik-public': {}, back: {} });
+    const p = parseCompose(
+      'services:\n  a:\n    image: x\n    networks:\n      back: {}\n    x-otternauts: {domains: [a.io], port: 80}\n',
+      'x.yml',
+    );
+    expect(parse(renderCompose(p, 'f', new Map())).services.a.networks).toEqual({
+      'traefik-public': {},
+      back: {},
+    });
   });
 });
 

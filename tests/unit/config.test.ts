@@ -7,7 +7,9 @@ import { ConfigError } from '../../src/errors.js';
 
 const base = {
   clusters: {
-    prod: { managers: [{ host: '203.0.113.10', user: 'deploy', private_key_file: '~/.ssh/id_ed25519' }] },
+    prod: {
+      managers: [{ host: '203.0.113.10', user: 'deploy', private_key_file: '~/.ssh/id_ed25519' }],
+    },
     laptop: { local: true },
   },
   fleets: { myapp: { cluster: 'prod', compose_file: 'stacks/myapp.yml' } },
@@ -28,16 +30,32 @@ describe('otto.yml', () => {
     const c = buildConfig(base, '/srv/otto', '/srv/otto/otto.yml');
     expect(c.dataDir).toBe('/srv/otto/.otto');
     const prod = c.clusters.get('prod');
-    expect(prod?.kind === 'ssh' && prod.managers[0]).toMatchObject({ port: 22, private_key_file: join(homedir(), '.ssh/id_ed25519') });
-    expect(c.fleets.get('myapp')).toMatchObject({ composeFile: '/srv/otto/stacks/myapp.yml', convergeTimeoutSeconds: 300, settleSeconds: 3 });
+    expect(prod?.kind === 'ssh' && prod.managers[0]).toMatchObject({
+      port: 22,
+      private_key_file: join(homedir(), '.ssh/id_ed25519'),
+    });
+    expect(c.fleets.get('myapp')).toMatchObject({
+      composeFile: '/srv/otto/stacks/myapp.yml',
+      convergeTimeoutSeconds: 300,
+      settleSeconds: 3,
+    });
     expect(c.clusters.get('laptop')).toMatchObject({ kind: 'local' });
   });
 
   it('names the key path of every problem', () => {
     const bad = {
       ...base,
-      clusters: { prod: { managers: [{ host: 'h', user: 'u', private_key_file: 'k', port: 'twenty-two', host_key: 'md5:aa' }] } },
-      fleets: { MyApp: { cluster: 'prod', compose_file: 'x' }, ok: { cluster: 'nope', compose_file: 'y', converge_timeout: -1 } },
+      clusters: {
+        prod: {
+          managers: [
+            { host: 'h', user: 'u', private_key_file: 'k', port: 'twenty-two', host_key: 'md5:aa' },
+          ],
+        },
+      },
+      fleets: {
+        MyApp: { cluster: 'prod', compose_file: 'x' },
+        ok: { cluster: 'nope', compose_file: 'y', converge_timeout: -1 },
+      },
     };
     const m = message(() => buildConfig(bad, '/', 'otto.yml'));
     expect(m).toContain('clusters.prod.managers.0.port');
@@ -47,8 +65,16 @@ describe('otto.yml', () => {
   });
 
   it('says when a fleet names a cluster that does not exist', () => {
-    const m = message(() => buildConfig({ ...base, fleets: { ok: { cluster: 'nope', compose_file: 'y' } } }, '/', 'otto.yml'));
-    expect(m).toContain('fleets.ok.cluster: names cluster "nope", which is not under clusters (known: prod, laptop)');
+    const m = message(() =>
+      buildConfig(
+        { ...base, fleets: { ok: { cluster: 'nope', compose_file: 'y' } } },
+        '/',
+        'otto.yml',
+      ),
+    );
+    expect(m).toContain(
+      'fleets.ok.cluster: names cluster "nope", which is not under clusters (known: prod, laptop)',
+    );
   });
 
   it('refuses unknown keys (typos)', () => {
@@ -57,8 +83,12 @@ describe('otto.yml', () => {
 
   it('takes ${ENV} from the environment and says which one is missing', () => {
     const raw = { ...base, data_dir: '${DATA}' };
-    expect(buildConfig(raw, '/', 'otto.yml', { DATA: '/var/lib/otto' }).dataDir).toBe('/var/lib/otto');
-    expect(message(() => buildConfig(raw, '/', 'otto.yml', {}))).toContain('data_dir uses ${DATA}, but the environment has no DATA');
+    expect(buildConfig(raw, '/', 'otto.yml', { DATA: '/var/lib/otto' }).dataDir).toBe(
+      '/var/lib/otto',
+    );
+    expect(message(() => buildConfig(raw, '/', 'otto.yml', {}))).toContain(
+      'data_dir uses ${DATA}, but the environment has no DATA',
+    );
   });
 
   it('names line and column of a YAML error', () => {
@@ -69,8 +99,12 @@ describe('otto.yml', () => {
 
   it('uses the embedded default only when no file was named', () => {
     const dir = mkdtempSync(join(tmpdir(), 'otto-cfg-'));
-    expect(loadConfig(join(dir, 'otto.yml'), false).clusters.get('local')).toMatchObject({ kind: 'local' });
-    expect(message(() => loadConfig(join(dir, 'otto.yml'), true))).toContain("can't find the config file");
+    expect(loadConfig(join(dir, 'otto.yml'), false).clusters.get('local')).toMatchObject({
+      kind: 'local',
+    });
+    expect(message(() => loadConfig(join(dir, 'otto.yml'), true))).toContain(
+      "can't find the config file",
+    );
     expect(embeddedDefault('/w').dataDir).toBe('/w/.otto');
   });
 });

@@ -5,64 +5,158 @@ import { classifyTaskError } from '../../src/ops/failure.js';
 function service(image: string, extra: Partial<ServiceState> = {}): ServiceState {
   return {
     ID: 'id',
-    Spec: { Name: 'a_web', Mode: { Replicated: { Replicas: 2 } }, TaskTemplate: { ContainerSpec: { Image: image } } },
+    Spec: {
+      Name: 'a_web',
+      Mode: { Replicated: { Replicas: 2 } },
+      TaskTemplate: { ContainerSpec: { Image: image } },
+    },
     ...extra,
   };
 }
 
 function task(id: string, desired: string, current: string, error = ''): TaskRow {
-  return { ID: id, Name: `a_web.${id}`, Image: 'x', Node: 'n1', DesiredState: desired, CurrentState: current, Error: error };
+  return {
+    ID: id,
+    Name: `a_web.${id}`,
+    Image: 'x',
+    Node: 'n1',
+    DesiredState: desired,
+    CurrentState: current,
+    Error: error,
+  };
 }
 
 const none = new Set<string>();
 
 describe('judgeService', () => {
   it('is converged when the desired replicas run', () => {
-    const j = judgeService('web', 'x', service('v1'), undefined, [task('1', 'Running', 'Running 2 seconds ago'), task('2', 'Running', 'Running 1 second ago')], none, 0);
-    expect(j).toMatchObject({ converged: true, progress: { running: 2, desired: 2, state: 'running' } });
+    const j = judgeService(
+      'web',
+      'x',
+      service('v1'),
+      undefined,
+      [task('1', 'Running', 'Running 2 seconds ago'), task('2', 'Running', 'Running 1 second ago')],
+      none,
+      0,
+    );
+    expect(j).toMatchObject({
+      converged: true,
+      progress: { running: 2, desired: 2, state: 'running' },
+    });
   });
 
   it('waits for the update to complete when the task spec changed, even if old tasks still run', () => {
-    const tasks = [task('1', 'Running', 'Running 1 minute ago'), task('2', 'Running', 'Running 1 minute ago')];
+    const tasks = [
+      task('1', 'Running', 'Running 1 minute ago'),
+      task('2', 'Running', 'Running 1 minute ago'),
+    ];
     const j = judgeService('web', 'x', service('v2'), service('v1'), tasks, none, 0);
     expect(j).toMatchObject({ converged: false, progress: { state: 'updating' } });
-    const done = judgeService('web', 'x', service('v2', { UpdateStatus: { State: 'completed' } }), service('v1'), tasks, none, 0);
+    const done = judgeService(
+      'web',
+      'x',
+      service('v2', { UpdateStatus: { State: 'completed' } }),
+      service('v1'),
+      tasks,
+      none,
+      0,
+    );
     expect(done.converged).toBe(true);
   });
 
   it('fails when Swarm pauses or rolls back the update', () => {
-    const paused = judgeService('web', 'x', service('v2', { UpdateStatus: { State: 'paused', Message: 'update paused due to failure' } }), service('v1'), [], none, 0);
+    const paused = judgeService(
+      'web',
+      'x',
+      service('v2', { UpdateStatus: { State: 'paused', Message: 'update paused due to failure' } }),
+      service('v1'),
+      [],
+      none,
+      0,
+    );
     expect(paused.failure).toMatchObject({ kind: 'update_paused' });
-    const rolled = judgeService('web', 'x', service('v2', { UpdateStatus: { State: 'rollback_completed' } }), service('v1'), [], none, 0);
+    const rolled = judgeService(
+      'web',
+      'x',
+      service('v2', { UpdateStatus: { State: 'rollback_completed' } }),
+      service('v1'),
+      [],
+      none,
+      0,
+    );
     expect(rolled.failure).toMatchObject({ kind: 'rolled_back' });
   });
 
   it('needs two failed new tasks before calling a crash loop, and ignores old ones', () => {
-    const one = [task('1', 'Shutdown', 'Failed 2 seconds ago', 'task: non-zero exit (3)'), task('2', 'Running', 'Starting 1 second ago')];
-    expect(judgeService('web', 'x', service('v1'), undefined, one, none, 0).failure).toBeUndefined();
+    const one = [
+      task('1', 'Shutdown', 'Failed 2 seconds ago', 'task: non-zero exit (3)'),
+      task('2', 'Running', 'Starting 1 second ago'),
+    ];
+    expect(
+      judgeService('web', 'x', service('v1'), undefined, one, none, 0).failure,
+    ).toBeUndefined();
     const two = [...one, task('3', 'Shutdown', 'Failed 8 seconds ago', 'task: non-zero exit (3)')];
-    expect(judgeService('web', 'x', service('v1'), undefined, two, none, 0).failure).toMatchObject({ kind: 'exit_code', message: 'Service web exits with code 3.' });
-    expect(judgeService('web', 'x', service('v1'), undefined, two, new Set(['1', '3']), 0).failure).toBeUndefined();
+    expect(judgeService('web', 'x', service('v1'), undefined, two, none, 0).failure).toMatchObject({
+      kind: 'exit_code',
+      message: 'Service web exits with code 3.',
+    });
+    expect(
+      judgeService('web', 'x', service('v1'), undefined, two, new Set(['1', '3']), 0).failure,
+    ).toBeUndefined();
   });
 
   it('calls a pending task with no suitable node after two polls', () => {
-    const pending = [task('1', 'Running', 'Pending 3 seconds ago', 'no suitable node (scheduling constraints not satisfied on 1 node)')];
-    expect(judgeService('web', 'x', service('v1'), undefined, pending, none, 1).failure).toBeUndefined();
-    expect(judgeService('web', 'x', service('v1'), undefined, pending, none, 2).failure).toMatchObject({ kind: 'no_node' });
+    const pending = [
+      task(
+        '1',
+        'Running',
+        'Pending 3 seconds ago',
+        'no suitable node (scheduling constraints not satisfied on 1 node)',
+      ),
+    ];
+    expect(
+      judgeService('web', 'x', service('v1'), undefined, pending, none, 1).failure,
+    ).toBeUndefined();
+    expect(
+      judgeService('web', 'x', service('v1'), undefined, pending, none, 2).failure,
+    ).toMatchObject({ kind: 'no_node' });
   });
 
   it('is pending while the service does not exist yet', () => {
-    expect(judgeService('web', 'x', undefined, undefined, [], none, 0)).toMatchObject({ converged: false, progress: { state: 'pending' } });
+    expect(judgeService('web', 'x', undefined, undefined, [], none, 0)).toMatchObject({
+      converged: false,
+      progress: { state: 'pending' },
+    });
   });
 });
 
 describe('classifyTaskError', () => {
   it('reads the reasons seed 001 lists', () => {
-    expect(classifyTaskError('web', 'ghcr.io/a:1', 'No such image: ghcr.io/a:1', [])?.kind).toBe('image_pull');
-    expect(classifyTaskError('web', 'a', 'pull access denied for a', [])?.message).toBe('Failed to pull image a for web: pull access denied for a');
-    expect(classifyTaskError('web', 'a', 'no suitable node (scheduling constraints not satisfied on 3 nodes)', ['node.role==manager'])?.message).toContain('no nodes match constraints (constraints: node.role==manager)');
-    expect(classifyTaskError('web', 'a', 'task: non-zero exit (137): dockerexec: unhealthy container', [])?.kind).toBe('unhealthy');
-    expect(classifyTaskError('web', 'a', 'task: non-zero exit (42)', [])?.message).toBe('Service web exits with code 42.');
+    expect(classifyTaskError('web', 'ghcr.io/a:1', 'No such image: ghcr.io/a:1', [])?.kind).toBe(
+      'image_pull',
+    );
+    expect(classifyTaskError('web', 'a', 'pull access denied for a', [])?.message).toBe(
+      'Failed to pull image a for web: pull access denied for a',
+    );
+    expect(
+      classifyTaskError(
+        'web',
+        'a',
+        'no suitable node (scheduling constraints not satisfied on 3 nodes)',
+        ['node.role==manager'],
+      )?.message,
+    ).toContain('no nodes match constraints (constraints: node.role==manager)');
+    expect(
+      classifyTaskError(
+        'web',
+        'a',
+        'task: non-zero exit (137): dockerexec: unhealthy container',
+        [],
+      )?.kind,
+    ).toBe('unhealthy');
+    expect(classifyTaskError('web', 'a', 'task: non-zero exit (42)', [])?.message).toBe(
+      'Service web exits with code 42.',
+    );
     expect(classifyTaskError('web', 'a', '', [])).toBeUndefined();
   });
 });

@@ -13,7 +13,12 @@ describe('parseText', () => {
   });
 
   it('keeps quoted parts together', () => {
-    expect(tokenize(`lock myapp "db migration" 'x y'`)).toEqual(['lock', 'myapp', 'db migration', 'x y']);
+    expect(tokenize(`lock myapp "db migration" 'x y'`)).toEqual([
+      'lock',
+      'myapp',
+      'db migration',
+      'x y',
+    ]);
   });
 
   it('asks for a flag value that is missing', () => {
@@ -31,6 +36,8 @@ describe('renderText', () => {
       fix: 'Check the logs.',
       buttons: [{ label: 'Logs', command: 'logs a web' }],
     });
-    expect(text).toBe('Launch of a v2 failed\n  web: 🔴 0/1 failing\n    boom\n→ Check the logs.\n[Logs: logs a web]');
+    expect(text).toBe(
+      'Launch of a v2 failed\n  web: 🔴 0/1 failing\n    boom\n→ Check the logs.\n[Logs: logs a web]',
+    );
   });
 });

@@ -34,12 +34,26 @@ describe('locks', () => {
     expect(err).toBeInstanceOf(LockHeldError);
     expect((err as Error).message).toMatch(/locked by console:alice since \d{4}-.* \(launch\)/);
     await locks.release('myapp');
-    await expect(locks.acquire('myapp', 'console:bob', 'launch')).resolves.toMatchObject({ holder: 'console:bob' });
+    await expect(locks.acquire('myapp', 'console:bob', 'launch')).resolves.toMatchObject({
+      holder: 'console:bob',
+    });
   });
 
   it('takes over a lock whose process died', async () => {
-    await db.insertInto('locks').values({ fleet: 'a', holder: 'ghost', reason: 'launch', pid: DEAD_PID, hostname: HOSTNAME, acquired_at: 'x' }).execute();
-    await expect(new Locks(db).acquire('a', 'console:alice', 'launch')).resolves.toMatchObject({ holder: 'console:alice' });
+    await db
+      .insertInto('locks')
+      .values({
+        fleet: 'a',
+        holder: 'ghost',
+        reason: 'launch',
+        pid: DEAD_PID,
+        hostname: HOSTNAME,
+        acquired_at: 'x',
+      })
+      .execute();
+    await expect(new Locks(db).acquire('a', 'console:alice', 'launch')).resolves.toMatchObject({
+      holder: 'console:alice',
+    });
   });
 });
 
@@ -72,7 +86,9 @@ describe('secrets at rest', () => {
     expect(stored).not.toContain('hunter2');
     expect(decrypt(key, stored, 'secret:a/X')).toBe('hunter2');
     expect(() => decrypt(key, stored, 'secret:b/X')).toThrow(/can't decrypt/);
-    expect(() => decrypt(Buffer.alloc(32, 2), stored, 'secret:a/X')).toThrow(/not the one it was stored with/);
+    expect(() => decrypt(Buffer.alloc(32, 2), stored, 'secret:a/X')).toThrow(
+      /not the one it was stored with/,
+    );
   });
 
   it('generates a key file with mode 0600 when none is given', () => {
@@ -94,6 +110,8 @@ describe('secrets at rest', () => {
   });
 
   it('masks secret values in text', () => {
-    expect(maskSecrets('key=abcd1234 and abcd1234', ['abcd1234', 'x'])).toBe('key=•••••• and ••••••');
+    expect(maskSecrets('key=abcd1234 and abcd1234', ['abcd1234', 'x'])).toBe(
+      'key=•••••• and ••••••',
+    );
   });
 });

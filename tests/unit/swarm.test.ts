@@ -6,28 +6,83 @@ import * as swarm from '../../src/ops/swarm.js';
 describe('docker argv builders', () => {
   it('builds stack deploy reading the compose file from stdin', () => {
     expect(swarm.stackDeploy('myapp')).toEqual([
-      'docker', 'stack', 'deploy', '--with-registry-auth', '--prune', '--resolve-image', 'always', '-c', '-', 'myapp',
+      'docker',
+      'stack',
+      'deploy',
+      '--with-registry-auth',
+      '--prune',
+      '--resolve-image',
+      'always',
+      '-c',
+      '-',
+      'myapp',
     ]);
   });
 
   it('builds service ls, inspect and ps', () => {
     expect(swarm.serviceLs()).toEqual(['docker', 'service', 'ls', '--format', '{{json .}}']);
-    expect(swarm.serviceInspect(['a_web', 'a_db'])).toEqual(['docker', 'service', 'inspect', 'a_web', 'a_db']);
-    expect(swarm.servicePs(['a_web'])).toEqual(['docker', 'service', 'ps', '--no-trunc', '--format', '{{json .}}', 'a_web']);
+    expect(swarm.serviceInspect(['a_web', 'a_db'])).toEqual([
+      'docker',
+      'service',
+      'inspect',
+      'a_web',
+      'a_db',
+    ]);
+    expect(swarm.servicePs(['a_web'])).toEqual([
+      'docker',
+      'service',
+      'ps',
+      '--no-trunc',
+      '--format',
+      '{{json .}}',
+      'a_web',
+    ]);
     expect(swarm.servicePs(['a_web', 'b_x'], { desiredRunning: true })).toEqual([
-      'docker', 'service', 'ps', '--no-trunc', '--filter', 'desired-state=running', '--format', '{{json .}}', 'a_web', 'b_x',
+      'docker',
+      'service',
+      'ps',
+      '--no-trunc',
+      '--filter',
+      'desired-state=running',
+      '--format',
+      '{{json .}}',
+      'a_web',
+      'b_x',
     ]);
   });
 
   it('builds service logs with tail and since', () => {
-    expect(swarm.serviceLogs('a_web', { tail: 50 })).toEqual(['docker', 'service', 'logs', '--no-task-ids', '--tail', '50', 'a_web']);
+    expect(swarm.serviceLogs('a_web', { tail: 50 })).toEqual([
+      'docker',
+      'service',
+      'logs',
+      '--no-task-ids',
+      '--tail',
+      '50',
+      'a_web',
+    ]);
     expect(swarm.serviceLogs('a_web', { tail: 5, since: '10m' })).toEqual([
-      'docker', 'service', 'logs', '--no-task-ids', '--tail', '5', '--since', '10m', 'a_web',
+      'docker',
+      'service',
+      'logs',
+      '--no-task-ids',
+      '--tail',
+      '5',
+      '--since',
+      '10m',
+      'a_web',
     ]);
   });
 
   it('keeps the registry password out of argv', () => {
-    expect(swarm.registryLogin('ghcr.io', 'otto')).toEqual(['docker', 'login', '--username', 'otto', '--password-stdin', 'ghcr.io']);
+    expect(swarm.registryLogin('ghcr.io', 'otto')).toEqual([
+      'docker',
+      'login',
+      '--username',
+      'otto',
+      '--password-stdin',
+      'ghcr.io',
+    ]);
   });
 
   it('names services as docker stack deploy does', () => {
@@ -40,7 +95,12 @@ describe('docker argv builders', () => {
 
   it('adds -H after docker only when a docker host is set', () => {
     expect(withDockerHost(['docker', 'info'], undefined)).toEqual(['docker', 'info']);
-    expect(withDockerHost(['docker', 'info'], 'unix:///x.sock')).toEqual(['docker', '-H', 'unix:///x.sock', 'info']);
+    expect(withDockerHost(['docker', 'info'], 'unix:///x.sock')).toEqual([
+      'docker',
+      '-H',
+      'unix:///x.sock',
+      'info',
+    ]);
   });
 });
 
@@ -53,11 +113,18 @@ describe('the one place argv becomes a command line', () => {
   });
 
   it('keeps shell metacharacters inert', () => {
-    const line = commandLine(['docker', 'service', 'logs', '$(touch /tmp/pwned); `id` | x && y\nz']);
+    const line = commandLine([
+      'docker',
+      'service',
+      'logs',
+      '$(touch /tmp/pwned); `id` | x && y\nz',
+    ]);
     expect(line).toBe(`docker service logs '$(touch /tmp/pwned); \`id\` | x && y\nz'`);
   });
 
   it('prints host key fingerprints like ssh-keygen -lf', () => {
-    expect(fingerprint(Buffer.from('abc'))).toBe('SHA256:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0');
+    expect(fingerprint(Buffer.from('abc'))).toBe(
+      'SHA256:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0',
+    );
   });
 });

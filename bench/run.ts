@@ -1,0 +1,173 @@
+/**
+ * `npm run bench`: Otto's speed and memory targets, measured on a real Swarm over
+ * real SSH (the test bed of the e2e suites). Figures go to bench/results.json.
+ * Targets: launch within 1.15x of the hand-run path; status of 20 fleets with as
+ * many docker calls as for 1 and under 1 s; idle `otto start` under 80 MB RSS.
+ */
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { dispatch } from '../src/commands/dispatch.js';
+import { loadConfig } from '../src/config.js';
+import { defaultTransport, openOps } from '../src/ops/ops.js';
+import type { Transport } from '../src/ops/transport.js';
+import { docker, startTestbed, stopTestbed, type Testbed } from '../tests/support/testbed.js';
+import { OTTO_BIN, TEST_KEY, workspace } from '../tests/support/workspace.js';
+
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const seconds = (ms: number) => Math.round(ms) / 1000;
+
+function threeServices(bed: Testbed) {
+  return {
+    services: {
+      web: { image: bed.images.v1, command: ['httpd', '-f', '-p', '8080', '-h', '/www'], deploy: { replicas: 2 } },
+      worker: { image: bed.images.v1, command: ['sleep', '3600'] },
+      cache: { image: bed.images.v1, command: ['sleep', '3600'] },
+    },
+  };
+}
+
+async function removeStack(bed: Testbed, name: string): Promise<void> {
+  await docker(bed, ['stack', 'rm', name]);
+  for (let i = 0; i < 60; i++) {
+    const ps = await docker(bed, ['ps', '-q', '--filter', `label=com.docker.stack.namespace=${name}`]);
+    if (!ps.stdout.trim()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** `ssh` + `docker stack deploy` + a loop polling `docker service ls` until every service is n/n. */
+async function byHand(bed: Testbed, name: string, composeFile: string): Promise<number> {
+  const script = `
+set -e
+SSH="ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i ${bed.privateKeyFile} -p ${bed.sshPort} ${bed.sshUser}@127.0.0.1"
+$SSH docker -H ${bed.dockerHost} stack deploy --with-registry-auth --prune --resolve-image always -c - ${name} < ${composeFile} >/dev/null 2>&1
+while true; do
+  out=$($SSH docker -H ${bed.dockerHost} service ls --filter label=com.docker.stack.namespace=${name} --format '{{.Replicas}}')
+  n=$(echo "$out" | grep -c . || true)
+  ok=$(echo "$out" | awk -F'[/ ]' '$1==$2' | grep -c . || true)
+  [ "$n" = 3 ] && [ "$ok" = 3 ] && break
+  sleep 0.5
+done`;
+  const t0 = performance.now();
+  await execa('bash', ['-c', script]);
+  return performance.now() - t0;
+}
+
+async function launchOverhead(bed: Testbed) {
+  const otto: number[] = [];
+  const hand: number[] = [];
+  let withSettle = NaN;
+  for (let i = 0; i < ROUNDS; i++) {
+    const name = `bench-o${i}`;
+    const ws = workspace(bed, { [name]: { compose: threeServices(bed), settle_seconds: 0 } });
+    const t0 = performance.now();
+    const r = await ws.say(`launch ${name}`);
+    if (r.code !== 0) throw new Error(`otto launch failed: ${r.stdout}`);
+    otto.push(performance.now() - t0);
+    await removeStack(bed, name);
+
+    const file = join(ws.dir, 'stacks', `${name}.yml`);
+    hand.push(await byHand(bed, `bench-h${i}`, file));
+    await removeStack(bed, `bench-h${i}`);
+  }
+  {
+    const ws = workspace(bed, { 'bench-settle': { compose: threeServices(bed), settle_seconds: 3 } });
+    const t0 = performance.now();
+    await ws.say('launch bench-settle');
+    withSettle = performance.now() - t0;
+    await removeStack(bed, 'bench-settle');
+  }
+  return {
+    rounds: ROUNDS,
+    otto_seconds: otto.map(seconds),
+    hand_seconds: hand.map(seconds),
+    otto_median_s: seconds(median(otto)),
+    hand_median_s: seconds(median(hand)),
+    ratio: Math.round((median(otto) / median(hand)) * 100) / 100,
+    target_ratio: 1.15,
+    otto_default_settle_3s_seconds: seconds(withSettle),
+    note: 'Both paths wait only until every service runs its replicas (settle_seconds: 0 for Otto); the default 3 s settle watch is reported separately.',
+  };
+}
+
+async function statusFanOut(bed: Testbed) {
+  const fleets = Array.from({ length: 20 }, (_, i) => `fan-${String(i).padStart(2, '0')}`);
+  const ws = workspace(bed, Object.fromEntries(fleets.map((f) => [f, { compose: threeServices(bed) }])));
+  const yaml = stringify({
+    services: Object.fromEntries(['a', 'b', 'c'].map((s) => [s, { image: bed.images.v1, command: ['sleep', '3600'] }])),
+  });
+  for (const f of fleets) await docker(bed, ['stack', 'deploy', '-c', '-', f], yaml);
+  const calls: string[][] = [];
+  const ops = await openOps(loadConfig(ws.config, true), {
+    env: { OTTO_SECRET_KEY: TEST_KEY },
+    makeTransport: (cluster, db): Transport => {
+      const inner = defaultTransport(cluster, db);
+      return { target: inner.target, run: (a, o) => (calls.push([...a]), inner.run(a, o)), close: () => inner.close() };
+    },
+  });
+  const source = { actor: 'console:bench', channel: 'bench', platform: 'console' as const };
+  const measure = async (text: string) => {
+    await dispatch(ops, text, source); // warm the SSH connection
+    const times: number[] = [];
+    let n = 0;
+    for (let i = 0; i < 5; i++) {
+      calls.length = 0;
+      const t0 = performance.now();
+      const reply = await dispatch(ops, text, source);
+      times.push(performance.now() - t0);
+      if (reply.outcome !== 'ok') throw new Error(reply.text);
+      n = calls.length;
+    }
+    return { calls: n, median_ms: Math.round(median(times)) };
+  };
+  const one = await measure('status fan-00');
+  const all = await measure('status');
+  await ops.close();
+  const t0 = performance.now();
+  const cli = await ws.say('status');
+  const cliMs = performance.now() - t0;
+  if (cli.code !== 0) throw new Error(cli.stdout);
+  for (const f of fleets) await docker(bed, ['stack', 'rm', f]);
+  return {
+    fleets: 20,
+    services: 60,
+    one_fleet: one,
+    twenty_fleets: all,
+    otto_say_status_cold_ms: Math.round(cliMs),
+    targets: { same_calls_as_one_fleet: one.calls === all.calls, under_1s: all.median_ms < 1000 },
+  };
+}
+
+async function idleMemory(bed: Testbed) {
+  const dir = mkdtempSync(join(tmpdir(), 'otto-bench-mem-'));
+  const child = execa(OTTO_BIN, ['start'], { cwd: dir, env: { DOCKER_HOST: bed.dockerHost }, stdin: 'pipe', reject: false });
+  await new Promise((r) => setTimeout(r, 4000));
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  child.stdin?.end();
+  await child;
+  return { rss_mb: Math.round((rssKb / 1024) * 10) / 10, target_mb: 80 };
+}
+
+async function main() {
+  const bed = await startTestbed();
+  try {
+    const results = {
+      date: new Date().toISOString(),
+      machine: { cores: (await import('node:os')).cpus().length, node: process.version },
+      launch: await launchOverhead(bed),
+      status: await statusFanOut(bed),
+      memory: await idleMemory(bed),
+    };
+    writeFileSync(join(import.meta.dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+    console.log(JSON.stringify(results, null, 2));
+  } finally {
+    await stopTestbed(bed);
+  }
+}
+
+await main();

@@ -1,0 +1,39 @@
+import type { RunOptions, RunResult, Transport } from './transport.js';
+
+/**
+ * With OTTO_TRACE=1, prints every docker call with its exit code and duration to
+ * stderr. Argv carries no secrets (they travel on stdin), and stdin is never printed.
+ */
+export class TracingTransport implements Transport {
+  private readonly start = performance.now();
+
+  constructor(
+    private readonly inner: Transport,
+    private readonly write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  ) {}
+
+  get target(): string {
+    return this.inner.target;
+  }
+
+  async run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
+    const t0 = performance.now();
+    const at = Math.round(t0 - this.start);
+    try {
+      const r = await this.inner.run(argv, options);
+      this.write(
+        `[trace +${at}ms] ${argv.join(' ')} → exit ${r.exitCode} in ${Math.round(performance.now() - t0)} ms`,
+      );
+      return r;
+    } catch (e) {
+      this.write(
+        `[trace +${at}ms] ${argv.join(' ')} → ${(e as Error).name} in ${Math.round(performance.now() - t0)} ms`,
+      );
+      throw e;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
