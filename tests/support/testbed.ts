@@ -39,6 +39,8 @@ const PACKAGES: Record<string, string> = {
   '/usr/sbin/sshd': 'openssh-server',
   '/usr/bin/ssh-keygen': 'openssh-client',
   '/bin/busybox': 'busybox-static',
+  '/usr/bin/docker-registry': 'docker-registry',
+  '/usr/bin/htpasswd': 'apache2-utils',
 };
 
 export function freePort(): Promise<number> {
