@@ -58,7 +58,7 @@ export const otto = {
     `No transmissions from ${fleet} ${what} in that window.`,
 
   incompleteLogs: (detail: string) =>
-    `Some transmissions are missing: Docker could not read every task's logs (${detail}). A node that ran tasks may be down; check status.`,
+    `Some transmissions are missing: Docker could not read every task's logs (${detail}). Check status; the lines below are what the otternauts could reach.`,
 
   unexpected: () =>
     'Otto hit an unexpected problem and stopped safely. Nothing else was changed. The details are in the bot log.',

@@ -14,6 +14,20 @@ const TASK_LINE = /^\S+\.\d+@\S+\s+\|/;
 const INCOMPLETE =
   /incomplete log stream|node .*(is )?(down|unavailable)|not available on node|error from daemon in stream/i;
 
+/**
+ * Docker says `... incomplete log stream. some logs could not be retrieved for the
+ * following reasons: node abc123 is not available, task xyz has not been scheduled`.
+ * Keep just the reasons, in Otto's words.
+ */
+export function explainIncomplete(line: string): string {
+  const reasons = /following reasons:\s*(.*)$/i.exec(line.trim())?.[1];
+  if (!reasons) return line.trim();
+  return reasons
+    .split(/,\s*/)
+    .map((r) => r.replace(/^node (\S+) is not available$/i, 'node $1 is down'))
+    .join(', ');
+}
+
 /** Reads `docker service logs` of some services of a fleet, masking secret values. */
 export async function fleetLogs(
   transport: Transport,
@@ -46,7 +60,7 @@ export async function fleetLogs(
     const problems = errLines.filter((l) => !fromTasks(l));
     const problem =
       problems.find((l) => INCOMPLETE.test(l)) ?? (res.exitCode !== 0 ? problems[0] : undefined);
-    if (problem) incomplete = maskSecrets(problem.trim(), hidden);
+    if (problem) incomplete = maskSecrets(explainIncomplete(problem), hidden);
   }
   return { lines, incomplete, missing };
 }

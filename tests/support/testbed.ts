@@ -186,6 +186,15 @@ export async function startTestbed(log: (m: string) => void = console.error): Pr
   await ensurePackages(log);
   const dir = mkdtempSync(join(tmpdir(), 'otto-testbed-'));
   chmodSync(dir, 0o755); // the SSH user reaches the engine's socket through it
+  try {
+    return await startIn(dir);
+  } catch (e) {
+    await stopTestbed({ dir } as Testbed);
+    throw e;
+  }
+}
+
+async function startIn(dir: string): Promise<Testbed> {
   const sock = join(dir, 'docker.sock');
   const dockerHost = `unix://${sock}`;
   const dockerd = execa(
@@ -199,6 +208,8 @@ export async function startTestbed(log: (m: string) => void = console.error): Pr
       dockerHost,
       '--pidfile',
       join(dir, 'docker.pid'),
+      '--bridge',
+      'none',
     ],
     {
       reject: false,
@@ -215,7 +226,19 @@ export async function startTestbed(log: (m: string) => void = console.error): Pr
       (await docker({ dockerHost }, ['info', '--format', '{{.ServerVersion}}'])).exitCode === 0,
     60_000,
   );
-  const init = await docker({ dockerHost }, ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+  // Own ports for the Swarm API and the data path, so another Swarm on this
+  // machine (a developer's, or a second test bed) does not collide with ours.
+  const swarmAddr = `127.0.0.1:${await freePort()}`;
+  const init = await docker({ dockerHost }, [
+    'swarm',
+    'init',
+    '--advertise-addr',
+    swarmAddr,
+    '--listen-addr',
+    swarmAddr,
+    '--data-path-port',
+    String(await freePort()),
+  ]);
   if (init.exitCode !== 0) throw new Error(`testbed: swarm init failed: ${init.stderr}`);
   await docker({ dockerHost }, [
     'network',

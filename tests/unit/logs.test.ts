@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { explainIncomplete, fleetLogs } from '../../src/ops/logs.js';
+import type { RunResult, Transport } from '../../src/ops/transport.js';
+
+/** Docker's own words when a node that ran tasks is down (daemon/cluster log subscription). */
+const NODE_DOWN =
+  'error from daemon in stream: Error grabbing logs: rpc error: code = Unknown desc = warning: incomplete log stream. some logs could not be retrieved for the following reasons: node kirvqb5ndj4lfw02prx3vecu3 is not available';
+
+function answering(byService: Record<string, RunResult>): Transport & { calls: string[][] } {
+  const calls: string[][] = [];
+  return {
+    target: 'test',
+    calls,
+    async run(argv) {
+      calls.push([...argv]);
+      return (
+        byService[argv[argv.length - 1] ?? ''] ?? {
+          exitCode: 1,
+          stdout: '',
+          stderr: 'Error: no such service',
+        }
+      );
+    },
+    async close() {},
+  };
+}
+
+describe('fleetLogs', () => {
+  it('says which node is down when the log stream is incomplete, and keeps the lines it got', async () => {
+    const t = answering({
+      a_web: {
+        exitCode: 0,
+        stdout: 'a_web.1@n1    | hello\n',
+        stderr: `a_web.2@n1    | oops on stderr\n${NODE_DOWN}\n`,
+      },
+    });
+    const r = await fleetLogs(t, 'a', ['web'], { tail: 50 }, []);
+    expect(r.lines).toEqual(['a_web.1@n1    | hello', 'a_web.2@n1    | oops on stderr']);
+    expect(r.incomplete).toBe('node kirvqb5ndj4lfw02prx3vecu3 is down');
+    expect(t.calls).toEqual([
+      ['docker', 'service', 'logs', '--no-task-ids', '--tail', '50', 'a_web'],
+    ]);
+  });
+
+  it('masks secrets, prefixes lines per service and lists services not in the Swarm', async () => {
+    const t = answering({
+      a_web: { exitCode: 0, stdout: 'a_web.1@n1    | token=abcd1234\n', stderr: '' },
+    });
+    const r = await fleetLogs(t, 'a', ['web', 'db'], { tail: 5, since: '10m' }, ['abcd1234']);
+    expect(r.lines).toEqual(['web | a_web.1@n1    | token=••••••']);
+    expect(r.missing).toEqual(['db']);
+    expect(r.incomplete).toBeUndefined();
+  });
+
+  it('keeps unscheduled tasks as a reason', () => {
+    expect(
+      explainIncomplete(
+        'warning: incomplete log stream. some logs could not be retrieved for the following reasons: task r8dr has not been scheduled',
+      ),
+    ).toBe('task r8dr has not been scheduled');
+  });
+});
