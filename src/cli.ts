@@ -30,6 +30,18 @@ function defaultActor(): string {
   }
 }
 
+/** `--as` names an identity such as console:alice or slack:U123. */
+function actorId(as: string | undefined): string {
+  if (as === undefined) return defaultActor();
+  if (!/^[a-z][a-z-]{1,20}:[A-Za-z0-9._@-]{1,128}$/.test(as)) {
+    throw new UsageError(
+      `--as ${as.slice(0, 40)} is not an identity.`,
+      'Use platform:id, for example --as console:alice or --as slack:U0123ABC.',
+    );
+  }
+  return as;
+}
+
 interface Io {
   out(text: string): void;
   err(text: string): void;
@@ -99,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
         if (rest.length === 0)
           throw new UsageError('otto say needs the command text, e.g. otto say "status"');
         const source = {
-          actor: values.as ?? defaultActor(),
+          actor: actorId(values.as),
           channel: 'cli',
           platform: 'cli' as const,
         };
@@ -120,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
         return await withOps(values.config, async (ops) => {
           await runConsole(
             ops,
-            { actor: values.as ?? defaultActor(), channel: 'console', platform: 'console' },
+            { actor: actorId(values.as), channel: 'console', platform: 'console' },
             signal,
           );
           return 0;

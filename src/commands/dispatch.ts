@@ -15,8 +15,13 @@ interface CommandSpec {
   readonly example: string;
   readonly minArgs: number;
   readonly maxArgs: number;
+  /** The --options the command takes; any other is a usage error. */
+  readonly flags?: readonly string[];
   readonly handler: Handler;
 }
+
+/** Longer than any command a person types: refuse it before parsing. */
+export const MAX_COMMAND_LENGTH = 2000;
 
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   help: {
@@ -57,6 +62,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     example: 'logs myapp web --tail 100 --since 10m',
     minArgs: 1,
     maxArgs: 2,
+    flags: ['tail', 'since'],
     handler: logsCommand,
   },
   history: {
@@ -65,6 +71,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     example: 'history myapp --limit 20',
     minArgs: 1,
     maxArgs: 1,
+    flags: ['limit'],
     handler: historyCommand,
   },
 };
@@ -110,6 +117,11 @@ export interface Source {
 
 /** Parses text into a Command. Throws UsageError. */
 export function toCommand(text: string, source: Source): Command {
+  if (text.length > MAX_COMMAND_LENGTH) {
+    throw new UsageError(
+      `That command is ${text.length} characters long; Otto reads at most ${MAX_COMMAND_LENGTH}.`,
+    );
+  }
   const parsed = parseText(text);
   return { ...parsed, text: text.trim(), ...source };
 }
@@ -130,6 +142,13 @@ export async function dispatch(
     if (!spec) throw new UsageError(otto.unknownCommand(command.name));
     if (command.args.length < spec.minArgs || command.args.length > spec.maxArgs) {
       throw new UsageError(`Usage: ${spec.usage}`, `For example: ${spec.example}`);
+    }
+    const unknown = Object.keys(command.flags).filter((f) => !(spec.flags ?? []).includes(f));
+    if (unknown.length > 0) {
+      throw new UsageError(
+        `${command.name} has no option --${unknown[0]?.slice(0, 40)}. Usage: ${spec.usage}`,
+        `For example: ${spec.example}`,
+      );
     }
     const ctx: Context = {
       command,

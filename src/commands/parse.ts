@@ -1,5 +1,3 @@
-import { UsageError } from '../errors.js';
-
 export interface ParsedText {
   readonly name: string;
   readonly args: string[];
@@ -16,9 +14,10 @@ export function tokenize(text: string): string[] {
 
 /**
  * Parses `logs myapp web --tail 20 --since=10m` into name, positional args and flags.
- * A leading `/otto` or `otto` is dropped. `boolean` names flags that take no value.
+ * A leading `/otto` or `otto` is dropped. A flag with no value (`--force`, or one
+ * followed by another flag) is `'true'`; each command validates its own flags.
  */
-export function parseText(text: string, boolean: ReadonlySet<string> = new Set()): ParsedText {
+export function parseText(text: string): ParsedText {
   const tokens = tokenize(text.trim());
   if (tokens[0] === '/otto' || tokens[0] === 'otto') tokens.shift();
   const [first, ...rest] = tokens;
@@ -31,15 +30,14 @@ export function parseText(text: string, boolean: ReadonlySet<string> = new Set()
       continue;
     }
     const eq = t.indexOf('=');
-    const key = eq > 0 ? t.slice(2, eq) : t.slice(2);
-    if (eq > 0) flags[key] = t.slice(eq + 1);
-    else if (boolean.has(key)) flags[key] = 'true';
+    if (eq > 0) {
+      flags[t.slice(2, eq)] = t.slice(eq + 1);
+      continue;
+    }
+    const value = rest[i + 1];
+    if (value === undefined || value.startsWith('--')) flags[t.slice(2)] = 'true';
     else {
-      const value = rest[i + 1];
-      if (value === undefined || value.startsWith('--')) {
-        throw new UsageError(`The option --${key} needs a value.`, `For example: --${key} 20`);
-      }
-      flags[key] = value;
+      flags[t.slice(2)] = value;
       i++;
     }
   }

@@ -1,0 +1,83 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/commands/dispatch.js';
+import { buildConfig } from '../../src/config.js';
+import { openOps, type Ops } from '../../src/ops/ops.js';
+
+const source = { actor: 'console:tester', channel: 'test', platform: 'console' as const };
+let ops: Ops;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'otto-dispatch-'));
+  mkdirSync(join(dir, 'stacks'));
+  writeFileSync(join(dir, 'stacks', 'shop.yml'), 'services:\n  web:\n    image: nginx\n');
+  const config = buildConfig(
+    {
+      clusters: { laptop: { local: true } },
+      fleets: { shop: { cluster: 'laptop', compose_file: 'stacks/shop.yml' } },
+    },
+    dir,
+    join(dir, 'otto.yml'),
+  );
+  ops = await openOps(config, { env: { OTTO_SECRET_KEY: Buffer.alloc(32, 9).toString('base64') } });
+});
+afterAll(async () => {
+  await ops.close();
+});
+
+describe('dispatch', () => {
+  it('answers help with every command and an example', async () => {
+    const r = await dispatch(ops, 'help', source);
+    expect(r.outcome).toBe('ok');
+    expect(r.fields?.map((f) => f.label)).toEqual([
+      'help',
+      'fleets',
+      'launch <fleet>',
+      'status [fleet]',
+      'logs <fleet> [service] [--tail N] [--since 10m]',
+      'history <fleet> [--limit N]',
+    ]);
+  });
+
+  it('treats unknown commands, wrong argument counts and unknown options as usage errors', async () => {
+    expect(await dispatch(ops, 'frobnicate', source)).toMatchObject({
+      outcome: 'usage',
+      text: expect.stringContaining('doesn\'t know the command "frobnicate"'),
+    });
+    expect(await dispatch(ops, 'launch', source)).toMatchObject({
+      outcome: 'usage',
+      text: 'Usage: launch <fleet>',
+    });
+    expect(await dispatch(ops, 'launch shop --force', source)).toMatchObject({
+      outcome: 'usage',
+      text: expect.stringContaining('launch has no option --force'),
+    });
+    expect(await dispatch(ops, 'history shop --limit 0', source)).toMatchObject({
+      outcome: 'usage',
+    });
+    expect(await dispatch(ops, `status ${'x'.repeat(3000)}`, source)).toMatchObject({
+      outcome: 'usage',
+      text: expect.stringContaining('at most 2000'),
+    });
+  });
+
+  it('refuses names that are not fleet names before looking anything up', async () => {
+    const r = await dispatch(ops, 'launch ../../etc', source);
+    expect(r).toMatchObject({
+      outcome: 'usage',
+      text: expect.stringContaining('is not a fleet name'),
+    });
+  });
+
+  it("answers empty states in Otto's voice", async () => {
+    expect((await dispatch(ops, 'history shop', source)).text).toBe(
+      'No launches of shop yet. Ready for your first mission? Try: launch shop',
+    );
+    expect((await dispatch(ops, 'fleets', source)).fields?.[0]).toMatchObject({
+      label: 'shop',
+      value: expect.stringContaining('never launched'),
+    });
+  });
+});
