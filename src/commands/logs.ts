@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ComposeError, NotFoundError, UsageError } from '../errors.js';
-import { parseCompose } from '../ops/compose.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { fleetServices } from '../ops/fleet-compose.js';
 import { fleetLogs } from '../ops/logs.js';
 import { findFleet, suggest } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
@@ -34,16 +33,7 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
       'For example: logs myapp web --tail 100 --since 10m',
     );
   }
-  let text: string;
-  try {
-    text = await readFile(fleet.composeFile, 'utf8');
-  } catch {
-    throw new ComposeError(
-      `Otto can't read the compose file of ${fleet.name} (${fleet.composeFile}).`,
-      'Check compose_file in otto.yml.',
-    );
-  }
-  const known = [...parseCompose(text, fleet.composeFile).services.keys()];
+  const known = await fleetServices(fleet);
   const wanted = ctx.command.args[1];
   if (wanted && !known.includes(wanted)) {
     const s = suggest(wanted, known);

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { ComposeError, OttoError } from '../errors.js';
+import { OttoError } from '../errors.js';
 import type { FleetConfig } from '../config.js';
 import { imageRegistry, parseCompose, renderCompose, TRAEFIK_NETWORK } from './compose.js';
 import { snapshot, waitForConvergence } from './converge.js';
+import { readFleetCompose } from './fleet-compose.js';
 import type { Deployment } from './db.js';
 import type { Deployments } from './deployments.js';
 import type { ProgressListener, ServiceProgress } from './events.js';
@@ -39,17 +39,6 @@ export interface LaunchOutcome {
   readonly logTail: readonly string[];
 }
 
-async function readCompose(fleet: FleetConfig): Promise<string> {
-  try {
-    return await readFile(fleet.composeFile, 'utf8');
-  } catch {
-    throw new ComposeError(
-      `Otto can't read the compose file of fleet ${fleet.name} (${fleet.composeFile}).`,
-      'Check compose_file in otto.yml.',
-    );
-  }
-}
-
 function deployFailure(stderr: string): LaunchFailure {
   const first = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' ');
   if (new RegExp(`network "?${TRAEFIK_NETWORK}"?.*not found`, 'i').test(stderr)) {
@@ -73,7 +62,7 @@ export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<Laun
   const { fleet, signal } = req;
   const emit = req.onProgress ?? (() => {});
   emit({ kind: 'stage', fleet: fleet.name, stage: 'validating' });
-  const text = req.composeText ?? (await readCompose(fleet));
+  const text = req.composeText ?? (await readFleetCompose(fleet));
   const parsed = parseCompose(
     text,
     req.composeText ? `the stored compose of ${fleet.name}` : fleet.composeFile,

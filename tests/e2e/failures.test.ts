@@ -1,19 +1,11 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { rows } from '../support/db.js';
 import { docker } from '../support/testbed.js';
 import { sshCluster, webService, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
-
-function rows(dir: string, sql: string): Record<string, unknown>[] {
-  const db = new Database(join(dir, 'data', 'otto.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all() as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
-}
 
 describe.skipIf(bed === null)(
   'launch failures end in a clear message and leave nothing half-done',

@@ -1,20 +1,10 @@
 import { execa } from 'execa';
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { rows } from '../support/db.js';
 import { docker } from '../support/testbed.js';
 import { OTTO_BIN, TEST_KEY, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
-
-function rows(dir: string, sql: string): Record<string, unknown>[] {
-  const db = new Database(join(dir, 'data', 'otto.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all() as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
-}
 
 describe.skipIf(bed === null)('an interrupted launch', () => {
   if (!bed) return;
