@@ -30,7 +30,7 @@ export class LocalTransport implements Transport {
         `Install the ${file} CLI, or point the cluster at a remote manager in otto.yml.`,
       );
     }
-    if (result.timedOut) {
+    if (result.timedOut && !options.partialOnTimeout) {
       throw new UnreachableError(
         this.target,
         'timed out',
@@ -41,6 +41,7 @@ export class LocalTransport implements Transport {
       exitCode: result.exitCode ?? 1,
       stdout: String(result.stdout ?? ''),
       stderr: String(result.stderr ?? ''),
+      ...(result.timedOut ? { exitCode: 124, timedOut: true } : {}),
     };
   }
 

@@ -9,6 +9,12 @@ export interface LogsResult {
   readonly missing: readonly string[];
 }
 
+/**
+ * `docker service logs` can wait for ever on a node that is cut off: give up after
+ * this long and show what arrived.
+ */
+export const LOGS_TIMEOUT_MS = 10_000;
+
 /** A line a task wrote: `myapp_web.1@node-1    | hello`. */
 const TASK_LINE = /^\S+\.\d+@\S+\s+\|/;
 const INCOMPLETE =
@@ -40,7 +46,10 @@ export async function fleetLogs(
   const results = await Promise.all(
     services.map(async (svc) => ({
       svc,
-      res: await transport.run(serviceLogs(serviceName(fleet, svc), opts)),
+      res: await transport.run(serviceLogs(serviceName(fleet, svc), opts), {
+        timeoutMs: LOGS_TIMEOUT_MS,
+        partialOnTimeout: true,
+      }),
     })),
   );
   const lines: string[] = [];
@@ -58,6 +67,11 @@ export async function fleetLogs(
       if (line.trim()) lines.push(prefix + maskSecrets(line, hidden));
     }
     const problems = errLines.filter((l) => !fromTasks(l));
+    if (res.timedOut) {
+      problems.unshift(
+        `docker service logs of ${svc} did not finish within ${LOGS_TIMEOUT_MS / 1000} s: a node that ran its tasks may be unreachable`,
+      );
+    }
     const problem =
       problems.find((l) => INCOMPLETE.test(l)) ?? (res.exitCode !== 0 ? problems[0] : undefined);
     if (problem) incomplete = maskSecrets(explainIncomplete(problem), hidden);

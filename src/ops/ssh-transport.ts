@@ -239,6 +239,11 @@ export class SshTransport implements Transport {
         };
         const timer = setTimeout(() => {
           stream.close();
+          if (options.partialOnTimeout) {
+            const stdout = Buffer.concat(out).toString('utf8');
+            const stderr = Buffer.concat(errOut).toString('utf8');
+            return finish(() => resolve({ exitCode: 124, stdout, stderr, timedOut: true }));
+          }
           finish(() =>
             reject(
               new UnreachableError(

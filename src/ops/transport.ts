@@ -3,12 +3,19 @@ export interface RunResult {
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** Set when `partialOnTimeout` was asked for and the command ran out of time. */
+  readonly timedOut?: boolean;
 }
 
 export interface RunOptions {
   /** Written to the command's standard input, which is then closed. */
   readonly stdin?: string;
   readonly timeoutMs?: number;
+  /**
+   * On timeout, stop the command and return what it printed so far (with
+   * `timedOut: true`) instead of throwing. For reads such as logs.
+   */
+  readonly partialOnTimeout?: boolean;
   readonly signal?: AbortSignal;
 }
 

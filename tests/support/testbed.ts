@@ -41,6 +41,8 @@ const PACKAGES: Record<string, string> = {
   '/bin/busybox': 'busybox-static',
   '/usr/bin/docker-registry': 'docker-registry',
   '/usr/bin/htpasswd': 'apache2-utils',
+  '/usr/sbin/iptables': 'iptables',
+  '/usr/bin/nsenter': 'util-linux',
 };
 
 export function freePort(): Promise<number> {

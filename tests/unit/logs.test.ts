@@ -52,6 +52,17 @@ describe('fleetLogs', () => {
     expect(r.incomplete).toBeUndefined();
   });
 
+  it('shows what arrived when docker waits for ever on a node that is cut off', async () => {
+    const t = answering({
+      a_web: { exitCode: 124, stdout: 'a_web.1@n1    | early line\n', stderr: '', timedOut: true },
+    });
+    const r = await fleetLogs(t, 'a', ['web'], { tail: 50 }, []);
+    expect(r.lines).toEqual(['a_web.1@n1    | early line']);
+    expect(r.incomplete).toBe(
+      'docker service logs of web did not finish within 10 s: a node that ran its tasks may be unreachable',
+    );
+  });
+
   it('keeps unscheduled tasks as a reason', () => {
     expect(
       explainIncomplete(

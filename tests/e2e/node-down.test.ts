@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startOutposts, type Outposts } from '../support/outposts.js';
+import { workspace } from '../support/workspace.js';
+
+const bed = inject('testbed');
+
+describe.skipIf(bed === null)('a node that ran tasks goes down', () => {
+  if (!bed) return;
+  let outposts: Outposts;
+
+  beforeAll(async () => {
+    outposts = await startOutposts();
+  }, 240_000);
+
+  afterAll(async () => {
+    await outposts?.stop();
+  }, 120_000);
+
+  it('logs says the transmissions are incomplete and names the node, with the lines it still has', async () => {
+    const ws = workspace(
+      bed,
+      {
+        far: {
+          compose: {
+            services: {
+              app: {
+                image: 'otto-test:v1',
+                command: ['sh', '-c', 'echo hello from outpost two; sleep 3600'],
+                deploy: { placement: { constraints: ['node.labels.otto.outpost==two'] } },
+              },
+              near: {
+                image: 'otto-test:v1',
+                command: ['sh', '-c', 'echo hello from mission control; sleep 3600'],
+                deploy: { placement: { constraints: ['node.role==manager'] } },
+              },
+            },
+          },
+        },
+      },
+      { outposts: { local: true, docker_host: outposts.manager } },
+    );
+    const launch = await ws.say('launch far');
+    expect(launch.stdout).toContain('far v1 is in orbit');
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = await ws.say('logs far');
+    expect(before.stdout).toContain('hello from outpost two');
+    expect(before.stdout).not.toContain('missing');
+
+    await outposts.partitionWorker();
+    const after = await ws.say('logs far');
+    expect(after.code, after.stdout + after.stderr).toBe(0);
+    expect(after.stdout).toContain('Some transmissions are missing');
+    // Docker either names the node at once, or (cut off, not crashed) waits on it:
+    // Otto then stops waiting after 10 s and says so.
+    expect(after.stdout).toMatch(
+      new RegExp(`node ${outposts.workerNodeId} is down|logs of app did not finish within 10 s`),
+    );
+    expect(after.stdout).toContain('hello from mission control');
+  }, 240_000);
+});
