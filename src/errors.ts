@@ -109,10 +109,6 @@ export class AllManagersUnreachableError extends OttoError {
   }
 }
 
-export class DockerError extends OttoError {
-  override readonly code = 'docker_error';
-}
-
 export class InterruptedError extends OttoError {
   override readonly code = 'interrupted';
   constructor(signal: string) {
@@ -121,8 +117,4 @@ export class InterruptedError extends OttoError {
       'Run the command again when ready.',
     );
   }
-}
-
-export function isOttoError(e: unknown): e is OttoError {
-  return e instanceof OttoError;
 }

@@ -1,3 +1,5 @@
+import { TRAEFIK_NETWORK } from './compose.js';
+
 /** Why a launch failed, in words a person on call can act on. */
 export type FailureKind =
   | 'image_pull'
@@ -58,4 +60,19 @@ export function classifyTaskError(
     };
   }
   return { kind: 'exit_code', service, message: `Service ${service} keeps failing: ${error}` };
+}
+
+/** Reads why `docker stack deploy` refused the stack. */
+export function deployFailure(stderr: string): LaunchFailure {
+  const first = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' ');
+  if (new RegExp(`network "?${TRAEFIK_NETWORK}"? is declared as external`, 'i').test(stderr)) {
+    return {
+      kind: 'deploy_rejected',
+      message: `The ${TRAEFIK_NETWORK} network is missing on this cluster (or is not a Swarm overlay network), so routed services can't join it. Deploy Traefik first, or create it: docker network create --driver overlay --attachable ${TRAEFIK_NETWORK}`,
+    };
+  }
+  return {
+    kind: 'deploy_rejected',
+    message: `Docker refused the stack: ${first || 'no reason given'}`,
+  };
 }

@@ -1,12 +1,12 @@
 import { OttoError } from '../errors.js';
 import type { FleetConfig } from '../config.js';
-import { imageRegistry, parseCompose, renderCompose, TRAEFIK_NETWORK } from './compose.js';
+import { imageRegistry, parseCompose, renderCompose } from './compose.js';
 import { snapshot, waitForConvergence } from './converge.js';
 import { readFleetCompose } from './fleet-compose.js';
 import type { Deployment } from './db.js';
 import type { Deployments } from './deployments.js';
 import type { ProgressListener, ServiceProgress } from './events.js';
-import type { LaunchFailure } from './failure.js';
+import { deployFailure, type LaunchFailure } from './failure.js';
 import type { Locks } from './locks.js';
 import { maskSecrets, type SecretStore } from './secrets.js';
 import { registryLogin, serviceLogs, serviceName, stackDeploy } from './swarm.js';
@@ -37,20 +37,6 @@ export interface LaunchOutcome {
   readonly services: readonly ServiceProgress[];
   /** The last log lines of the failing service, secrets masked. */
   readonly logTail: readonly string[];
-}
-
-function deployFailure(stderr: string): LaunchFailure {
-  const first = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' ');
-  if (new RegExp(`network "?${TRAEFIK_NETWORK}"?.*not found`, 'i').test(stderr)) {
-    return {
-      kind: 'deploy_rejected',
-      message: `The ${TRAEFIK_NETWORK} network is missing on this cluster, so routed services can't join it. Deploy Traefik first, or create it: docker network create --driver overlay --attachable ${TRAEFIK_NETWORK}`,
-    };
-  }
-  return {
-    kind: 'deploy_rejected',
-    message: `Docker refused the stack: ${first || 'no reason given'}`,
-  };
 }
 
 /**

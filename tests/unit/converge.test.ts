@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeService, type ServiceState, type TaskRow } from '../../src/ops/converge.js';
-import { classifyTaskError } from '../../src/ops/failure.js';
+import { classifyTaskError, deployFailure } from '../../src/ops/failure.js';
 
 function service(image: string, extra: Partial<ServiceState> = {}): ServiceState {
   return {
@@ -158,5 +158,22 @@ describe('classifyTaskError', () => {
       'Service web exits with code 42.',
     );
     expect(classifyTaskError('web', 'a', '', [])).toBeUndefined();
+  });
+});
+
+describe('deployFailure', () => {
+  it('says how to make the missing traefik-public network', () => {
+    const f = deployFailure(
+      'network "traefik-public" is declared as external, but could not be found. You need to create a swarm-scoped network before the stack is deployed\n',
+    );
+    expect(f.message).toContain(
+      'docker network create --driver overlay --attachable traefik-public',
+    );
+  });
+
+  it('passes on what Docker said otherwise', () => {
+    expect(
+      deployFailure('Error response from daemon: rpc error: invalid mount config\n').message,
+    ).toBe('Docker refused the stack: Error response from daemon: rpc error: invalid mount config');
   });
 });

@@ -4,7 +4,7 @@ import { workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
 
-describe.skipIf(bed === null)('a node that ran tasks goes down', () => {
+describe.skipIf(bed === null)('a second, two-node Swarm', () => {
   if (!bed) return;
   let outposts: Outposts;
 
@@ -15,6 +15,32 @@ describe.skipIf(bed === null)('a node that ran tasks goes down', () => {
   afterAll(async () => {
     await outposts?.stop();
   }, 120_000);
+
+  it('says how to create traefik-public when a cluster has none', async () => {
+    const ws = workspace(
+      bed,
+      {
+        routed: {
+          compose: {
+            services: {
+              web: {
+                image: 'otto-test:v1',
+                command: ['sleep', '3600'],
+                'x-otternauts': { domains: ['a.example.test'], port: 80 },
+              },
+            },
+          },
+        },
+      },
+      { outposts: { local: true, docker_host: outposts.manager } },
+    );
+    const r = await ws.say('launch routed');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('The traefik-public network is missing on this cluster');
+    expect(r.stdout).toContain(
+      'docker network create --driver overlay --attachable traefik-public',
+    );
+  });
 
   it('logs says the transmissions are incomplete and names the node, with the lines it still has', async () => {
     const ws = workspace(
