@@ -38,6 +38,23 @@ describe.skipIf(bed === null)(
           },
         },
       },
+      sickly: {
+        compose: {
+          services: {
+            app: {
+              image: bed.images.v1,
+              command: ['sleep', '3600'],
+              healthcheck: {
+                test: ['CMD', 'false'],
+                interval: '1s',
+                timeout: '1s',
+                retries: 1,
+                start_period: '0s',
+              },
+            },
+          },
+        },
+      },
       nowhere: {
         compose: {
           services: {
@@ -52,7 +69,7 @@ describe.skipIf(bed === null)(
     });
 
     afterAll(async () => {
-      for (const s of ['ghost', 'crashy', 'vault', 'nowhere'])
+      for (const s of ['ghost', 'crashy', 'vault', 'nowhere', 'sickly'])
         await docker(bed, ['stack', 'rm', s]);
     });
 
@@ -76,6 +93,18 @@ describe.skipIf(bed === null)(
       expect(r.stdout).toContain('engine failure near');
       expect(r.stdout).toContain('[Logs: logs crashy app]');
       expect(lockCount()).toBe(0);
+    });
+
+    it('shows the failing tasks of a crash-looping fleet in status', async () => {
+      const r = await ws.say('status crashy');
+      expect(r.stdout).toMatch(/app 0\/1 otto-test:v1/);
+      expect(r.stdout).toContain('v1 failed by console:tester');
+    });
+
+    it('says a service whose healthcheck keeps failing is unhealthy', async () => {
+      const r = await ws.say('launch sickly');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('Service app is unhealthy: its healthcheck keeps failing.');
     });
 
     it('says no node matches the constraints', async () => {
