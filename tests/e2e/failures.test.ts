@@ -44,6 +44,7 @@ describe.skipIf(bed === null)(
             app: {
               image: bed.images.v1,
               command: ['sleep', '3600'],
+              stop_grace_period: '1s',
               healthcheck: {
                 test: ['CMD', 'false'],
                 interval: '1s',
