@@ -31,6 +31,17 @@ export interface TaskRow {
   readonly Error: string;
 }
 
+/**
+ * Parses `docker service ps --format '{{json .}}'`. Docker quotes the Error
+ * column (`"\"task: non-zero exit (3)\""`); the quotes are dropped here.
+ */
+export function parseTasks(stdout: string): TaskRow[] {
+  return parseJsonLines<TaskRow>(stdout).map((t) => ({
+    ...t,
+    Error: (t.Error ?? '').replace(/^"(.*)"$/s, '$1'),
+  }));
+}
+
 export interface FleetSnapshot {
   readonly services: ReadonlyMap<string, ServiceState>;
   readonly tasks: readonly TaskRow[];
@@ -54,7 +65,7 @@ export async function snapshot(
     ? (JSON.parse(inspect.stdout) as ServiceState[])
     : [];
   const byName = new Map(found.map((s) => [s.Spec.Name, s]));
-  return { services: byName, tasks: parseJsonLines<TaskRow>(ps.stdout) };
+  return { services: byName, tasks: parseTasks(ps.stdout) };
 }
 
 const taskTemplate = (s: ServiceState | undefined) => JSON.stringify(s?.Spec.TaskTemplate ?? null);
@@ -81,15 +92,15 @@ export type ConvergeResult =
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

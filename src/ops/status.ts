@@ -1,4 +1,4 @@
-import type { TaskRow } from './converge.js';
+import { parseTasks, type TaskRow } from './converge.js';
 import { parseJsonLines, serviceLs, servicePs } from './swarm.js';
 import type { Transport } from './transport.js';
 
@@ -25,6 +25,27 @@ export interface FleetStatus {
 }
 
 /**
+ * One line per task slot that is not running: its newest task's state and the
+ * last failure in that slot (`app.1 on node-1: Ready 3 seconds ago, last failure: task: non-zero exit (3)`).
+ * `docker service ps` lists each slot newest first.
+ */
+export function slotProblems(tasks: readonly TaskRow[], fleet: string): string[] {
+  const slots = new Map<string, TaskRow[]>();
+  for (const t of tasks) slots.set(t.Name, [...(slots.get(t.Name) ?? []), t]);
+  const lines: string[] = [];
+  for (const [name, history] of slots) {
+    const current = history[0];
+    if (!current || current.CurrentState.startsWith('Running')) continue;
+    const failure = history.find((t) => t.Error)?.Error;
+    const where = current.Node ? ` on ${current.Node}` : '';
+    lines.push(
+      `${name.slice(fleet.length + 1)}${where}: ${current.CurrentState}${failure ? `, last failure: ${failure}` : ''}`,
+    );
+  }
+  return lines;
+}
+
+/**
  * Reads the status of every given fleet on one cluster with at most two docker
  * calls, whatever the number of fleets: one `service ls`, and one `service ps`
  * over those of their services that are short of replicas (none when all run).
@@ -39,21 +60,17 @@ export async function clusterStatus(
   const ours = rows.filter((r) => owner(r.Name));
   // Tasks only explain services that are short of replicas: skip the call when none is.
   const short = ours.filter((r) => !/^(\d+)\/\1\b/.test(r.Replicas)).map((r) => r.Name);
-  const ps =
-    short.length > 0 ? await transport.run(servicePs(short, { desiredRunning: true })) : undefined;
-  const tasks = ps ? parseJsonLines<TaskRow>(ps.stdout) : [];
+  const tasks = short.length > 0 ? parseTasks((await transport.run(servicePs(short))).stdout) : [];
   return fleets.map((fleet) => ({
     fleet,
     services: ours
       .filter((r) => owner(r.Name) === fleet)
       .map((r) => {
         const [, running = '0', desired = '0'] = /^(\d+)\/(\d+)/.exec(r.Replicas) ?? [];
-        const problems = tasks
-          .filter((t) => t.Name.startsWith(`${r.Name}.`) && !t.CurrentState.startsWith('Running'))
-          .map(
-            (t) =>
-              `${t.Name.slice(fleet.length + 1)}${t.Node ? ` on ${t.Node}` : ''}: ${t.CurrentState}${t.Error ? ` (${t.Error})` : ''}`,
-          );
+        const problems = slotProblems(
+          tasks.filter((t) => t.Name.startsWith(`${r.Name}.`)),
+          fleet,
+        );
         return {
           name: r.Name.slice(fleet.length + 1),
           running: Number(running),

@@ -34,20 +34,8 @@ export function serviceInspect(services: readonly string[]): string[] {
   return ['docker', 'service', 'inspect', ...services];
 }
 
-export function servicePs(
-  services: readonly string[],
-  opts: { desiredRunning?: boolean } = {},
-): string[] {
-  return [
-    'docker',
-    'service',
-    'ps',
-    '--no-trunc',
-    ...(opts.desiredRunning ? ['--filter', 'desired-state=running'] : []),
-    '--format',
-    JSON_LINES,
-    ...services,
-  ];
+export function servicePs(services: readonly string[]): string[] {
+  return ['docker', 'service', 'ps', '--no-trunc', '--format', JSON_LINES, ...services];
 }
 
 export interface LogsOptions {

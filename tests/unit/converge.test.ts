@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { judgeService, type ServiceState, type TaskRow } from '../../src/ops/converge.js';
+import {
+  judgeService,
+  parseTasks,
+  type ServiceState,
+  type TaskRow,
+} from '../../src/ops/converge.js';
+import { slotProblems } from '../../src/ops/status.js';
 import { classifyTaskError, deployFailure } from '../../src/ops/failure.js';
 
 function service(image: string, extra: Partial<ServiceState> = {}): ServiceState {
@@ -175,5 +181,23 @@ describe('deployFailure', () => {
     expect(
       deployFailure('Error response from daemon: rpc error: invalid mount config\n').message,
     ).toBe('Docker refused the stack: Error response from daemon: rpc error: invalid mount config');
+  });
+});
+
+describe('docker service ps rows', () => {
+  const ps = [
+    '{"CurrentState":"Ready 3 seconds ago","DesiredState":"Ready","Error":"","ID":"c","Image":"x","Name":"crashy_app.1","Node":"vm","Ports":""}',
+    '{"CurrentState":"Failed 4 seconds ago","DesiredState":"Shutdown","Error":"\\"task: non-zero exit (3)\\"","ID":"b","Image":"x","Name":"crashy_app.1","Node":"vm","Ports":""}',
+    '{"CurrentState":"Running 1 minute ago","DesiredState":"Running","Error":"","ID":"a","Image":"x","Name":"crashy_app.2","Node":"vm","Ports":""}',
+  ].join('\n');
+
+  it('drops the quotes Docker puts around Error', () => {
+    expect(parseTasks(ps)[1]?.Error).toBe('task: non-zero exit (3)');
+  });
+
+  it('explains each slot that is not running with its last failure', () => {
+    expect(slotProblems(parseTasks(ps), 'crashy')).toEqual([
+      'app.1 on vm: Ready 3 seconds ago, last failure: task: non-zero exit (3)',
+    ]);
   });
 });

@@ -37,18 +37,6 @@ describe('docker argv builders', () => {
       '{{json .}}',
       'a_web',
     ]);
-    expect(swarm.servicePs(['a_web', 'b_x'], { desiredRunning: true })).toEqual([
-      'docker',
-      'service',
-      'ps',
-      '--no-trunc',
-      '--filter',
-      'desired-state=running',
-      '--format',
-      '{{json .}}',
-      'a_web',
-      'b_x',
-    ]);
   });
 
   it('builds service logs with tail and since', () => {
