@@ -5,11 +5,11 @@
  * The engines use their own data roots, exec roots, sockets and cgroup parents.
  */
 import { execa } from 'execa';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker } from './testbed.js';
+import { docker, sweep } from './testbed.js';
 
 export interface Outposts {
   readonly dir: string;
@@ -49,7 +49,10 @@ export async function startOutposts(): Promise<Outposts> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await sweep(
+      dir,
+      ns.map((name) => `/docker-${name}`),
+    );
   };
   try {
     await sh('ip', ['link', 'add', bridge, 'type', 'bridge']);
@@ -103,12 +106,6 @@ export async function startOutposts(): Promise<Outposts> {
           },
           30_000,
         );
-        const mounts = readFileSync('/proc/mounts', 'utf8')
-          .split('\n')
-          .map((l) => l.split(' ')[1] ?? '')
-          .filter((m) => m.startsWith(dir))
-          .sort((a, b) => b.length - a.length);
-        for (const m of mounts) await execa('umount', ['-l', m], { reject: false });
       });
     }
     for (const host of sock) {

@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export interface Testbed {
   readonly dir: string;
@@ -212,6 +212,8 @@ async function startIn(dir: string): Promise<Testbed> {
       join(dir, 'docker.pid'),
       '--bridge',
       'none',
+      '--cgroup-parent',
+      cgroupParent(dir),
     ],
     {
       reject: false,
@@ -264,6 +266,50 @@ async function startIn(dir: string): Promise<Testbed> {
   };
 }
 
+/** The cgroup parent of an engine's containers: named after its folder, so they can be found. */
+export function cgroupParent(dir: string): string {
+  return `/${basename(dir)}`;
+}
+
+/**
+ * Removes whatever an engine left behind in `dir` after it stopped (or was killed):
+ * processes started from it (containerd, shims), containers in its cgroup parent,
+ * mounts (network namespaces, overlays) and the folder. Never fails the run.
+ */
+export async function sweep(
+  dir: string,
+  cgroups: readonly string[] = [cgroupParent(dir)],
+): Promise<void> {
+  await execa('pkill', ['-KILL', '-f', dir], { reject: false });
+  for (const parent of cgroups) {
+    for (const root of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup']) {
+      const procs = await execa('find', [join(root, parent), '-name', 'cgroup.procs'], {
+        reject: false,
+      });
+      for (const file of procs.stdout.split('\n').filter(Boolean)) {
+        for (const pid of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }
+    }
+  }
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m.startsWith(dir))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await execa('umount', ['-l', m], { reject: false });
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (e) {
+    console.warn(`testbed: could not remove ${dir}: ${(e as Error).message}`);
+  }
+}
+
 function killPidFile(file: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').trim());
@@ -293,17 +339,5 @@ export async function stopTestbed(bed: Testbed): Promise<void> {
       30_000,
     ).catch(() => process.kill(pid, 'SIGKILL'));
   }
-  // Swarm leaves network namespaces and overlay mounts behind: unmount everything
-  // under our own folder (deepest first), then remove it. Never fail the run on it.
-  const mounts = readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1] ?? '')
-    .filter((m) => m.startsWith(bed.dir))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) await execa('umount', ['-l', m], { reject: false });
-  try {
-    rmSync(bed.dir, { recursive: true, force: true, maxRetries: 3 });
-  } catch (e) {
-    console.warn(`testbed: could not remove ${bed.dir}: ${(e as Error).message}`);
-  }
+  await sweep(bed.dir);
 }
