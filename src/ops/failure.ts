@@ -3,6 +3,7 @@ import { TRAEFIK_NETWORK } from './compose.js';
 /** Why a launch failed, in words a person on call can act on. */
 export type FailureKind =
   | 'image_pull'
+  | 'registry_login'
   | 'no_node'
   | 'exit_code'
   | 'unhealthy'

@@ -9,7 +9,8 @@ import type { ProgressListener, ServiceProgress } from './events.js';
 import { deployFailure, type LaunchFailure } from './failure.js';
 import type { Locks } from './locks.js';
 import { maskSecrets, type SecretStore } from './secrets.js';
-import { registryLogin, serviceLogs, serviceName, stackDeploy } from './swarm.js';
+import { fleetLogs } from './logs.js';
+import { registryLogin, stackDeploy } from './swarm.js';
 import type { Transport } from './transport.js';
 
 export interface LaunchDeps {
@@ -103,7 +104,7 @@ export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<Laun
         });
         if (res.exitCode !== 0) {
           return await fail({
-            kind: 'image_pull',
+            kind: 'registry_login',
             message: `Registry login to ${login.registry} as ${login.username} failed: ${res.stderr.trim()}. Check the credentials with otto registry login.`,
           });
         }
@@ -124,18 +125,13 @@ export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<Laun
         onProgress: emit,
       });
       if (!result.ok) {
-        let logTail: string[] = [];
-        if (result.failure.kind === 'exit_code' || result.failure.kind === 'unhealthy') {
-          const svc = result.failure.service ?? services[0] ?? '';
-          const logs = await transport.run(
-            serviceLogs(serviceName(fleet.name, svc), { tail: 10 }),
-            { signal, timeoutMs: 15_000 },
-          );
-          logTail = mask(logs.stdout + logs.stderr)
-            .split('\n')
-            .filter(Boolean)
-            .slice(-10);
-        }
+        const svc = result.failure.service;
+        const wantsLogs =
+          result.failure.kind === 'exit_code' || result.failure.kind === 'unhealthy';
+        const logTail =
+          svc && wantsLogs
+            ? (await fleetLogs(transport, fleet.name, [svc], { tail: 10 }, hidden)).lines.slice(-10)
+            : [];
         return await fail(result.failure, result.services, logTail);
       }
       deployment = await deps.deployments.finish(deployment, 'succeeded', null);
