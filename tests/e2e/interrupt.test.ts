@@ -59,6 +59,32 @@ describe.skipIf(bed === null)('an interrupted launch', () => {
     expect(rows(ws.dir, 'select * from locks')).toHaveLength(0);
   });
 
+  it('stops a console launch on SIGINT, marks it interrupted and exits cleanly', async () => {
+    const child = execa('node', [OTTO_BIN, 'console', '--config', ws.config], {
+      reject: false,
+      env: { OTTO_SECRET_KEY: TEST_KEY },
+      stdin: 'pipe',
+    });
+    child.stdin?.write('launch slow\n');
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes('Waiting for every service')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(0);
+    expect(String(r.stdout)).toContain('Otto received SIGINT and stopped');
+    const [d] = rows(
+      ws.dir,
+      "select * from deployments where fleet = 'slow' order by version desc",
+    );
+    expect(d?.['status']).toBe('interrupted');
+    expect(rows(ws.dir, 'select * from locks')).toHaveLength(0);
+  });
+
   it('cleans up after a killed process at the next start', async () => {
     const { child, converging } = startLaunch();
     await converging;
@@ -73,7 +99,7 @@ describe.skipIf(bed === null)('an interrupted launch', () => {
 
     const r = await ws.say('history slow');
     expect(r.stderr).toContain('now marked interrupted');
-    expect(r.stdout).toMatch(/v2 interrupted/);
+    expect(r.stdout).toMatch(/v3 interrupted/);
     expect(rows(ws.dir, 'select * from locks')).toHaveLength(0);
   });
 
