@@ -5,11 +5,11 @@
  * The engines use their own data roots, exec roots, sockets and cgroup parents.
  */
 import { execa } from 'execa';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, sweep } from './testbed.js';
+import { docker, makeImages, stopDockerd, sweep, waitFor } from './testbed.js';
 
 export interface Outposts {
   readonly dir: string;
@@ -24,19 +24,6 @@ export interface Outposts {
 
 async function sh(cmd: string, args: string[]): Promise<void> {
   await execa(cmd, args);
-}
-
-async function waitUntil(
-  what: string,
-  fn: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await fn().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`outposts: ${what} within ${timeoutMs / 1000} s`);
 }
 
 export async function startOutposts(): Promise<Outposts> {
@@ -91,25 +78,10 @@ export async function startOutposts(): Promise<Outposts> {
         { reject: false, detached: true, stdio: 'ignore' },
       );
       d.unref();
-      cleanups.push(async () => {
-        const pid = Number(readFileSync(join(dir, `docker${n}.pid`), 'utf8'));
-        process.kill(pid, 'SIGTERM');
-        await waitUntil(
-          'dockerd stopped',
-          async () => {
-            try {
-              process.kill(pid, 0);
-              return false;
-            } catch {
-              return true;
-            }
-          },
-          30_000,
-        );
-      });
+      cleanups.push(() => stopDockerd(join(dir, `docker${n}.pid`)));
     }
     for (const host of sock) {
-      await waitUntil(
+      await waitFor(
         'dockerd answers',
         async () => (await docker({ dockerHost: host }, ['info'])).exitCode === 0,
         60_000,
@@ -128,7 +100,7 @@ export async function startOutposts(): Promise<Outposts> {
     ).stdout.trim();
     await docker({ dockerHost: worker }, ['swarm', 'join', '--token', token, `${subnet}.2:2377`]);
     let workerNodeId = '';
-    await waitUntil(
+    await waitFor(
       'outpost two joins',
       async () => {
         const ls = await docker({ dockerHost: manager }, [
@@ -153,24 +125,14 @@ export async function startOutposts(): Promise<Outposts> {
       'otto.outpost=two',
       workerNodeId,
     ]);
-    // The image, on both engines (no registry).
-    const root = join(dir, 'image');
-    mkdirSync(join(root, 'bin'), { recursive: true });
-    copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
-    for (const a of ['sh', 'sleep', 'echo']) symlinkSync('busybox', join(root, 'bin', a));
-    for (const host of sock) {
-      const tar = execa('tar', ['-C', root, '-c', '.']);
-      const imp = execa('docker', ['-H', host, 'import', '-', 'otto-test:v1']);
-      tar.stdout?.pipe(imp.stdin!);
-      await Promise.all([tar, imp]);
-    }
+    await makeImages(dir, sock); // on both engines: there is no registry
     return {
       dir,
       manager,
       workerNodeId,
       async partitionWorker() {
         await sh('ip', ['link', 'set', `ov${id}2`, 'down']);
-        await waitUntil(
+        await waitFor(
           'the manager sees outpost two down',
           async () => {
             const ls = await docker({ dockerHost: manager }, [

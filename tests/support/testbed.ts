@@ -5,6 +5,7 @@
  * makes test images with `docker import`, and starts sshd on a free loopback port.
  */
 import { execa } from 'execa';
+import { processAlive } from '../../src/ops/process-alive.js';
 import {
   chmodSync,
   existsSync,
@@ -77,7 +78,11 @@ async function ensurePackages(log: (m: string) => void): Promise<void> {
   await execa('apt-get', ['install', '-y', '-qq', ...missing, 'iproute2'], { env });
 }
 
-async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function waitFor(
+  what: string,
+  fn: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await fn().catch(() => false)) return;
@@ -90,7 +95,11 @@ export function docker(bed: Pick<Testbed, 'dockerHost'>, args: string[], input?:
   return execa('docker', ['-H', bed.dockerHost, ...args], { input: input ?? '', reject: false });
 }
 
-async function makeImages(dir: string, dockerHost: string): Promise<{ v1: string; v2: string }> {
+/** Imports `otto-test:v1` and `otto-test:v2` (busybox, two index pages) into each engine. */
+export async function makeImages(
+  dir: string,
+  dockerHosts: readonly string[],
+): Promise<{ v1: string; v2: string }> {
   const root = join(dir, 'image');
   mkdirSync(join(root, 'bin'), { recursive: true });
   mkdirSync(join(root, 'www'), { recursive: true });
@@ -113,10 +122,12 @@ async function makeImages(dir: string, dockerHost: string): Promise<{ v1: string
   const images = { v1: 'otto-test:v1', v2: 'otto-test:v2' };
   for (const [version, tag] of Object.entries(images)) {
     writeFileSync(join(root, 'www', 'index.html'), `otto test ${version}\n`);
-    const tar = execa('tar', ['-C', root, '-c', '.']);
-    const imp = execa('docker', ['-H', dockerHost, 'import', '-', tag]);
-    tar.stdout?.pipe(imp.stdin!);
-    await Promise.all([tar, imp]);
+    for (const host of dockerHosts) {
+      const tar = execa('tar', ['-C', root, '-c', '.']);
+      const imp = execa('docker', ['-H', host, 'import', '-', tag]);
+      tar.stdout?.pipe(imp.stdin!);
+      await Promise.all([tar, imp]);
+    }
   }
   return images;
 }
@@ -252,7 +263,7 @@ async function startIn(dir: string): Promise<Testbed> {
     '--attachable',
     'traefik-public',
   ]);
-  const images = await makeImages(dir, dockerHost);
+  const images = await makeImages(dir, [dockerHost]);
   const ssh = await startSshd(dir);
   return {
     dir,
@@ -321,23 +332,18 @@ function killPidFile(file: string): number | undefined {
   }
 }
 
+/** SIGTERM to the dockerd of a pidfile, SIGKILL if it has not stopped within 30 s. */
+export async function stopDockerd(pidFile: string): Promise<void> {
+  const pid = killPidFile(pidFile);
+  if (!pid) return;
+  await waitFor('dockerd shutdown', async () => !processAlive(pid), 30_000).catch(() =>
+    process.kill(pid, 'SIGKILL'),
+  );
+}
+
 /** Stops what startTestbed started, and only that. */
 export async function stopTestbed(bed: Testbed): Promise<void> {
   killPidFile(join(bed.dir, 'sshd.pid'));
-  const pid = killPidFile(join(bed.dir, 'docker.pid'));
-  if (pid) {
-    await waitFor(
-      'dockerd shutdown',
-      async () => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      30_000,
-    ).catch(() => process.kill(pid, 'SIGKILL'));
-  }
+  await stopDockerd(join(bed.dir, 'docker.pid'));
   await sweep(bed.dir);
 }
