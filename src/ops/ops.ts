@@ -56,7 +56,15 @@ export function defaultTransport(cluster: ClusterConfig, db: Db): Transport {
 
 /** Opens the database (migrating it), the secret key and lazy cluster transports. */
 export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}): Promise<Ops> {
-  const db = openDb(join(config.dataDir, DB_FILE));
+  let db: Db;
+  try {
+    db = openDb(join(config.dataDir, DB_FILE));
+  } catch (e) {
+    throw new ConfigError(
+      `Otto can't open its database in ${config.dataDir}: ${e instanceof Error ? e.message : String(e)}.`,
+      'Check that data_dir exists or can be created, and that Otto may write there.',
+    );
+  }
   const { error } = await migrate(db);
   if (error) {
     await db.destroy();

@@ -81,3 +81,18 @@ describe('dispatch', () => {
     });
   });
 });
+
+describe('openOps', () => {
+  it('says so when data_dir cannot hold the database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otto-ops-'));
+    writeFileSync(join(dir, 'a-file'), '');
+    const config = buildConfig(
+      { data_dir: 'a-file/data', clusters: { l: { local: true } } },
+      dir,
+      join(dir, 'otto.yml'),
+    );
+    await expect(openOps(config, { env: {} })).rejects.toThrow(
+      /can't open its database in .*a-file\/data/,
+    );
+  });
+});
