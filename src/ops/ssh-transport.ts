@@ -146,13 +146,20 @@ export class SshTransport implements Transport {
         return true;
       },
     };
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', () => resolve());
-      client.once('error', (err: Error & { level?: string; code?: string }) => {
-        reject(mismatch ?? this.describe(err));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', () => resolve());
+        // `on`, not `once`: ssh2 can emit a second error (the socket closing after
+        // a handshake timeout), and an unheard 'error' would crash the process.
+        client.on('error', (err: Error & { level?: string; code?: string }) => {
+          reject(mismatch ?? this.describe(err));
+        });
+        client.connect(config);
       });
-      client.connect(config);
-    });
+    } catch (e) {
+      client.end();
+      throw e;
+    }
     if (!expected && offered) await this.hostKeys.remember(host, port, offered);
     const forget = () => {
       this.client = undefined;

@@ -1,3 +1,7 @@
+import { execa } from 'execa';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -215,7 +219,14 @@ describe.skipIf(bed === null)(
       await docker(bed, ['stack', 'rm', 'relay']);
     });
 
-    it('names every manager it tried when none answers', async () => {
+    it('names every manager it tried when none answers, and why', async () => {
+      // A port that accepts and never speaks SSH (timed out), and a key the
+      // outpost does not know (auth failed), besides a closed port (refused).
+      const silent = createServer(() => {});
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const silentPort = (silent.address() as AddressInfo).port;
+      const keyDir = mkdtempSync(join(tmpdir(), 'otto-key-'));
+      await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(keyDir, 'stranger')]);
       const good = sshCluster(bed);
       const dead = workspace(
         bed,
@@ -225,16 +236,20 @@ describe.skipIf(bed === null)(
             ...good,
             managers: [
               { ...good.managers[0], port: bed.closedPort },
-              { ...good.managers[0], private_key_file: '/nonexistent/key' },
+              { ...good.managers[0], port: silentPort },
+              { ...good.managers[0], private_key_file: join(keyDir, 'stranger') },
             ],
           },
         },
       );
       const r = await dead.say('launch relay');
-      expect(r.code).toBe(1);
+      silent.close();
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).not.toContain('Unhandled');
       expect(r.stdout).toContain("couldn't reach any manager of cluster swarm");
       expect(r.stdout).toContain(`${bed.sshUser}@127.0.0.1:${bed.closedPort} (refused)`);
-      expect(r.stdout).toContain('(auth failed)');
+      expect(r.stdout).toContain(`${bed.sshUser}@127.0.0.1:${silentPort} (timed out)`);
+      expect(r.stdout).toContain(`${bed.sshUser}@127.0.0.1:${bed.sshPort} (auth failed)`);
       expect(rows(dead.dir, 'select * from deployments')).toHaveLength(0);
       expect(rows(dead.dir, 'select * from locks')).toHaveLength(0);
     });
