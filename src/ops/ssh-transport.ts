@@ -266,6 +266,17 @@ export class SshTransport implements Transport {
           finish(() => reject(options.signal?.reason));
         };
         options.signal?.addEventListener('abort', onAbort, { once: true });
+        stream.on('error', (e: Error) => {
+          finish(() =>
+            reject(
+              new UnreachableError(
+                this.target,
+                'error',
+                `The session on ${this.target} broke: ${e.message}.`,
+              ),
+            ),
+          );
+        });
         stream.on('data', (d: Buffer) => out.push(d));
         stream.stderr.on('data', (d: Buffer) => errOut.push(d));
         stream.on('close', (code: number | null) => {
