@@ -28,7 +28,6 @@ export interface LaunchRequest {
   readonly rollbackOf?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressListener;
-  readonly pollMs?: number;
 }
 
 export interface LaunchOutcome {
@@ -120,7 +119,6 @@ export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<Laun
         before,
         timeoutMs: fleet.convergeTimeoutSeconds * 1000,
         settleMs: fleet.settleSeconds * 1000,
-        ...(req.pollMs ? { pollMs: req.pollMs } : {}),
         ...(signal ? { signal } : {}),
         onProgress: emit,
       });

@@ -25,23 +25,35 @@ describe.skipIf(bed === null)('an interrupted launch', () => {
     await docker(bed, ['stack', 'rm', 'slow']);
   });
 
+  /** Resolves once `text` has appeared on the stream. */
+  function until(stream: NodeJS.ReadableStream | null, text: string): Promise<void> {
+    return new Promise((resolve) => {
+      let seen = '';
+      stream?.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes(text)) resolve();
+      });
+    });
+  }
+
+  const CONVERGING = 'Waiting for every service';
+
+  /** `otto say "launch slow"`, resolving `converging` once it waits for the Swarm. */
   function startLaunch() {
     const child = execa(
       'node',
       [OTTO_BIN, 'say', 'launch slow', '--config', ws.config, '--as', 'console:tester'],
-      {
-        reject: false,
-        env: { OTTO_SECRET_KEY: TEST_KEY },
-      },
+      { reject: false, env: { OTTO_SECRET_KEY: TEST_KEY } },
     );
-    const converging = new Promise<void>((resolve) => {
-      let seen = '';
-      child.stderr?.on('data', (d: Buffer) => {
-        seen += d.toString();
-        if (seen.includes('Waiting for every service')) resolve();
-      });
-    });
-    return { child, converging };
+    return { child, converging: until(child.stderr, CONVERGING) };
+  }
+
+  const newest = () =>
+    rows(ws.dir, "select * from deployments where fleet = 'slow' order by version desc")[0];
+
+  function expectInterruptedAndUnlocked(): void {
+    expect(newest()?.['status']).toBe('interrupted');
+    expect(rows(ws.dir, 'select * from locks')).toHaveLength(0);
   }
 
   it('marks the deployment interrupted and releases the lock on SIGTERM', async () => {
@@ -51,12 +63,7 @@ describe.skipIf(bed === null)('an interrupted launch', () => {
     const r = await child;
     expect(r.exitCode).toBe(1);
     expect(String(r.stdout)).toContain('Otto received SIGTERM and stopped');
-    const [d] = rows(
-      ws.dir,
-      "select * from deployments where fleet = 'slow' order by version desc",
-    );
-    expect(d?.['status']).toBe('interrupted');
-    expect(rows(ws.dir, 'select * from locks')).toHaveLength(0);
+    expectInterruptedAndUnlocked();
   });
 
   it('stops a console launch on SIGINT, marks it interrupted and exits cleanly', async () => {
@@ -66,23 +73,12 @@ describe.skipIf(bed === null)('an interrupted launch', () => {
       stdin: 'pipe',
     });
     child.stdin?.write('launch slow\n');
-    await new Promise<void>((resolve) => {
-      let seen = '';
-      child.stdout?.on('data', (d: Buffer) => {
-        seen += d.toString();
-        if (seen.includes('Waiting for every service')) resolve();
-      });
-    });
+    await until(child.stdout, CONVERGING);
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(0);
     expect(String(r.stdout)).toContain('Otto received SIGINT and stopped');
-    const [d] = rows(
-      ws.dir,
-      "select * from deployments where fleet = 'slow' order by version desc",
-    );
-    expect(d?.['status']).toBe('interrupted');
-    expect(rows(ws.dir, 'select * from locks')).toHaveLength(0);
+    expectInterruptedAndUnlocked();
   });
 
   it('cleans up after a killed process at the next start', async () => {
@@ -90,11 +86,7 @@ describe.skipIf(bed === null)('an interrupted launch', () => {
     await converging;
     child.kill('SIGKILL');
     await child;
-    const [stale] = rows(
-      ws.dir,
-      "select * from deployments where fleet = 'slow' order by version desc",
-    );
-    expect(stale?.['status']).toBe('deploying');
+    expect(newest()?.['status']).toBe('deploying');
     expect(rows(ws.dir, 'select * from locks')).toHaveLength(1);
 
     const r = await ws.say('history slow');

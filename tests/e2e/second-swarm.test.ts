@@ -12,6 +12,9 @@ describe.skipIf(bed === null)('a second, two-node Swarm', () => {
     outposts = await startOutposts();
   }, 240_000);
 
+  /** A local-style cluster pointed at the two-node Swarm's manager. */
+  const onOutposts = () => ({ outposts: { local: true, docker_host: outposts.manager } });
+
   afterAll(async () => {
     await outposts?.stop();
   }, 120_000);
@@ -32,7 +35,7 @@ describe.skipIf(bed === null)('a second, two-node Swarm', () => {
           },
         },
       },
-      { outposts: { local: true, docker_host: outposts.manager } },
+      onOutposts(),
     );
     const r = await ws.say('launch routed');
     expect(r.code).toBe(1);
@@ -63,7 +66,7 @@ describe.skipIf(bed === null)('a second, two-node Swarm', () => {
           },
         },
       },
-      { outposts: { local: true, docker_host: outposts.manager } },
+      onOutposts(),
     );
     const launch = await ws.say('launch far');
     expect(launch.stdout).toContain('far v1 is in orbit');
