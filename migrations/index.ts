@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
+import * as approvalsAudit from './0002-approvals-audit.js';
 
 /**
  * Every migration, in order. Listed here (rather than read from the folder at run
@@ -7,4 +8,5 @@ import * as initial from './0001-initial.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-approvals-audit': approvalsAudit,
 };

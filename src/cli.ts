@@ -5,7 +5,8 @@ import { readSecretInput } from './adapters/stdin.js';
 import { renderText } from './adapters/text.js';
 import { dispatch, errorReply } from './commands/dispatch.js';
 import { findFleet } from './commands/fleet-lookup.js';
-import { loadConfig } from './config.js';
+import { CHANNEL, loadConfig } from './config.js';
+import type { Outcome } from './commands/types.js';
 import { ConfigError, InterruptedError, UsageError } from './errors.js';
 import { normalizeRegistry } from './ops/compose.js';
 import { openOps, type Ops } from './ops/ops.js';
@@ -14,13 +15,17 @@ import { SECRET_NAME } from './ops/secrets.js';
 const USAGE = `Usage:
   otto start [--config FILE]                 run the bot (console when no chat adapter is configured)
   otto console [--config FILE]               chat with Otto in this terminal
-  otto say "<command>" [--config FILE] [--as ID]   run one chat command and print the reply
+  otto say "<command>" [--config FILE] [--as ID] [--group ID]... [--channel ID]
+                                             run one chat command and print the reply
   otto migrate [--config FILE]               create or update the database
   otto secret set <fleet> <NAME>             store a secret (value read from stdin)
   otto secret list <fleet>                   list secret names
   otto registry login <cluster> <registry> <username>   store registry credentials (password from stdin)
 
---config defaults to $OTTO_CONFIG, then ./otto.yml. --as defaults to console:<os user>.`;
+--config defaults to $OTTO_CONFIG, then ./otto.yml. --as defaults to console:<os user>.
+--group (slack-group:S1, discord-role:7) and --channel (slack:C1, discord:42) let
+otto say act as a chat user would, to try out access: and channels: rules.
+Exit codes: 0 done, 1 failed or nothing changed, 2 usage or config error, 3 refused.`;
 
 function defaultActor(): string {
   try {
@@ -41,6 +46,31 @@ function actorId(as: string | undefined): string {
   }
   return as;
 }
+
+/** `--group slack-group:S1` or `discord-role:7`. */
+function groupId(g: string): string {
+  if (!/^(slack-group|discord-role):[A-Za-z0-9._-]{1,128}$/.test(g)) {
+    throw new UsageError(
+      `--group ${g.slice(0, 40)} is not a group.`,
+      'Use slack-group:<id> or discord-role:<id>.',
+    );
+  }
+  return g;
+}
+
+/** `--channel slack:C1`; without it, `cli`. */
+function channelId(c: string | undefined): string {
+  if (c === undefined) return 'cli';
+  if (!CHANNEL.test(c)) {
+    throw new UsageError(
+      `--channel ${c.slice(0, 40)} is not a channel.`,
+      'Use slack:<channel id> or discord:<channel id>.',
+    );
+  }
+  return c;
+}
+
+const EXIT: Readonly<Record<Outcome, number>> = { ok: 0, failed: 1, usage: 2, refused: 3 };
 
 interface Io {
   out(text: string): void;
@@ -92,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         config: { type: 'string', short: 'c' },
         as: { type: 'string' },
+        group: { type: 'string', multiple: true },
+        channel: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -112,7 +144,8 @@ export async function main(argv: string[]): Promise<number> {
           throw new UsageError('otto say needs the command text, e.g. otto say "status"');
         const source = {
           actor: actorId(values.as),
-          channel: 'cli',
+          groups: (values.group ?? []).map(groupId),
+          channel: channelId(values.channel),
           platform: 'cli' as const,
         };
         const signal = stopSignal();
@@ -123,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
             signal,
           });
           io.out(renderText(reply));
-          return reply.outcome === 'ok' ? 0 : reply.outcome === 'usage' ? 2 : 1;
+          return EXIT[reply.outcome];
         });
       }
       case 'console':

@@ -40,12 +40,52 @@ const localClusterSchema = z
   .object({ local: z.literal(true), docker_host: dockerHost.optional() })
   .strict();
 
+export const ROLES = ['none', 'viewer', 'deployer', 'approver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `slack:U123`, `slack-group:S1`, `discord:42`, `discord-role:7`, `console:alice`, or `<kind>:*`. */
+export const IDENTITY =
+  /^(slack|slack-group|discord|discord-role|console):(\*|[A-Za-z0-9._@-]{1,128})$/;
+/** A channel Otto hears commands in: `slack:C0123`, `discord:98765`. */
+export const CHANNEL = /^(slack|discord):[A-Za-z0-9._-]{1,128}$/;
+
+const accessSchema = z.record(
+  z
+    .string()
+    .regex(
+      IDENTITY,
+      'identities look like slack:U0123, slack-group:S0123, discord:1234, discord-role:5678, console:alice or slack:*',
+    ),
+  z.enum(ROLES),
+);
+
+const approvalsSchema = z
+  .object({
+    rollback: z.number().int().min(0).max(10).default(1),
+    launch: z.number().int().min(0).max(10).default(0),
+    self_approve: z.boolean().default(false),
+    /** Seconds until an unanswered request expires. */
+    timeout: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86_400)
+      .default(900),
+  })
+  .strict();
+
 const fleetSchema = z
   .object({
     cluster: z.string().min(1),
     compose_file: z.string().min(1),
     converge_timeout: z.number().int().min(1).max(86_400).default(300),
     settle_seconds: z.number().min(0).max(600).default(3),
+    on_failure: z.enum(['stay', 'rollback']).default('stay'),
+    approvals: approvalsSchema.prefault({}),
+    access: accessSchema.optional(),
+    channels: z
+      .array(z.string().regex(CHANNEL, 'channels look like slack:C0123ABC or discord:123456789'))
+      .optional(),
   })
   .strict();
 
@@ -75,6 +115,7 @@ const configSchema = z
         fleetSchema,
       )
       .default({}),
+    access: accessSchema.default({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -112,6 +153,18 @@ export interface FleetConfig {
   readonly composeFile: string;
   readonly convergeTimeoutSeconds: number;
   readonly settleSeconds: number;
+  /** What a failed launch does: stay as it is, or return to the last good version. */
+  readonly onFailure: 'stay' | 'rollback';
+  readonly approvals: {
+    readonly rollback: number;
+    readonly launch: number;
+    readonly selfApprove: boolean;
+    readonly timeoutSeconds: number;
+  };
+  /** Identity → role entries that replace the global ones with the same identity. */
+  readonly access: ReadonlyMap<string, Role>;
+  /** When set, commands for this fleet are heard only in these chat channels. */
+  readonly channels: readonly string[] | undefined;
 }
 
 export interface OttoConfig {
@@ -120,6 +173,8 @@ export interface OttoConfig {
   readonly dataDir: string;
   readonly clusters: ReadonlyMap<string, ClusterConfig>;
   readonly fleets: ReadonlyMap<string, FleetConfig>;
+  /** Identity → role. */
+  readonly access: ReadonlyMap<string, Role>;
 }
 
 /** Expands `~/` and makes a path absolute against `base`. */
@@ -209,9 +264,24 @@ function fromRaw(cfg: RawConfig, baseDir: string, path: string | undefined): Ott
       composeFile: resolvePath(f.compose_file, baseDir),
       convergeTimeoutSeconds: f.converge_timeout,
       settleSeconds: f.settle_seconds,
+      onFailure: f.on_failure,
+      approvals: {
+        rollback: f.approvals.rollback,
+        launch: f.approvals.launch,
+        selfApprove: f.approvals.self_approve,
+        timeoutSeconds: f.approvals.timeout,
+      },
+      access: new Map(Object.entries(f.access ?? {})),
+      channels: f.channels,
     });
   }
-  return { path, dataDir: resolvePath(cfg.data_dir, baseDir), clusters, fleets };
+  return {
+    path,
+    dataDir: resolvePath(cfg.data_dir, baseDir),
+    clusters,
+    fleets,
+    access: new Map(Object.entries(cfg.access)),
+  };
 }
 
 /** The configuration Otto runs with when there is no otto.yml at all. */

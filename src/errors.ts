@@ -52,12 +52,22 @@ export class LockHeldError extends OttoError {
     readonly holder: string,
     readonly since: string,
     readonly reason: string,
+    readonly manual: boolean,
   ) {
     super(
-      `Fleet ${fleet} is locked by ${holder} since ${since} (${reason}).`,
-      'Wait for that mission to finish, then try again.',
+      manual
+        ? `Fleet ${fleet} is locked by ${holder} since ${since.replace('T', ' ').slice(0, 19)} UTC: ${reason}. Nothing was changed.`
+        : `Fleet ${fleet} is busy: ${holder} started a ${reason} at ${since.replace('T', ' ').slice(0, 19)} UTC. Nothing was changed.`,
+      manual
+        ? `Ask ${holder} first. When it is safe: unlock ${fleet} (the holder or an admin).`
+        : 'Wait for that mission to finish, then try again.',
     );
   }
+}
+
+/** The actor's role does not allow the command, or the channel is not allowed. */
+export class RefusedError extends OttoError {
+  override readonly code = 'refused';
 }
 
 /** The transport could not reach a host (before any command ran). */

@@ -1,10 +1,14 @@
 import { createInterface } from 'node:readline';
+import { closedReply } from '../commands/approval-request.js';
 import { dispatch, type Source } from '../commands/dispatch.js';
 import type { Reply } from '../commands/types.js';
 import { otto } from '../commands/voice.js';
 import type { Ops } from '../ops/ops.js';
 import { info } from '../ops/swarm.js';
 import { renderText } from './text.js';
+
+/** How often the console looks for approval requests that ran out of time. */
+const EXPIRY_SWEEP_MS = 5_000;
 
 /** Prints only the lines of a progress reply that changed since the last one. */
 export function progressPrinter(write: (line: string) => void): (r: Reply) => void {
@@ -68,6 +72,16 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
     running?.abort(shutdown.reason);
     rl.close();
   });
+  const sweep = setInterval(() => {
+    void ops.approvals.expireDue().then(
+      (expired) => {
+        for (const a of expired) write(`⌛ ${renderText(closedReply(a))}`);
+        if (expired.length) rl.prompt();
+      },
+      (e: unknown) => write(`⚠️  Could not check approval requests: ${String(e)}`),
+    );
+  }, EXPIRY_SWEEP_MS);
+  sweep.unref();
   rl.prompt();
   for await (const line of { [Symbol.asyncIterator]: () => lines }) {
     if (!line.trim()) {
@@ -84,5 +98,6 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
     write(renderText(reply));
     rl.prompt();
   }
+  clearInterval(sweep);
   rl.close();
 }

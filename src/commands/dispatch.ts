@@ -1,91 +1,16 @@
-import { OttoError, UsageError } from '../errors.js';
+import type { FleetConfig } from '../config.js';
+import { OttoError, RefusedError, UsageError } from '../errors.js';
 import type { Ops } from '../ops/ops.js';
-import { fleetsCommand } from './fleets.js';
-import { historyCommand } from './history.js';
-import { launchCommand } from './launch.js';
-import { logsCommand } from './logs.js';
+import { requireChannel, requireRole, roleOf, type Who } from './access.js';
+import { COMMANDS, type CommandSpec } from './catalog.js';
 import { parseText } from './parse.js';
-import { statusCommand } from './status.js';
-import type { Command, Context, Handler, Platform, Reply } from './types.js';
+import type { Command, Context, Platform, Reply } from './types.js';
 import { otto } from './voice.js';
 
-interface CommandSpec {
-  readonly usage: string;
-  readonly summary: string;
-  readonly example: string;
-  readonly minArgs: number;
-  readonly maxArgs: number;
-  /** The --options the command takes; any other is a usage error. */
-  readonly flags?: readonly string[];
-  readonly handler: Handler;
-}
+export { COMMANDS, helpReply } from './catalog.js';
 
 /** Longer than any command a person types: refuse it before parsing. */
 export const MAX_COMMAND_LENGTH = 2000;
-
-export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
-  help: {
-    usage: 'help',
-    summary: 'what Otto can do',
-    example: 'help',
-    minArgs: 0,
-    maxArgs: 1,
-    handler: async () => helpReply(),
-  },
-  fleets: {
-    usage: 'fleets',
-    summary: 'the configured fleets and their last launch',
-    example: 'fleets',
-    minArgs: 0,
-    maxArgs: 0,
-    handler: fleetsCommand,
-  },
-  launch: {
-    usage: 'launch <fleet>',
-    summary: 'deploy a fleet and wait until it is in orbit',
-    example: 'launch myapp',
-    minArgs: 1,
-    maxArgs: 1,
-    handler: launchCommand,
-  },
-  status: {
-    usage: 'status [fleet]',
-    summary: 'telemetry: services, replicas, failing tasks',
-    example: 'status myapp',
-    minArgs: 0,
-    maxArgs: 1,
-    handler: statusCommand,
-  },
-  logs: {
-    usage: 'logs <fleet> [service] [--tail N] [--since 10m]',
-    summary: 'recent transmissions (docker service logs)',
-    example: 'logs myapp web --tail 100 --since 10m',
-    minArgs: 1,
-    maxArgs: 2,
-    flags: ['tail', 'since'],
-    handler: logsCommand,
-  },
-  history: {
-    usage: 'history <fleet> [--limit N]',
-    summary: 'the flight log of a fleet',
-    example: 'history myapp --limit 20',
-    minArgs: 1,
-    maxArgs: 1,
-    flags: ['limit'],
-    handler: historyCommand,
-  },
-};
-
-export function helpReply(): Reply {
-  return {
-    outcome: 'ok',
-    text: `${otto.prefix} Otto at Mission Control. Commands:`,
-    fields: Object.values(COMMANDS).map((c) => ({
-      label: c.usage,
-      value: `${c.summary} · e.g. ${c.example}`,
-    })),
-  };
-}
 
 /** Turns any error into a reply. OttoErrors carry their own words; others are logged, not shown. */
 export function errorReply(
@@ -94,7 +19,12 @@ export function errorReply(
 ): Reply {
   if (e instanceof OttoError) {
     return {
-      outcome: e instanceof UsageError || e.code === 'config_error' ? 'usage' : 'failed',
+      outcome:
+        e instanceof UsageError || e.code === 'config_error'
+          ? 'usage'
+          : e instanceof RefusedError
+            ? 'refused'
+            : 'failed',
       text: e.message,
       fix: e.fix,
     };
@@ -111,6 +41,7 @@ export function errorReply(
 
 export interface Source {
   readonly actor: string;
+  readonly groups?: readonly string[];
   readonly channel: string;
   readonly platform: Platform;
 }
@@ -123,12 +54,47 @@ export function toCommand(text: string, source: Source): Command {
     );
   }
   const parsed = parseText(text);
-  return { ...parsed, text: text.trim(), ...source };
+  return { ...parsed, text: text.trim(), ...source, groups: source.groups ?? [] };
+}
+
+function checkShape(command: Command): CommandSpec {
+  const spec = COMMANDS[command.name];
+  if (!spec) throw new UsageError(otto.unknownCommand(command.name));
+  if (command.args.length < spec.minArgs || command.args.length > spec.maxArgs) {
+    throw new UsageError(`Usage: ${spec.usage}`, `For example: ${spec.example}`);
+  }
+  const unknown = Object.keys(command.flags).filter((f) => !(spec.flags ?? []).includes(f));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `${command.name} has no option --${unknown[0]?.slice(0, 40)}. Usage: ${spec.usage}`,
+      `For example: ${spec.example}`,
+    );
+  }
+  return spec;
+}
+
+/** The configured fleet a command acts on, if any (an unknown name is the handler's to explain). */
+async function targetFleet(
+  ops: Ops,
+  spec: CommandSpec,
+  command: Command,
+): Promise<FleetConfig | undefined> {
+  const first = command.args[0];
+  if (!first || !spec.fleetFrom) return undefined;
+  if (spec.fleetFrom === 'arg') return ops.config.fleets.get(first);
+  const id = Number(first.replace(/^#/, ''));
+  if (!Number.isSafeInteger(id)) return undefined;
+  const row = await ops.db
+    .selectFrom('approvals')
+    .select('fleet')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? ops.config.fleets.get(row.fleet) : undefined;
 }
 
 /**
- * Runs one command: finds its handler, checks the argument count and turns every
- * failure into a reply. Never throws.
+ * Runs one command: parses it, checks its shape, the actor's role and the channel,
+ * runs its handler and appends it to the audit log. Never throws.
  */
 export async function dispatch(
   ops: Ops,
@@ -136,28 +102,55 @@ export async function dispatch(
   source: Source,
   options: { progress?: (r: Reply) => void; signal?: AbortSignal } = {},
 ): Promise<Reply> {
+  const started = performance.now();
+  let fleet: FleetConfig | undefined;
+  let reply: Reply;
   try {
     const command = toCommand(text, source);
-    const spec = COMMANDS[command.name];
-    if (!spec) throw new UsageError(otto.unknownCommand(command.name));
-    if (command.args.length < spec.minArgs || command.args.length > spec.maxArgs) {
-      throw new UsageError(`Usage: ${spec.usage}`, `For example: ${spec.example}`);
-    }
-    const unknown = Object.keys(command.flags).filter((f) => !(spec.flags ?? []).includes(f));
-    if (unknown.length > 0) {
-      throw new UsageError(
-        `${command.name} has no option --${unknown[0]?.slice(0, 40)}. Usage: ${spec.usage}`,
-        `For example: ${spec.example}`,
-      );
-    }
+    const spec = checkShape(command);
+    const who: Who = { actor: command.actor, groups: command.groups };
+    fleet = await targetFleet(ops, spec, command);
+    const what = `run ${command.name}${fleet ? ` for ${fleet.name}` : ''}`;
+    requireRole(ops.config, who, spec.role, what, fleet);
+    if (fleet) requireChannel(fleet, command.channel);
     const ctx: Context = {
       command,
       ops,
       progress: options.progress ?? (() => {}),
       signal: options.signal,
+      role: (f) => roleOf(ops.config, who, f),
+      authorize: (needed, action, f) => requireRole(ops.config, who, needed, action, f),
     };
-    return await spec.handler(ctx);
+    reply = await spec.handler(ctx);
   } catch (e) {
-    return errorReply(e);
+    reply = errorReply(e);
+  }
+  await audit(ops, text, source, fleet, reply, performance.now() - started);
+  return reply;
+}
+
+async function audit(
+  ops: Ops,
+  text: string,
+  source: Source,
+  fleet: FleetConfig | undefined,
+  reply: Reply,
+  durationMs: number,
+): Promise<void> {
+  try {
+    await ops.audit.record({
+      actor: source.actor,
+      platform: source.platform,
+      channel: source.channel,
+      command: text.trim(),
+      fleet: fleet?.name ?? null,
+      outcome: reply.outcome,
+      summary: reply.text.split('\n')[0] ?? '',
+      durationMs,
+    });
+  } catch (e) {
+    console.error(
+      `otto: could not write the audit log: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }

@@ -1,7 +1,9 @@
 import { closest, distance } from 'fastest-levenshtein';
-import { FLEET_NAME, type FleetConfig } from '../config.js';
+import { CHANNEL, FLEET_NAME, type FleetConfig } from '../config.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Ops } from '../ops/ops.js';
+import { atLeast } from './access.js';
+import type { Context } from './types.js';
 import { otto } from './voice.js';
 
 /** The closest of `names` to `name`, if it is close enough to be a typo. */
@@ -30,5 +32,15 @@ export function findFleet(ops: Ops, name: string | undefined): FleetConfig {
   throw new NotFoundError(
     otto.unknownFleet(name, suggest(name, names)),
     names.length ? `Known fleets: ${names.join(', ')}.` : 'Add fleets under fleets: in otto.yml.',
+  );
+}
+
+/** The fleets the actor may view from the command's channel (for `status` and `fleets`). */
+export function visibleFleets(ctx: Context): FleetConfig[] {
+  const channel = ctx.command.channel;
+  return [...ctx.ops.config.fleets.values()].filter(
+    (f) =>
+      atLeast(ctx.role(f), 'viewer') &&
+      (!f.channels || !CHANNEL.test(channel) || f.channels.includes(channel)),
   );
 }

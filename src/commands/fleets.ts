@@ -1,10 +1,11 @@
 import { relative } from 'node:path';
+import { visibleFleets } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
 /** `fleets`: every configured fleet, its cluster and its last launch. */
 export async function fleetsCommand(ctx: Context): Promise<Reply> {
-  const fleets = [...ctx.ops.config.fleets.values()];
+  const fleets = visibleFleets(ctx);
   if (fleets.length === 0) return { outcome: 'ok', text: otto.noFleets() };
   const latest = await ctx.ops.deployments.latestByFleet();
   return {

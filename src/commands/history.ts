@@ -16,11 +16,12 @@ const ICON: Record<Deployment['status'], string> = {
   interrupted: '⚪',
 };
 
-export function historyLine(d: Deployment): string {
+export function historyLine(d: Deployment, approvedBy?: string | null): string {
   const secs = d.duration_ms === null ? '' : ` in ${(d.duration_ms / 1000).toFixed(1)} s`;
   const rb = d.rollback_of ? ` (return to v${d.rollback_of})` : '';
+  const approved = approvedBy ? `, approved by ${approvedBy}` : '';
   const reason = d.reason && d.status !== 'succeeded' ? ` — ${d.reason}` : '';
-  return `${ICON[d.status]} v${d.version} ${d.status}${secs} · ${d.actor} · ${d.started_at.replace('T', ' ').slice(0, 19)} UTC${rb}${reason}`;
+  return `${ICON[d.status]} v${d.version} ${d.status}${secs} · ${d.actor}${approved} · ${otto.when(d.started_at)}${rb}${reason}`;
 }
 
 /** `history <fleet> [--limit N]`: the fleet's launches, newest first. */
@@ -35,9 +36,36 @@ export async function historyCommand(ctx: Context): Promise<Reply> {
   }
   const rows = await ctx.ops.deployments.list(fleet.name, flags.data.limit);
   if (rows.length === 0) return { outcome: 'ok', text: otto.noLaunches(fleet.name) };
+  const approvals = await ctx.ops.db
+    .selectFrom('approvals')
+    .select(['deployment_version', 'decided_by'])
+    .where('fleet', '=', fleet.name)
+    .where(
+      'deployment_version',
+      'in',
+      rows.map((r) => r.version),
+    )
+    .execute();
+  const approvedBy = new Map(approvals.map((a) => [a.deployment_version, a.decided_by]));
+  const [previous] = await ctx.ops.deployments.succeeded(fleet.name, 1, rows[0]!.version);
   return {
     outcome: 'ok',
-    text: `Flight log of ${fleet.name} (last ${rows.length}):`,
-    block: rows.map(historyLine),
+    text: `Flight log of ${fleet.name} (last ${rows.length}, newest first):`,
+    block: rows.map((d) => historyLine(d, approvedBy.get(d.version))),
+    ...(previous
+      ? {
+          fix: `To return to an earlier version: rollback ${fleet.name} (to v${previous.version}) or rollback ${fleet.name} <version>. See the changes first with diff ${fleet.name} ${previous.version}.`,
+          buttons: [
+            {
+              label: `Rollback to v${previous.version}`,
+              command: `rollback ${fleet.name} ${previous.version}`,
+            },
+            {
+              label: `Diff v${previous.version}`,
+              command: `diff ${fleet.name} ${previous.version}`,
+            },
+          ],
+        }
+      : {}),
   };
 }

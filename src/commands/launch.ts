@@ -1,50 +1,85 @@
+import type { FleetConfig } from '../config.js';
 import type { LaunchEvent, ServiceProgress } from '../ops/events.js';
-import { launch } from '../ops/launch.js';
+import { readFleetCompose } from '../ops/fleet-compose.js';
+import { checkCompose } from '../ops/compose-check.js';
+import { launch, type LaunchOutcome, type LaunchRequest } from '../ops/launch.js';
+import { requestApproval } from './approval-request.js';
 import { findFleet } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
-/** Draws the launch so far as one reply: the stage line, then a line per service. */
-export function progressReply(stage: string, services: readonly ServiceProgress[]): Reply {
+/** Draws the launch so far as one reply: the header, the stage line, then a line per service. */
+export function progressReply(
+  stage: string,
+  services: readonly ServiceProgress[],
+  header?: string,
+): Reply {
   return {
     outcome: 'ok',
-    text: stage,
+    text: header ? `${header}\n${stage}` : stage,
     ...(services.length
       ? { fields: services.map((s) => ({ label: s.name, value: otto.serviceState(s) })) }
       : {}),
   };
 }
 
-/** `launch <fleet>`: deploys the fleet's compose file and waits for it to converge. */
-export async function launchCommand(ctx: Context): Promise<Reply> {
-  const fleet = findFleet(ctx.ops, ctx.command.args[0]);
+export type CarryOut = Omit<LaunchRequest, 'fleet' | 'signal' | 'onProgress' | 'autoRollback'> & {
+  /** A line shown above the progress, such as who approved. */
+  readonly header?: string;
+};
+
+/** Runs the launch pipeline with progress and turns its outcome into a reply. */
+export async function carryOut(ctx: Context, fleet: FleetConfig, run: CarryOut): Promise<Reply> {
   let stage = '';
   let services: readonly ServiceProgress[] = [];
   const onProgress = (e: LaunchEvent) => {
     if (e.kind === 'stage') stage = otto.stage(e);
     else services = e.services;
-    ctx.progress(progressReply(stage, services));
+    ctx.progress(progressReply(stage, services, run.header));
   };
   const outcome = await launch(ctx.ops, {
+    ...run,
     fleet,
-    actor: ctx.command.actor,
+    autoRollback: fleet.onFailure === 'rollback' && !run.rollbackOf,
     onProgress,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
+  const reply = outcomeReply(fleet, outcome);
+  return run.header ? { ...reply, text: `${run.header}\n${reply.text}` } : reply;
+}
+
+function outcomeReply(fleet: FleetConfig, outcome: LaunchOutcome): Reply {
   const d = outcome.deployment;
   const fields = outcome.services.map((s) => ({ label: s.name, value: otto.serviceState(s) }));
+  const seconds = (d.duration_ms ?? 0) / 1000;
   if (outcome.ok) {
     return {
       outcome: 'ok',
-      text: otto.launched(fleet.name, d.version, (d.duration_ms ?? 0) / 1000),
+      text: d.rollback_of
+        ? otto.returned(fleet.name, d.rollback_of, d.version, seconds)
+        : otto.launched(fleet.name, d.version, seconds),
       fields,
     };
   }
   const svc = outcome.failure?.service;
+  const failed = otto.launchFailed(
+    fleet.name,
+    d.version,
+    outcome.failure?.message ?? 'unknown reason',
+  );
+  const auto = outcome.autoRollback;
+  const back = auto && 'outcome' in auto ? auto.outcome : undefined;
+  const after = !auto
+    ? ''
+    : back
+      ? `\n${back.ok ? otto.autoReturned(fleet.name, back.deployment) : otto.autoReturnFailed(fleet.name, back.deployment, back.failure?.message ?? 'unknown reason')}`
+      : `\n${otto.autoReturnSkipped(fleet.name, 'skipped' in auto ? auto.skipped : '')}`;
   return {
     outcome: 'failed',
-    text: otto.launchFailed(fleet.name, d.version, outcome.failure?.message ?? 'unknown reason'),
-    fields,
+    text: failed + after,
+    fields: back
+      ? back.services.map((s) => ({ label: s.name, value: otto.serviceState(s) }))
+      : fields,
     ...(outcome.logTail.length ? { block: outcome.logTail } : {}),
     fix: svc
       ? `Check the transmissions with: logs ${fleet.name} ${svc}. Fix the service and launch again.`
@@ -52,6 +87,22 @@ export async function launchCommand(ctx: Context): Promise<Reply> {
     buttons: [
       { label: 'Logs', command: svc ? `logs ${fleet.name} ${svc}` : `logs ${fleet.name}` },
       { label: 'Status', command: `status ${fleet.name}` },
+      { label: 'History', command: `history ${fleet.name}` },
     ],
   };
+}
+
+/** `launch <fleet>`: deploys the fleet's compose file, or asks for approval first. */
+export async function launchCommand(ctx: Context): Promise<Reply> {
+  const fleet = findFleet(ctx.ops, ctx.command.args[0]);
+  if (fleet.approvals.launch === 0) return carryOut(ctx, fleet, { actor: ctx.command.actor });
+  const text = await readFleetCompose(fleet);
+  await checkCompose(ctx.ops, fleet, text, fleet.composeFile);
+  const current = await ctx.ops.deployments.latest(fleet.name);
+  return requestApproval(ctx, fleet, {
+    action: 'launch',
+    composeSnapshot: text,
+    from: current,
+    target: undefined,
+  });
 }

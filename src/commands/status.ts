@@ -1,7 +1,7 @@
 import type { FleetConfig } from '../config.js';
 import { OttoError } from '../errors.js';
 import { clusterStatus, type FleetStatus } from '../ops/status.js';
-import { findFleet } from './fleet-lookup.js';
+import { findFleet, visibleFleets } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
@@ -24,7 +24,7 @@ function describeFleet(s: FleetStatus, last: string): { label: string; value: st
 export async function statusCommand(ctx: Context): Promise<Reply> {
   const { ops } = ctx;
   const name = ctx.command.args[0];
-  const fleets: FleetConfig[] = name ? [findFleet(ops, name)] : [...ops.config.fleets.values()];
+  const fleets: FleetConfig[] = name ? [findFleet(ops, name)] : visibleFleets(ctx);
   if (fleets.length === 0) return { outcome: 'ok', text: otto.noFleets() };
   const byCluster = new Map<string, FleetConfig[]>();
   for (const f of fleets) byCluster.set(f.cluster, [...(byCluster.get(f.cluster) ?? []), f]);
@@ -54,6 +54,13 @@ export async function statusCommand(ctx: Context): Promise<Reply> {
     }),
   );
   fields.sort((a, b) => a.label.localeCompare(b.label));
+  const locks = await ops.db.selectFrom('locks').selectAll().execute();
+  for (const l of locks.filter((l) => fleets.some((f) => f.name === l.fleet))) {
+    fields.push({
+      label: `🔒 ${l.fleet}`,
+      value: `locked by ${l.holder} since ${otto.when(l.acquired_at)}: ${l.reason}`,
+    });
+  }
   return {
     outcome: unreachable ? 'failed' : 'ok',
     text: name

@@ -1,3 +1,4 @@
+import type { FleetConfig, Role } from '../config.js';
 import type { Ops } from '../ops/ops.js';
 
 export type Platform = 'console' | 'cli' | 'slack' | 'discord';
@@ -11,6 +12,9 @@ export interface Command {
   readonly text: string;
   /** `console:alice`, `slack:U123`, `discord:4242`. */
   readonly actor: string;
+  /** Groups or roles the platform says the actor holds: `slack-group:S1`, `discord-role:7`. */
+  readonly groups: readonly string[];
+  /** `console`, `cli`, or a chat channel such as `slack:C0123`. */
   readonly channel: string;
   readonly platform: Platform;
 }
@@ -22,8 +26,11 @@ export interface Button {
   readonly style?: 'primary' | 'danger';
 }
 
-/** ok: done; failed: the command ran and failed or was refused; usage: it could not be understood. */
-export type Outcome = 'ok' | 'failed' | 'usage';
+/**
+ * ok: done; failed: the command ran and failed, or changed nothing; usage: it
+ * could not be understood; refused: the actor or channel may not run it.
+ */
+export type Outcome = 'ok' | 'failed' | 'usage' | 'refused';
 
 /** A neutral reply: adapters draw it as Block Kit, Discord components or plain text. */
 export interface Reply {
@@ -43,6 +50,10 @@ export interface Context {
   /** Shows the reply so far: adapters edit one message in place, or print a line. */
   readonly progress: (reply: Reply) => void;
   readonly signal?: AbortSignal | undefined;
+  /** The actor's role, for `fleet` when given (fleet access overrides apply). */
+  role(fleet?: FleetConfig): Role;
+  /** Throws RefusedError unless the actor has `needed`; `action` reads "unlock shop". */
+  authorize(needed: Role, action: string, fleet?: FleetConfig): void;
 }
 
 export type Handler = (ctx: Context) => Promise<Reply>;

@@ -2,6 +2,7 @@
  * Otto's voice: every sentence Otto says that is not an error's own message.
  * Clarity first (what happened, to what, what next); the theme adds warmth.
  */
+import type { Deployment } from '../ops/db.js';
 import type { LaunchEvent, ServiceProgress } from '../ops/events.js';
 
 export const otto = {
@@ -33,6 +34,8 @@ export const otto = {
         return `${e.fleet}${v} has left the pad. Waiting for every service to reach orbit...`;
       case 'settling':
         return `${e.fleet}: all services are up. Watching telemetry for a few seconds...`;
+      case 'returning':
+        return `The launch failed and on_failure is rollback: returning ${e.fleet} to base (v${e.version})...`;
     }
   },
 
@@ -47,6 +50,33 @@ export const otto = {
 
   launchFailed: (fleet: string, version: number, reason: string) =>
     `Launch of ${fleet} v${version} failed: ${reason}`,
+
+  returned: (fleet: string, target: number, version: number, seconds: number) =>
+    `Back at base! ${fleet} runs v${target}'s configuration again, launched as v${version} (${seconds.toFixed(1)} s).`,
+
+  autoReturned: (fleet: string, d: Deployment) =>
+    `on_failure is rollback: Otto returned ${fleet} to base. v${d.rollback_of}'s configuration is in orbit again as v${d.version}.`,
+
+  autoReturnFailed: (fleet: string, d: Deployment, reason: string) =>
+    `on_failure is rollback, but the return of ${fleet} to v${d.rollback_of} (recorded as v${d.version}) failed too: ${reason}`,
+
+  autoReturnSkipped: (fleet: string, why: string) =>
+    `on_failure is rollback, but ${fleet} stays as it is: ${why}.`,
+
+  /** `just now`, `5 min ago`, `2 h ago`, `3 days ago`. */
+  ago(iso: string, now: number = Date.now()): string {
+    const s = Math.max(0, (now - Date.parse(iso)) / 1000);
+    if (s < 60) return 'just now';
+    if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+    if (s < 86_400 * 2) return `${Math.floor(s / 3600)} h ago`;
+    return `${Math.floor(s / 86_400)} days ago`;
+  },
+
+  /** `2026-11-24 10:02:03 UTC`. */
+  when: (iso: string) => `${iso.replace('T', ' ').slice(0, 19)} UTC`,
+
+  directors: (n: number) =>
+    n === 1 ? "a flight director's approval" : `${n} flight directors' approvals`,
 
   noLaunches: (fleet: string) =>
     `No launches of ${fleet} yet. Ready for your first mission? Try: launch ${fleet}`,

@@ -37,6 +37,55 @@ export interface LocksTable {
   pid: number;
   hostname: string;
   acquired_at: string;
+  /** 1 for a `lock` command's lock, which no process owns. */
+  manual: number;
+}
+
+export type ApprovalAction = 'launch' | 'rollback';
+/** pending → approved | denied | expired | stale (the fleet moved on before approval). */
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'stale';
+
+export interface ApprovalsTable {
+  id: Generated<number>;
+  fleet: string;
+  action: ApprovalAction;
+  status: ApprovalStatus;
+  requester: string;
+  channel: string;
+  needed: number;
+  compose_snapshot: string;
+  /** The fleet's newest version when the request was made. */
+  from_version: number | null;
+  /** The version a rollback returns to. */
+  target_version: number | null;
+  created_at: string;
+  expires_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  /** The deployment an approved request started. */
+  deployment_version: number | null;
+}
+
+export interface ApprovalVotesTable {
+  approval_id: number;
+  approver: string;
+  voted_at: string;
+}
+
+export type AuditOutcome = 'ok' | 'failed' | 'usage' | 'refused';
+
+export interface AuditTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  platform: string;
+  channel: string;
+  command: string;
+  fleet: string | null;
+  outcome: AuditOutcome;
+  /** The reply's first line. */
+  summary: string;
+  duration_ms: number;
 }
 
 export interface HostKeysTable {
@@ -67,11 +116,16 @@ export interface Schema {
   host_keys: HostKeysTable;
   secrets: SecretsTable;
   registry_credentials: RegistryCredentialsTable;
+  approvals: ApprovalsTable;
+  approval_votes: ApprovalVotesTable;
+  audit: AuditTable;
 }
 
 export type Db = Kysely<Schema>;
 export type Deployment = Selectable<DeploymentsTable>;
 export type Lock = Selectable<LocksTable>;
+export type Approval = Selectable<ApprovalsTable>;
+export type AuditEntry = Selectable<AuditTable>;
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
 

@@ -71,6 +71,37 @@ export class Deployments {
       .execute();
   }
 
+  /** The fleet's newest deployment, whatever its status. */
+  latest(fleet: string): Promise<Deployment | undefined> {
+    return this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('fleet', '=', fleet)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  get(fleet: string, version: number): Promise<Deployment | undefined> {
+    return this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('fleet', '=', fleet)
+      .where('version', '=', version)
+      .executeTakeFirst();
+  }
+
+  /** Successful deployments older than `before` (all when undefined), newest first. */
+  succeeded(fleet: string, limit: number, before?: number): Promise<Deployment[]> {
+    let q = this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('fleet', '=', fleet)
+      .where('status', '=', 'succeeded');
+    if (before !== undefined) q = q.where('version', '<', before);
+    return q.orderBy('version', 'desc').limit(limit).execute();
+  }
+
   /** The newest deployment of each fleet. */
   async latestByFleet(): Promise<Map<string, Deployment>> {
     const rows = await this.db

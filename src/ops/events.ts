@@ -1,6 +1,13 @@
 /** Typed progress of a launch. Ops emit these; adapters decide how to show them. */
 export type LaunchStage =
-  'validating' | 'locking' | 'registry-login' | 'deploying' | 'converging' | 'settling';
+  | 'validating'
+  | 'locking'
+  | 'registry-login'
+  | 'deploying'
+  | 'converging'
+  | 'settling'
+  /** on_failure: rollback is returning the fleet to `version`. */
+  | 'returning';
 
 export interface ServiceProgress {
   /** The compose service name (`web`), not the Swarm name (`myapp_web`). */

@@ -1,14 +1,14 @@
 import { OttoError } from '../errors.js';
 import type { FleetConfig } from '../config.js';
-import { imageRegistry, parseCompose, renderCompose } from './compose.js';
+import { imageRegistry, parseCompose, renderCompose, type ParsedCompose } from './compose.js';
 import { snapshot, waitForConvergence } from './converge.js';
 import { readFleetCompose } from './fleet-compose.js';
 import type { Deployment } from './db.js';
 import type { Deployments } from './deployments.js';
-import type { ProgressListener, ServiceProgress } from './events.js';
+import type { LaunchStage, ProgressListener, ServiceProgress } from './events.js';
 import { deployFailure, type LaunchFailure } from './failure.js';
 import type { Locks } from './locks.js';
-import { maskSecrets, type SecretStore } from './secrets.js';
+import { maskSecrets, type RegistryLogin, type SecretStore } from './secrets.js';
 import { fleetLogs } from './logs.js';
 import { registryLogin, stackDeploy } from './swarm.js';
 import type { Transport } from './transport.js';
@@ -23,9 +23,20 @@ export interface LaunchDeps {
 export interface LaunchRequest {
   readonly fleet: FleetConfig;
   readonly actor: string;
-  /** Compose text to launch instead of the fleet's file (a rollback's stored snapshot). */
+  /** Compose text to launch instead of the fleet's file (a stored snapshot). */
   readonly composeText?: string;
   readonly rollbackOf?: number;
+  /** What the lock says the fleet is busy with; `launch` or `rollback` by default. */
+  readonly lockReason?: string;
+  /**
+   * Runs once the fleet's lock is held, before anything is recorded or deployed.
+   * Throwing here stops the launch cleanly (an approval that lost a race does this).
+   */
+  readonly onLocked?: () => Promise<void>;
+  /** Called with the new deployment as soon as it is recorded. */
+  readonly onRecorded?: (deployment: Deployment) => Promise<void>;
+  /** On a failed deploy, return to the newest successful version (on_failure: rollback). */
+  readonly autoRollback?: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressListener;
 }
@@ -37,17 +48,21 @@ export interface LaunchOutcome {
   readonly services: readonly ServiceProgress[];
   /** The last log lines of the failing service, secrets masked. */
   readonly logTail: readonly string[];
+  /** What on_failure: rollback did after this launch failed. */
+  readonly autoRollback?: { readonly outcome: LaunchOutcome } | { readonly skipped: string };
 }
 
-/**
- * The launch pipeline: validate and render, lock, record, log in to registries,
- * `docker stack deploy`, wait for convergence, record the outcome, unlock.
- * The lock is released and the deployment closed on every path.
- */
-export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<LaunchOutcome> {
-  const { fleet, signal } = req;
-  const emit = req.onProgress ?? (() => {});
-  emit({ kind: 'stage', fleet: fleet.name, stage: 'validating' });
+interface Prepared {
+  readonly text: string;
+  readonly parsed: ParsedCompose;
+  readonly rendered: string;
+  readonly logins: readonly RegistryLogin[];
+  readonly hidden: readonly string[];
+}
+
+/** Reads, validates and renders the compose file; throws before anything is locked. */
+async function prepare(deps: LaunchDeps, req: LaunchRequest): Promise<Prepared> {
+  const { fleet } = req;
   const text = req.composeText ?? (await readFleetCompose(fleet));
   const parsed = parseCompose(
     text,
@@ -55,96 +70,159 @@ export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<Laun
   );
   const secretValues = await deps.secrets.values(fleet.name);
   const rendered = renderCompose(parsed, fleet.name, secretValues);
-  const transport = deps.transport(fleet.cluster);
   const registries = new Set([...parsed.services.values()].map((s) => imageRegistry(s.image)));
   const logins = (await deps.secrets.registries(fleet.cluster)).filter((r) =>
     registries.has(r.registry),
   );
   const hidden = [...secretValues.values(), ...logins.map((l) => l.password)];
-  const mask = (s: string) => maskSecrets(s, hidden);
+  return { text, parsed, rendered, logins, hidden };
+}
 
+/**
+ * The launch pipeline: validate and render, lock, record, log in to registries,
+ * `docker stack deploy`, wait for convergence, record the outcome, unlock.
+ * With `autoRollback`, a failed deploy is followed, under the same lock, by a
+ * return to the newest successful version. The lock is released and every
+ * deployment closed on every path.
+ */
+export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<LaunchOutcome> {
+  const { fleet } = req;
+  const emit = req.onProgress ?? (() => {});
+  emit({ kind: 'stage', fleet: fleet.name, stage: 'validating' });
+  const prepared = await prepare(deps, req);
   emit({ kind: 'stage', fleet: fleet.name, stage: 'locking' });
-  await deps.locks.acquire(fleet.name, req.actor, req.rollbackOf ? `rollback` : 'launch');
+  await deps.locks.acquire(
+    fleet.name,
+    req.actor,
+    req.lockReason ?? (req.rollbackOf ? 'rollback' : 'launch'),
+  );
   try {
-    const services = [...parsed.services.keys()];
-    const before = await snapshot(transport, fleet.name, services, signal);
-    let deployment = await deps.deployments.start({
-      fleet: fleet.name,
-      actor: req.actor,
-      composeSnapshot: text,
-      ...(req.rollbackOf ? { rollbackOf: req.rollbackOf } : {}),
-    });
-    const fail = async (
-      failure: LaunchFailure,
-      progress: readonly ServiceProgress[] = [],
-      logTail: string[] = [],
-    ) => {
-      deployment = await deps.deployments.finish(deployment, 'failed', mask(failure.message));
-      return {
-        deployment,
-        ok: false,
-        failure: { ...failure, message: mask(failure.message) },
-        services: progress,
-        logTail,
-      };
-    };
-    try {
-      if (logins.length)
-        emit({
-          kind: 'stage',
-          fleet: fleet.name,
-          stage: 'registry-login',
-          version: deployment.version,
-        });
-      for (const login of logins) {
-        const res = await transport.run(registryLogin(login.registry, login.username), {
-          stdin: login.password,
-          signal,
-        });
-        if (res.exitCode !== 0) {
-          return await fail({
-            kind: 'registry_login',
-            message: `Registry login to ${login.registry} as ${login.username} failed: ${res.stderr.trim()}. Check the credentials with otto registry login.`,
-          });
-        }
-      }
-      emit({ kind: 'stage', fleet: fleet.name, stage: 'deploying', version: deployment.version });
-      const deployed = await transport.run(stackDeploy(fleet.name), { stdin: rendered, signal });
-      if (deployed.exitCode !== 0) return await fail(deployFailure(deployed.stderr));
-
-      emit({ kind: 'stage', fleet: fleet.name, stage: 'converging', version: deployment.version });
-      const result = await waitForConvergence(transport, {
-        fleet: fleet.name,
-        services: new Map([...parsed.services].map(([n, s]) => [n, s.image])),
-        before,
-        timeoutMs: fleet.convergeTimeoutSeconds * 1000,
-        settleMs: fleet.settleSeconds * 1000,
-        ...(signal ? { signal } : {}),
-        onProgress: emit,
-      });
-      if (!result.ok) {
-        const svc = result.failure.service;
-        const wantsLogs =
-          result.failure.kind === 'exit_code' || result.failure.kind === 'unhealthy';
-        const logTail =
-          svc && wantsLogs
-            ? (await fleetLogs(transport, fleet.name, [svc], { tail: 10 }, hidden)).lines.slice(-10)
-            : [];
-        return await fail(result.failure, result.services, logTail);
-      }
-      deployment = await deps.deployments.finish(deployment, 'succeeded', null);
-      return { deployment, ok: true, services: result.services, logTail: [] };
-    } catch (e) {
-      const aborted = signal?.aborted === true;
-      const reason = aborted
-        ? 'Interrupted: Otto was stopped during the launch.'
-        : mask(
-            e instanceof OttoError ? e.message : 'Otto hit an unexpected error during the launch.',
-          );
-      await deps.deployments.finish(deployment, aborted ? 'interrupted' : 'failed', reason);
-      throw e;
+    await req.onLocked?.();
+    const outcome = await deploy(deps, req, prepared);
+    if (outcome.ok || !req.autoRollback || outcome.failure?.kind === 'registry_login') {
+      return outcome;
     }
+    return { ...outcome, autoRollback: await returnToBase(deps, req, outcome.deployment) };
   } finally {
     await deps.locks.release(fleet.name);
+  }
+}
+
+/** on_failure: rollback — deploys the newest successful version before `failed`. */
+async function returnToBase(
+  deps: LaunchDeps,
+  req: LaunchRequest,
+  failed: Deployment,
+): Promise<{ outcome: LaunchOutcome } | { skipped: string }> {
+  const [target] = await deps.deployments.succeeded(req.fleet.name, 1, failed.version);
+  if (!target) return { skipped: `there is no earlier successful version to return to` };
+  req.onProgress?.({
+    kind: 'stage',
+    fleet: req.fleet.name,
+    stage: 'returning',
+    version: target.version,
+  });
+  const back: LaunchRequest = {
+    ...req,
+    composeText: target.compose_snapshot,
+    rollbackOf: target.version,
+  };
+  try {
+    return { outcome: await deploy(deps, back, await prepare(deps, back)) };
+  } catch (e) {
+    if (e instanceof OttoError && !req.signal?.aborted) return { skipped: e.message };
+    throw e;
+  }
+}
+
+/** Records, deploys and waits, with the fleet's lock held. */
+async function deploy(
+  deps: LaunchDeps,
+  req: LaunchRequest,
+  prepared: Prepared,
+): Promise<LaunchOutcome> {
+  const { fleet, signal } = req;
+  const { parsed, logins } = prepared;
+  const emit = req.onProgress ?? (() => {});
+  const mask = (s: string) => maskSecrets(s, prepared.hidden);
+  const transport = deps.transport(fleet.cluster);
+  const services = [...parsed.services.keys()];
+  const before = await snapshot(transport, fleet.name, services, signal);
+  let deployment = await deps.deployments.start({
+    fleet: fleet.name,
+    actor: req.actor,
+    composeSnapshot: prepared.text,
+    ...(req.rollbackOf ? { rollbackOf: req.rollbackOf } : {}),
+  });
+  const fail = async (
+    failure: LaunchFailure,
+    progress: readonly ServiceProgress[] = [],
+    logTail: string[] = [],
+  ) => {
+    deployment = await deps.deployments.finish(deployment, 'failed', mask(failure.message));
+    return {
+      deployment,
+      ok: false,
+      failure: { ...failure, message: mask(failure.message) },
+      services: progress,
+      logTail,
+    };
+  };
+  const stage = (s: LaunchStage) =>
+    emit({ kind: 'stage', fleet: fleet.name, stage: s, version: deployment.version });
+  try {
+    await req.onRecorded?.(deployment);
+    if (logins.length) stage('registry-login');
+    for (const login of logins) {
+      const res = await transport.run(registryLogin(login.registry, login.username), {
+        stdin: login.password,
+        signal,
+      });
+      if (res.exitCode !== 0) {
+        return await fail({
+          kind: 'registry_login',
+          message: `Registry login to ${login.registry} as ${login.username} failed: ${res.stderr.trim()}. Check the credentials with otto registry login.`,
+        });
+      }
+    }
+    stage('deploying');
+    const deployed = await transport.run(stackDeploy(fleet.name), {
+      stdin: prepared.rendered,
+      signal,
+    });
+    if (deployed.exitCode !== 0) return await fail(deployFailure(deployed.stderr));
+
+    stage('converging');
+    const result = await waitForConvergence(transport, {
+      fleet: fleet.name,
+      services: new Map([...parsed.services].map(([n, s]) => [n, s.image])),
+      before,
+      timeoutMs: fleet.convergeTimeoutSeconds * 1000,
+      settleMs: fleet.settleSeconds * 1000,
+      ...(signal ? { signal } : {}),
+      onProgress: emit,
+    });
+    if (!result.ok) {
+      const svc = result.failure.service;
+      const wantsLogs = result.failure.kind === 'exit_code' || result.failure.kind === 'unhealthy';
+      const logTail =
+        svc && wantsLogs
+          ? (
+              await fleetLogs(transport, fleet.name, [svc], { tail: 10 }, prepared.hidden)
+            ).lines.slice(-10)
+          : [];
+      return await fail(result.failure, result.services, logTail);
+    }
+    deployment = await deps.deployments.finish(deployment, 'succeeded', null);
+    return { deployment, ok: true, services: result.services, logTail: [] };
+  } catch (e) {
+    const aborted = signal?.aborted === true;
+    const reason = aborted
+      ? 'Interrupted: Otto was stopped during the launch.'
+      : mask(
+          e instanceof OttoError ? e.message : 'Otto hit an unexpected error during the launch.',
+        );
+    await deps.deployments.finish(deployment, aborted ? 'interrupted' : 'failed', reason);
+    throw e;
   }
 }

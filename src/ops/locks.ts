@@ -2,14 +2,25 @@ import { LockHeldError } from '../errors.js';
 import type { Db, Lock } from './db.js';
 import { HOSTNAME, ownerIsDead } from './process-alive.js';
 
+/** A lock taken by a running launch is owned by its process; a `lock` command's is manual. */
+function orphaned(lock: Lock): boolean {
+  return lock.manual === 0 && ownerIsDead(lock);
+}
+
 /**
  * One lock per fleet, taken atomically with an INSERT that SQLite refuses when a
- * row exists. A lock whose process died on this machine is taken over.
+ * row exists. A launch's lock whose process died on this machine is taken over; a
+ * manual lock stays until someone unlocks it.
  */
 export class Locks {
   constructor(private readonly db: Db) {}
 
-  async acquire(fleet: string, holder: string, reason: string): Promise<Lock> {
+  async acquire(
+    fleet: string,
+    holder: string,
+    reason: string,
+    options: { manual?: boolean } = {},
+  ): Promise<Lock> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const row: Lock = {
         fleet,
@@ -18,6 +29,7 @@ export class Locks {
         pid: process.pid,
         hostname: HOSTNAME,
         acquired_at: new Date().toISOString(),
+        manual: options.manual ? 1 : 0,
       };
       const res = await this.db
         .insertInto('locks')
@@ -27,55 +39,70 @@ export class Locks {
       if (Number(res.numInsertedOrUpdatedRows ?? 0) === 1) return row;
       const held = await this.get(fleet);
       if (!held) continue;
-      if (ownerIsDead(held)) {
+      if (orphaned(held)) {
         await this.db
           .deleteFrom('locks')
           .where('fleet', '=', fleet)
           .where('pid', '=', held.pid)
           .where('hostname', '=', held.hostname)
+          .where('manual', '=', 0)
           .execute();
         continue;
       }
-      throw new LockHeldError(fleet, held.holder, held.acquired_at, held.reason);
+      throw lockHeld(held);
     }
     const held = await this.get(fleet);
-    throw new LockHeldError(
-      fleet,
-      held?.holder ?? 'someone',
-      held?.acquired_at ?? 'just now',
-      held?.reason ?? 'busy',
-    );
+    if (held) throw lockHeld(held);
+    throw new LockHeldError(fleet, 'someone', new Date().toISOString(), 'busy', false);
   }
 
-  /** Releases a lock this process holds. */
+  /** Releases the lock this process took for a launch. */
   async release(fleet: string): Promise<void> {
     await this.db
       .deleteFrom('locks')
       .where('fleet', '=', fleet)
       .where('pid', '=', process.pid)
       .where('hostname', '=', HOSTNAME)
+      .where('manual', '=', 0)
       .execute();
+  }
+
+  /** Removes the lock `expected` if it is still the one held (unlock). */
+  async remove(expected: Lock): Promise<boolean> {
+    const res = await this.db
+      .deleteFrom('locks')
+      .where('fleet', '=', expected.fleet)
+      .where('holder', '=', expected.holder)
+      .where('acquired_at', '=', expected.acquired_at)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) === 1;
   }
 
   get(fleet: string): Promise<Lock | undefined> {
     return this.db.selectFrom('locks').selectAll().where('fleet', '=', fleet).executeTakeFirst();
   }
 
-  /** Drops locks left by dead processes on this machine. Returns the fleets freed. */
+  /** Drops launch locks left by dead processes on this machine. Returns the fleets freed. */
   async reap(): Promise<string[]> {
     const rows = await this.db
       .selectFrom('locks')
       .selectAll()
       .where('hostname', '=', HOSTNAME)
+      .where('manual', '=', 0)
       .execute();
-    const dead = rows.filter(ownerIsDead);
+    const dead = rows.filter(orphaned);
     for (const l of dead) {
       await this.db
         .deleteFrom('locks')
         .where('fleet', '=', l.fleet)
         .where('pid', '=', l.pid)
+        .where('manual', '=', 0)
         .execute();
     }
     return dead.map((l) => l.fleet);
   }
+}
+
+function lockHeld(l: Lock): LockHeldError {
+  return new LockHeldError(l.fleet, l.holder, l.acquired_at, l.reason, l.manual === 1);
 }

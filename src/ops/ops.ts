@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { ClusterConfig, OttoConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
+import { Approvals } from './approvals.js';
+import { AuditLog } from './audit.js';
 import { ClusterTransport, DockerHostTransport } from './cluster-transport.js';
 import { loadSecretKey } from './crypto.js';
 import { type Db, migrate, openDb } from './db.js';
@@ -22,6 +24,8 @@ export interface Ops {
   readonly locks: Locks;
   readonly deployments: Deployments;
   readonly secrets: SecretStore;
+  readonly approvals: Approvals;
+  readonly audit: AuditLog;
   /** Start-up notices for the operator (a generated key, interrupted launches cleaned up). */
   readonly notices: readonly string[];
   transport(cluster: string): Transport;
@@ -96,6 +100,8 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
     locks,
     deployments,
     secrets: new SecretStore(db, key.key),
+    approvals: new Approvals(db),
+    audit: new AuditLog(db),
     notices,
     transport(name) {
       let t = transports.get(name);

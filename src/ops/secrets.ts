@@ -4,6 +4,12 @@ import { decrypt, encrypt } from './crypto.js';
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /** Encrypted per-fleet secrets. Values leave this module only for rendering. */
+export interface RegistryLogin {
+  readonly registry: string;
+  readonly username: string;
+  readonly password: string;
+}
+
 export class SecretStore {
   constructor(
     private readonly db: Db,
@@ -58,9 +64,7 @@ export class SecretStore {
       .execute();
   }
 
-  async registries(
-    cluster: string,
-  ): Promise<{ registry: string; username: string; password: string }[]> {
+  async registries(cluster: string): Promise<RegistryLogin[]> {
     const rows = await this.db
       .selectFrom('registry_credentials')
       .selectAll()

@@ -31,14 +31,22 @@ describe('dispatch', () => {
   it('answers help with every command and an example', async () => {
     const r = await dispatch(ops, 'help', source);
     expect(r.outcome).toBe('ok');
-    expect(r.fields?.map((f) => f.label)).toEqual([
+    expect(r.fields?.map((f) => f.label.split(' ')[0])).toEqual([
       'help',
       'fleets',
-      'launch <fleet>',
-      'status [fleet]',
-      'logs <fleet> [service] [--tail N] [--since 10m]',
-      'history <fleet> [--limit N]',
+      'status',
+      'logs',
+      'history',
+      'diff',
+      'launch',
+      'rollback',
+      'approve',
+      'deny',
+      'lock',
+      'unlock',
+      'audit',
     ]);
+    for (const f of r.fields ?? []) expect(f.value).toMatch(/ · e\.g\. \w+/);
   });
 
   it('treats unknown commands, wrong argument counts and unknown options as usage errors', async () => {

@@ -32,7 +32,7 @@ describe('locks', () => {
     await locks.acquire('myapp', 'console:alice', 'launch');
     const err = await locks.acquire('myapp', 'console:bob', 'launch').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LockHeldError);
-    expect((err as Error).message).toMatch(/locked by console:alice since \d{4}-.* \(launch\)/);
+    expect((err as Error).message).toMatch(/busy: console:alice started a launch at \d{4}-/);
     await locks.release('myapp');
     await expect(locks.acquire('myapp', 'console:bob', 'launch')).resolves.toMatchObject({
       holder: 'console:bob',
@@ -49,11 +49,39 @@ describe('locks', () => {
         pid: DEAD_PID,
         hostname: HOSTNAME,
         acquired_at: 'x',
+        manual: 0,
       })
       .execute();
     await expect(new Locks(db).acquire('a', 'console:alice', 'launch')).resolves.toMatchObject({
       holder: 'console:alice',
     });
+  });
+
+  it('keeps a manual lock after its process ends, until it is removed', async () => {
+    const locks = new Locks(db);
+    await db
+      .insertInto('locks')
+      .values({
+        fleet: 'a',
+        holder: 'console:alice',
+        reason: 'db migration',
+        pid: DEAD_PID,
+        hostname: HOSTNAME,
+        acquired_at: '2026-01-01T00:00:00.000Z',
+        manual: 1,
+      })
+      .execute();
+    expect(await locks.reap()).toEqual([]);
+    const err = await locks.acquire('a', 'console:bob', 'launch').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockHeldError);
+    expect((err as LockHeldError).message).toBe(
+      'Fleet a is locked by console:alice since 2026-01-01 00:00:00 UTC: db migration. Nothing was changed.',
+    );
+    expect((err as LockHeldError).fix).toContain('unlock a');
+    await locks.release('a');
+    expect(await locks.get('a')).toBeDefined();
+    expect(await locks.remove((await locks.get('a'))!)).toBe(true);
+    expect(await locks.get('a')).toBeUndefined();
   });
 });
 

@@ -1,0 +1,82 @@
+import { CHANNEL, type FleetConfig, type OttoConfig, type Role } from '../config.js';
+import { RefusedError } from '../errors.js';
+
+const RANK: Readonly<Record<Role, number>> = {
+  none: 0,
+  viewer: 1,
+  deployer: 2,
+  approver: 3,
+  admin: 4,
+};
+
+/** Who is asking: their own identity and the groups or roles the platform says they hold. */
+export interface Who {
+  readonly actor: string;
+  readonly groups: readonly string[];
+}
+
+export function atLeast(role: Role, needed: Role): boolean {
+  return RANK[role] >= RANK[needed];
+}
+
+/** `slack:*` matches every `slack:` identity; anything else matches itself. */
+function matches(key: string, id: string): boolean {
+  return key.endsWith(':*') ? id.startsWith(key.slice(0, -1)) : key === id;
+}
+
+/**
+ * The identity → role entries that apply: the global `access:`, then the fleet's
+ * entries replacing those with the same identity. The local console operator is
+ * admin unless `access:` names some console identity.
+ */
+function entries(config: OttoConfig, fleet: FleetConfig | undefined): Map<string, Role> {
+  const all = new Map(config.access);
+  if (![...all.keys()].some((k) => k.startsWith('console:'))) all.set('console:*', 'admin');
+  for (const [k, v] of fleet?.access ?? []) all.set(k, v);
+  return all;
+}
+
+/** The highest role among the entries that match the actor or one of their groups. */
+export function roleOf(config: OttoConfig, who: Who, fleet?: FleetConfig): Role {
+  const ids = [who.actor, ...who.groups];
+  let best: Role = 'none';
+  for (const [key, role] of entries(config, fleet)) {
+    if (RANK[role] > RANK[best] && ids.some((id) => matches(key, id))) best = role;
+  }
+  return best;
+}
+
+/** Throws RefusedError, saying what to add to otto.yml, unless `who` has `needed`. */
+export function requireRole(
+  config: OttoConfig,
+  who: Who,
+  needed: Role,
+  what: string,
+  fleet?: FleetConfig,
+): void {
+  const role = roleOf(config, who, fleet);
+  if (atLeast(role, needed)) return;
+  const where = fleet?.access.size ? `access: (or fleets.${fleet.name}.access:)` : 'access:';
+  if (role === 'none') {
+    throw new RefusedError(
+      `Otto doesn't know ${who.actor} yet, so it can't ${what}. Nothing was changed.`,
+      `An admin can add "${who.actor}: ${needed}" under ${where} in otto.yml.`,
+    );
+  }
+  throw new RefusedError(
+    `${who.actor} can't ${what}: that needs the ${needed} role${fleet ? ` for ${fleet.name}` : ''}, and ${who.actor} has ${role}. Nothing was changed.`,
+    `An admin can raise "${who.actor}: ${needed}" under ${where} in otto.yml.`,
+  );
+}
+
+/**
+ * `fleets.<name>.channels` limits the chat channels that may run commands for a
+ * fleet. The console and `otto say` (channel `console`, `cli`) are always local.
+ */
+export function requireChannel(fleet: FleetConfig, channel: string): void {
+  if (!fleet.channels || !CHANNEL.test(channel) || fleet.channels.includes(channel)) return;
+  throw new RefusedError(
+    `Commands for ${fleet.name} are heard only in ${fleet.channels.join(', ')}, not in ${channel}. Nothing was changed.`,
+    `Run it in ${fleet.channels[0]}, or add ${channel} to fleets.${fleet.name}.channels in otto.yml.`,
+  );
+}

@@ -1,0 +1,121 @@
+import type { FleetConfig } from '../config.js';
+import { LockHeldError } from '../errors.js';
+import type { Approval, ApprovalAction, Deployment } from '../ops/db.js';
+import type { Ops } from '../ops/ops.js';
+import type { Button, Context, Reply } from './types.js';
+import { otto } from './voice.js';
+
+/** A manual lock freezes requests too: refuse before anyone is asked to approve. */
+export async function refuseIfLocked(ops: Ops, fleet: FleetConfig): Promise<void> {
+  const held = await ops.locks.get(fleet.name);
+  if (held?.manual) {
+    throw new LockHeldError(fleet.name, held.holder, held.acquired_at, held.reason, true);
+  }
+}
+
+/** `return shop v12 → v11` or `launch shop`. */
+export function describeRequest(a: Approval): string {
+  if (a.action === 'rollback') {
+    return `return ${a.fleet}${a.from_version ? ` v${a.from_version}` : ''} → v${a.target_version}`;
+  }
+  return `launch ${a.fleet}`;
+}
+
+/** The command that makes the same request again. */
+export function askAgain(a: Approval): string {
+  return a.action === 'rollback' ? `rollback ${a.fleet} ${a.target_version}` : `launch ${a.fleet}`;
+}
+
+export function requestButtons(a: Approval): Button[] {
+  return [
+    { label: 'Approve', command: `approve ${a.id}`, style: 'primary' },
+    { label: 'Deny', command: `deny ${a.id}`, style: 'danger' },
+    {
+      label: 'Diff',
+      command: a.action === 'rollback' ? `diff ${a.fleet} ${a.target_version}` : `diff ${a.fleet}`,
+    },
+  ];
+}
+
+export interface RequestInput {
+  readonly action: ApprovalAction;
+  readonly composeSnapshot: string;
+  /** The fleet's newest deployment now; approving after it changed is refused as stale. */
+  readonly from: Deployment | undefined;
+  /** The version a rollback returns to. */
+  readonly target: Deployment | undefined;
+}
+
+/** Records an approval request and draws it with Approve / Deny buttons. */
+export async function requestApproval(
+  ctx: Context,
+  fleet: FleetConfig,
+  input: RequestInput,
+): Promise<Reply> {
+  const needed = input.action === 'rollback' ? fleet.approvals.rollback : fleet.approvals.launch;
+  const a = await ctx.ops.approvals.create({
+    fleet: fleet.name,
+    action: input.action,
+    requester: ctx.command.actor,
+    channel: ctx.command.channel,
+    needed,
+    composeSnapshot: input.composeSnapshot,
+    fromVersion: input.from?.version ?? null,
+    targetVersion: input.target?.version ?? null,
+    timeoutSeconds: fleet.approvals.timeoutSeconds,
+  });
+  const t = input.target;
+  const question = t
+    ? `Return to base? ${fleet.name}${a.from_version ? ` v${a.from_version}` : ''} → v${t.version} (launched ${otto.ago(t.started_at)} by ${t.actor}).`
+    : `Launch ${fleet.name}? Otto holds the compose file as read now for approval.`;
+  return {
+    outcome: 'ok',
+    text: `${question} Needs ${otto.directors(needed)}.`,
+    fields: [
+      { label: 'Request', value: `#${a.id} by ${a.requester}` },
+      {
+        label: 'Expires',
+        value: `${otto.when(a.expires_at)} (in ${Math.round(fleet.approvals.timeoutSeconds / 60) || 1} min)`,
+      },
+    ],
+    buttons: requestButtons(a),
+  };
+}
+
+/** Why a request that is no longer pending can't be approved or denied. */
+export function closedReply(a: Approval): Reply {
+  const what = `Request ${a.id} (${describeRequest(a)})`;
+  const at = a.decided_at ? otto.when(a.decided_at) : '';
+  switch (a.status) {
+    case 'approved':
+      return {
+        outcome: 'failed',
+        text: `${what} was already approved by ${a.decided_by} at ${at}${a.deployment_version ? `; it launched v${a.deployment_version}` : ''}. Nothing more to do.`,
+        fix: `See history ${a.fleet}.`,
+      };
+    case 'denied':
+      return {
+        outcome: 'failed',
+        text: `${what} was denied by ${a.decided_by} at ${at}; it will not run. Nothing was changed.`,
+        fix: `To ask again: ${askAgain(a)}`,
+      };
+    case 'expired':
+      return {
+        outcome: 'failed',
+        text: `${what} expired at ${otto.when(a.expires_at)} without enough approvals. Nothing was changed.`,
+        fix: `To ask again: ${askAgain(a)}`,
+      };
+    case 'stale':
+      return {
+        outcome: 'failed',
+        text: `${what} is out of date: ${a.fleet} changed after it was asked. Nothing was changed.`,
+        fix: `Check history ${a.fleet}, then ask again: ${askAgain(a)}`,
+      };
+    case 'pending':
+      return {
+        outcome: 'ok',
+        text: `${what} is waiting for approval.`,
+        buttons: requestButtons(a),
+      };
+  }
+}

@@ -1,0 +1,124 @@
+import { LockHeldError, NotFoundError, OttoError, RefusedError, UsageError } from '../errors.js';
+import type { Approval } from '../ops/db.js';
+import { askAgain, closedReply, describeRequest, requestButtons } from './approval-request.js';
+import { carryOut } from './launch.js';
+import type { Context, Reply } from './types.js';
+
+/** Thrown inside the fleet's lock when another approver's call already claimed the request. */
+class AlreadyClaimedError extends OttoError {
+  override readonly code = 'already_claimed';
+}
+
+/** Loads a request by the id in `approve 42` / `deny #42`, expiring it if its time is up. */
+async function loadRequest(ctx: Context): Promise<Approval> {
+  const raw = ctx.command.args[0] ?? '';
+  const m = /^#?(\d{1,9})$/.exec(raw);
+  if (!m) {
+    throw new UsageError(
+      `"${raw.slice(0, 20)}" is not a request number.`,
+      `The number is in the message that asked for approval, e.g. ${ctx.command.name} 42.`,
+    );
+  }
+  const a = await ctx.ops.approvals.get(Number(m[1]));
+  if (!a) {
+    throw new NotFoundError(
+      `There is no approval request ${m[1]}. Nothing was changed.`,
+      'The number is in the message that asked for approval.',
+    );
+  }
+  return a;
+}
+
+function fleetOf(ctx: Context, a: Approval) {
+  const fleet = ctx.ops.config.fleets.get(a.fleet);
+  if (!fleet) {
+    throw new NotFoundError(
+      `Request ${a.id} is for fleet ${a.fleet}, which is no longer in otto.yml. Nothing was changed.`,
+    );
+  }
+  return fleet;
+}
+
+/**
+ * `approve <id>`: records the vote; when enough approvers agreed, carries the
+ * request out. Of two approvals at the same moment, exactly one runs it: the
+ * pending → approved update happens under the fleet's lock, and only once.
+ */
+export async function approveCommand(ctx: Context): Promise<Reply> {
+  const { ops } = ctx;
+  const actor = ctx.command.actor;
+  let a = await loadRequest(ctx);
+  const fleet = fleetOf(ctx, a);
+  if (a.status !== 'pending') return closedReply(a);
+  if (a.requester === actor && !fleet.approvals.selfApprove) {
+    throw new RefusedError(
+      `${actor} asked for request ${a.id} (${describeRequest(a)}), so a second person must approve it. Nothing was changed.`,
+      `Ask another approver to press Approve (approve ${a.id}). To allow self-approval, set fleets.${fleet.name}.approvals.self_approve: true.`,
+    );
+  }
+  const latest = await ops.deployments.latest(fleet.name);
+  if ((latest?.version ?? null) !== a.from_version) {
+    await ops.approvals.close(a.id, 'stale', actor);
+    a = (await ops.approvals.get(a.id)) ?? a;
+    return closedReply(a);
+  }
+  const { added, approvers } = await ops.approvals.vote(a.id, actor);
+  if (approvers.length < a.needed) {
+    const more = a.needed - approvers.length;
+    return {
+      outcome: added ? 'ok' : 'failed',
+      text: `${added ? `Approval recorded from ${actor}` : `${actor} has already approved request ${a.id}`}: ${approvers.length} of ${a.needed} for ${describeRequest(a)}. Needs ${more} more approval${more === 1 ? '' : 's'}.`,
+      buttons: requestButtons(a),
+    };
+  }
+  const header = `✅ Request ${a.id} approved by ${approvers.join(', ')}: ${describeRequest(a)}.`;
+  try {
+    return await carryOut(ctx, fleet, {
+      actor: a.requester,
+      composeText: a.compose_snapshot,
+      ...(a.target_version ? { rollbackOf: a.target_version } : {}),
+      lockReason: `approved request ${a.id} (${describeRequest(a)})`,
+      header,
+      onLocked: async () => {
+        if (!(await ops.approvals.claim(a.id, approvers))) {
+          throw new AlreadyClaimedError('already claimed');
+        }
+      },
+      onRecorded: (d) => ops.approvals.started(a.id, d.version),
+    });
+  } catch (e) {
+    const now = (await ops.approvals.get(a.id)) ?? a;
+    if (e instanceof AlreadyClaimedError) return closedReply(now);
+    if (e instanceof LockHeldError) {
+      if (e.reason.startsWith(`approved request ${a.id} `) || now.status !== 'pending') {
+        return {
+          outcome: 'failed',
+          text: `Request ${a.id} (${describeRequest(a)}) is already being carried out after another approval. Nothing more to do.`,
+          fix: `Follow it with: status ${fleet.name}`,
+        };
+      }
+      return {
+        outcome: 'failed',
+        text: e.message,
+        fix: `Your approval is recorded. When ${fleet.name} is free, press Approve again (approve ${a.id}) before the request expires.`,
+      };
+    }
+    throw e;
+  }
+}
+
+/** `deny <id> [reason]`: turns a pending request down. */
+export async function denyCommand(ctx: Context): Promise<Reply> {
+  const a = await loadRequest(ctx);
+  fleetOf(ctx, a);
+  if (a.status !== 'pending') return closedReply(a);
+  const why = ctx.command.args.slice(1).join(' ').slice(0, 200);
+  if (!(await ctx.ops.approvals.close(a.id, 'denied', ctx.command.actor))) {
+    return closedReply((await ctx.ops.approvals.get(a.id)) ?? a);
+  }
+  return {
+    outcome: 'ok',
+    text: `🚫 Request ${a.id} denied by ${ctx.command.actor}${why ? ` (${why})` : ''}: ${describeRequest(a)} will not run. Nothing was changed.`,
+    fix: `${a.requester} can ask again: ${askAgain(a)}`,
+  };
+}

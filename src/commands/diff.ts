@@ -1,0 +1,58 @@
+import { relative } from 'node:path';
+import { NotFoundError } from '../errors.js';
+import type { Deployment } from '../ops/db.js';
+import { composeDiff, MAX_DIFF_LINES, type ComposeSide } from '../ops/diff.js';
+import { readFleetCompose } from '../ops/fleet-compose.js';
+import { findFleet } from './fleet-lookup.js';
+import { parseVersion } from './rollback.js';
+import type { Context, Reply } from './types.js';
+
+function side(d: Deployment, note = ''): ComposeSide {
+  return { label: `${d.fleet} v${d.version}${note}`, text: d.compose_snapshot };
+}
+
+/**
+ * `diff <fleet>`: the compose file against the running version (what a launch
+ * would change). `diff <fleet> <v>`: running → v (what a rollback to v would
+ * change). `diff <fleet> <a> <b>`: a → b.
+ */
+export async function diffCommand(ctx: Context): Promise<Reply> {
+  const { ops } = ctx;
+  const [name, ...versions] = ctx.command.args;
+  const fleet = findFleet(ops, name);
+  const get = async (v: string) => {
+    const d = await ops.deployments.get(fleet.name, parseVersion(v));
+    if (!d)
+      throw new NotFoundError(
+        `${fleet.name} has no v${parseVersion(v)}.`,
+        `See history ${fleet.name}.`,
+      );
+    return d;
+  };
+  const current = await ops.deployments.latest(fleet.name);
+  let from: ComposeSide;
+  let to: ComposeSide;
+  if (versions.length === 2) {
+    from = side(await get(versions[0]!));
+    to = side(await get(versions[1]!));
+  } else {
+    const file = relative(process.cwd(), fleet.composeFile) || fleet.composeFile;
+    from = current
+      ? side(current, ` (running, ${current.status})`)
+      : { label: `${fleet.name} (never launched)`, text: 'services: {}\n' };
+    to = versions[0]
+      ? side(await get(versions[0]))
+      : { label: file, text: await readFleetCompose(fleet) };
+  }
+  const lines = await composeDiff(ops, fleet, from, to);
+  if (lines.length === 0) {
+    return { outcome: 'ok', text: `No changes: ${to.label} renders the same as ${from.label}.` };
+  }
+  const shown = lines.slice(0, MAX_DIFF_LINES);
+  const more = lines.length - shown.length;
+  return {
+    outcome: 'ok',
+    text: `Changes from ${from.label} to ${to.label} (secret values masked):`,
+    block: more > 0 ? [...shown, `... ${more} more lines`] : shown,
+  };
+}

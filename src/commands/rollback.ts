@@ -1,0 +1,99 @@
+import type { FleetConfig } from '../config.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { checkCompose } from '../ops/compose-check.js';
+import type { Deployment } from '../ops/db.js';
+import type { Ops } from '../ops/ops.js';
+import { refuseIfLocked, requestApproval } from './approval-request.js';
+import { findFleet } from './fleet-lookup.js';
+import { carryOut } from './launch.js';
+import type { Context, Reply } from './types.js';
+import { otto } from './voice.js';
+
+/** `12` or `v12`. */
+export function parseVersion(text: string): number {
+  const m = /^v?(\d{1,9})$/i.exec(text);
+  if (!m) {
+    throw new UsageError(
+      `"${text.slice(0, 20)}" is not a version. Versions are numbers like 12 or v12.`,
+    );
+  }
+  return Number(m[1]);
+}
+
+async function goodVersions(ops: Ops, fleet: string): Promise<string> {
+  const good = await ops.deployments.succeeded(fleet, 5);
+  return good.length
+    ? `Recent good versions: ${good.map((d) => `v${d.version} (${otto.ago(d.started_at)} by ${d.actor})`).join(', ')}.`
+    : `${fleet} has no successful launch yet.`;
+}
+
+/** The deployment a rollback returns to, or an error that lists the good versions. */
+async function pickTarget(
+  ops: Ops,
+  fleet: FleetConfig,
+  current: Deployment,
+  wanted: string | undefined,
+): Promise<Deployment> {
+  if (wanted === undefined) {
+    const [target] = await ops.deployments.succeeded(fleet.name, 1, current.version);
+    if (target) return target;
+    throw new NotFoundError(
+      `There is no successful launch of ${fleet.name} before v${current.version} to return to. Nothing was changed.`,
+      await goodVersions(ops, fleet.name),
+    );
+  }
+  const version = parseVersion(wanted);
+  const target = await ops.deployments.get(fleet.name, version);
+  if (!target || target.status !== 'succeeded') {
+    throw new NotFoundError(
+      target
+        ? `${fleet.name} v${version} never reached orbit (${target.status}), so Otto won't return to it. Nothing was changed.`
+        : `${fleet.name} has no v${version}. Nothing was changed.`,
+      `${await goodVersions(ops, fleet.name)} For example: rollback ${fleet.name} <version>`,
+    );
+  }
+  if (target.version === current.version) {
+    throw new UsageError(
+      `${fleet.name} v${version} is the current version already. Nothing was changed.`,
+      `${await goodVersions(ops, fleet.name)} To launch the compose file again: launch ${fleet.name}`,
+    );
+  }
+  return target;
+}
+
+/**
+ * `rollback <fleet> [version]`: re-launches the stored compose of an earlier
+ * successful version, after the approvals the fleet asks for.
+ */
+export async function rollbackCommand(ctx: Context): Promise<Reply> {
+  const { ops } = ctx;
+  const fleet = findFleet(ops, ctx.command.args[0]);
+  const current = await ops.deployments.latest(fleet.name);
+  if (!current) {
+    throw new NotFoundError(
+      `${fleet.name} has never been launched, so there is no base to return to.`,
+      `Launch it first: launch ${fleet.name}`,
+    );
+  }
+  const target = await pickTarget(ops, fleet, current, ctx.command.args[1]);
+  await checkCompose(
+    ops,
+    fleet,
+    target.compose_snapshot,
+    `the stored compose of ${fleet.name} v${target.version}`,
+  );
+  await refuseIfLocked(ops, fleet);
+  if (fleet.approvals.rollback === 0) {
+    return carryOut(ctx, fleet, {
+      actor: ctx.command.actor,
+      composeText: target.compose_snapshot,
+      rollbackOf: target.version,
+    });
+  }
+  return requestApproval(ctx, fleet, {
+    action: 'rollback',
+    composeSnapshot: target.compose_snapshot,
+    from: current,
+    target,
+  });
+}

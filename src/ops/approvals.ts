@@ -1,0 +1,123 @@
+import type { Approval, ApprovalAction, Db } from './db.js';
+
+export interface NewApproval {
+  readonly fleet: string;
+  readonly action: ApprovalAction;
+  readonly requester: string;
+  readonly channel: string;
+  readonly needed: number;
+  readonly composeSnapshot: string;
+  readonly fromVersion: number | null;
+  readonly targetVersion: number | null;
+  readonly timeoutSeconds: number;
+}
+
+const now = () => new Date().toISOString();
+
+/**
+ * Approval requests. Every change of state is one conditional UPDATE
+ * (`... WHERE status = 'pending'`), so of two approvers pressing at the same
+ * moment, in one process or two, exactly one wins.
+ */
+export class Approvals {
+  constructor(private readonly db: Db) {}
+
+  create(input: NewApproval): Promise<Approval> {
+    const created = new Date();
+    return this.db
+      .insertInto('approvals')
+      .values({
+        fleet: input.fleet,
+        action: input.action,
+        status: 'pending',
+        requester: input.requester,
+        channel: input.channel,
+        needed: input.needed,
+        compose_snapshot: input.composeSnapshot,
+        from_version: input.fromVersion,
+        target_version: input.targetVersion,
+        created_at: created.toISOString(),
+        expires_at: new Date(created.getTime() + input.timeoutSeconds * 1000).toISOString(),
+        decided_by: null,
+        decided_at: null,
+        deployment_version: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  /** The request, after marking it expired if its time is up. */
+  async get(id: number): Promise<Approval | undefined> {
+    await this.expireDue();
+    return this.db.selectFrom('approvals').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Adds `approver`'s vote (once). Returns every approver so far, oldest first. */
+  async vote(id: number, approver: string): Promise<{ added: boolean; approvers: string[] }> {
+    const res = await this.db
+      .insertInto('approval_votes')
+      .values({ approval_id: id, approver, voted_at: now() })
+      .onConflict((oc) => oc.columns(['approval_id', 'approver']).doNothing())
+      .executeTakeFirst();
+    return {
+      added: Number(res.numInsertedOrUpdatedRows ?? 0) === 1,
+      approvers: await this.approvers(id),
+    };
+  }
+
+  async approvers(id: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('approval_votes')
+      .select('approver')
+      .where('approval_id', '=', id)
+      .orderBy('voted_at')
+      .orderBy('approver')
+      .execute();
+    return rows.map((r) => r.approver);
+  }
+
+  /** pending → approved, if still pending and not expired. True for the one caller that wins. */
+  async claim(id: number, approvers: readonly string[]): Promise<boolean> {
+    const at = now();
+    const res = await this.db
+      .updateTable('approvals')
+      .set({ status: 'approved', decided_by: approvers.join(', '), decided_at: at })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', at)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** pending → denied or stale. True when this call changed it. */
+  async close(id: number, status: 'denied' | 'stale', by: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('approvals')
+      .set({ status, decided_by: by, decided_at: now() })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** Records the deployment an approved request started. */
+  async started(id: number, version: number): Promise<void> {
+    await this.db
+      .updateTable('approvals')
+      .set({ deployment_version: version })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Marks every pending request whose time is up as expired, and returns them. */
+  expireDue(): Promise<Approval[]> {
+    const at = now();
+    return this.db
+      .updateTable('approvals')
+      .set({ status: 'expired', decided_at: at })
+      .where('status', '=', 'pending')
+      .where('expires_at', '<=', at)
+      .returningAll()
+      .execute();
+  }
+}
