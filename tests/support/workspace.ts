@@ -28,6 +28,8 @@ export interface FleetSpec {
   readonly cluster?: string;
   readonly converge_timeout?: number;
   readonly settle_seconds?: number;
+  /** More fleet keys: approvals, on_failure, access, channels. */
+  readonly extra?: Record<string, unknown>;
 }
 
 /** The SSH cluster of the test bed, as otto.yml writes it. */
@@ -51,6 +53,7 @@ export function workspace(
   bed: Testbed,
   fleets: Record<string, FleetSpec>,
   clusters: Record<string, unknown> = { swarm: sshCluster(bed) },
+  top: Record<string, unknown> = {},
 ): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'otto-ws-'));
   mkdirSync(join(dir, 'stacks'));
@@ -60,6 +63,7 @@ export function workspace(
       typeof compose === 'string' ? compose : stringify(compose),
     );
   const cfg = {
+    ...top,
     data_dir: 'data',
     clusters,
     fleets: Object.fromEntries(
@@ -72,6 +76,7 @@ export function workspace(
             compose_file: `stacks/${name}.yml`,
             converge_timeout: f.converge_timeout ?? 90,
             settle_seconds: f.settle_seconds ?? 1,
+            ...f.extra,
           },
         ];
       }),
