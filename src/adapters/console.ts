@@ -7,8 +7,8 @@ import type { Ops } from '../ops/ops.js';
 import { info } from '../ops/swarm.js';
 import { renderText } from './text.js';
 
-/** How often the console looks for approval requests that ran out of time. */
-const EXPIRY_SWEEP_MS = 5_000;
+/** How often the console looks for approval requests that ran out of time (one indexed UPDATE). */
+const EXPIRY_SWEEP_MS = 1_000;
 
 /** Prints only the lines of a progress reply that changed since the last one. */
 export function progressPrinter(write: (line: string) => void): (r: Reply) => void {

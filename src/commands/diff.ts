@@ -1,9 +1,8 @@
-import { relative } from 'node:path';
 import { NotFoundError } from '../errors.js';
 import type { Deployment } from '../ops/db.js';
 import { composeDiff, MAX_DIFF_LINES, type ComposeSide } from '../ops/diff.js';
 import { readFleetCompose } from '../ops/fleet-compose.js';
-import { findFleet } from './fleet-lookup.js';
+import { displayPath, findFleet } from './fleet-lookup.js';
 import { parseVersion } from './rollback.js';
 import type { Context, Reply } from './types.js';
 
@@ -36,7 +35,7 @@ export async function diffCommand(ctx: Context): Promise<Reply> {
     from = side(await get(versions[0]!));
     to = side(await get(versions[1]!));
   } else {
-    const file = relative(process.cwd(), fleet.composeFile) || fleet.composeFile;
+    const file = displayPath(ops.config, fleet.composeFile);
     from = current
       ? side(current, ` (running, ${current.status})`)
       : { label: `${fleet.name} (never launched)`, text: 'services: {}\n' };

@@ -1,5 +1,6 @@
 import { closest, distance } from 'fastest-levenshtein';
-import { CHANNEL, FLEET_NAME, type FleetConfig } from '../config.js';
+import { dirname, isAbsolute, relative } from 'node:path';
+import { CHANNEL, FLEET_NAME, type FleetConfig, type OttoConfig } from '../config.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Ops } from '../ops/ops.js';
 import { atLeast } from './access.js';
@@ -43,4 +44,10 @@ export function visibleFleets(ctx: Context): FleetConfig[] {
       atLeast(ctx.role(f), 'viewer') &&
       (!f.channels || !CHANNEL.test(channel) || f.channels.includes(channel)),
   );
+}
+
+/** A fleet's compose file as people read it: relative to otto.yml when it lies below it. */
+export function displayPath(config: OttoConfig, file: string): string {
+  const rel = relative(config.path ? dirname(config.path) : process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }

@@ -1,7 +1,8 @@
+import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { rows } from '../support/db.js';
 import { docker } from '../support/testbed.js';
-import { webService, workspace } from '../support/workspace.js';
+import { OTTO_BIN, TEST_KEY, webService, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
 
@@ -25,7 +26,10 @@ describe.skipIf(bed === null)('return to base on a real Swarm, behind approvals'
     {
       base: { compose: stack(bed.images.v1, 'blue') },
       brief: { compose: stack(bed.images.v1, 'red'), extra: { approvals: { timeout: 1 } } },
-      phoenix: { compose: stack(bed.images.v1, 'gold'), extra: { on_failure: 'rollback' } },
+      phoenix: {
+        compose: stack(bed.images.v1, 'gold'),
+        extra: { on_failure: 'rollback', approvals: { rollback: 0 } },
+      },
     },
     undefined,
     {
@@ -178,6 +182,28 @@ describe.skipIf(bed === null)('return to base on a real Swarm, behind approvals'
     expect((await spec('brief_web')).Image).toMatch(/^otto-test:v2/);
   });
 
+  it('says in the console when a request expires', async () => {
+    const child = execa(
+      'node',
+      [OTTO_BIN, 'console', '--config', ws.config, '--as', 'console:alice'],
+      {
+        reject: false,
+        env: { OTTO_SECRET_KEY: TEST_KEY },
+      },
+    );
+    let out = '';
+    child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    child.stdin?.write('rollback brief\n');
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('⌛') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    child.stdin?.end('exit\n');
+    await child;
+    expect(out).toMatch(
+      /⌛ Request \d+ \(return brief v2 → v1\) expired at .* without enough approvals/,
+    );
+  });
+
   it('keeps a locked fleet still: launch, rollback and approvals wait', async () => {
     const id = requestId((await ws.say('rollback base 1', { as: 'console:alice' })).stdout);
     const lock = await ws.say('lock base load test', { as: 'console:alice' });
@@ -214,6 +240,17 @@ describe.skipIf(bed === null)('return to base on a real Swarm, behind approvals'
       { version: 1, status: 'succeeded', rollback_of: null },
       { version: 2, status: 'failed', rollback_of: null },
       { version: 3, status: 'succeeded', rollback_of: 1 },
+    ]);
+  });
+
+  it('returns at once when the fleet needs no approval for rollbacks', async () => {
+    const r = await ws.say('rollback phoenix 1', { as: 'console:alice' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      "Back at base! phoenix runs v1's configuration again, launched as v4",
+    );
+    expect(rows(ws.dir, "select count(*) as n from approvals where fleet = 'phoenix'")).toEqual([
+      { n: 0 },
     ]);
   });
 });

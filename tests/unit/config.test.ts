@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { buildConfig, embeddedDefault, loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -26,6 +27,17 @@ function message(fn: () => unknown): string {
 }
 
 describe('otto.yml', () => {
+  it('accepts the example in the README, every key of it', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const example = /## Configuration[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const c = buildConfig(parse(example!), '/srv/otto', '/srv/otto/otto.yml');
+    const myapp = c.fleets.get('myapp');
+    expect(myapp?.onFailure).toBe('rollback');
+    expect(myapp?.channels).toEqual(['slack:C0OPS', 'discord:1122334455']);
+    expect(c.access.get('slack-group:S0SRE')).toBe('approver');
+  });
+
   it('fills defaults and resolves paths against the file', () => {
     const c = buildConfig(base, '/srv/otto', '/srv/otto/otto.yml');
     expect(c.dataDir).toBe('/srv/otto/.otto');
