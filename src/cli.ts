@@ -191,6 +191,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Secrets and registry logins change what launches do: they go into the audit log too (never their values). */
+async function auditCli(ops: Ops, command: string, fleet: string | null, summary: string) {
+  await ops.audit.record({
+    actor: defaultActor(),
+    platform: 'cli',
+    channel: 'cli',
+    command,
+    fleet,
+    outcome: 'ok',
+    summary,
+    durationMs: 0,
+  });
+}
+
 async function secretCommand(args: string[], config: string | undefined): Promise<number> {
   const [verb, ...rest] = args;
   return withOps(config, async (ops) => {
@@ -210,7 +224,9 @@ async function secretCommand(args: string[], config: string | undefined): Promis
           `echo -n VALUE | otto secret set ${fleet.name} ${name}`,
         );
       await ops.secrets.set(fleet.name, name, value);
-      io.out(`🔐 Stored ${name} for ${fleet.name}. It will be filled in at the next launch.`);
+      const text = `🔐 Stored ${name} for ${fleet.name}. It will be filled in at the next launch.`;
+      await auditCli(ops, `secret set ${fleet.name} ${name}`, fleet.name, text);
+      io.out(text);
       return 0;
     }
     if (verb === 'list') {
@@ -247,9 +263,14 @@ async function registryCommand(args: string[], config: string | undefined): Prom
     const password = await readSecretInput(`Password for ${username}@${registry} (hidden): `);
     if (!password) throw new UsageError('The password is empty; nothing was stored.');
     await ops.secrets.setRegistry(cluster, normalizeRegistry(registry), username, password);
-    io.out(
-      `🔐 Stored credentials for ${normalizeRegistry(registry)} on cluster ${cluster}. Otto logs in before launches that pull from it.`,
+    const text = `🔐 Stored credentials for ${normalizeRegistry(registry)} on cluster ${cluster}. Otto logs in before launches that pull from it.`;
+    await auditCli(
+      ops,
+      `registry login ${cluster} ${normalizeRegistry(registry)} ${username}`,
+      null,
+      text,
     );
+    io.out(text);
     return 0;
   });
 }

@@ -159,6 +159,9 @@ describe.skipIf(bed === null)(
         "select compose_snapshot from deployments where fleet = 'vault'",
       );
       expect(JSON.stringify(snapshot)).not.toContain('s3cr3t');
+      const audit = rows(ws.dir, "select command, summary from audit where fleet = 'vault'");
+      expect(audit.map((a) => a.command)).toContain('secret set vault API_KEY');
+      expect(JSON.stringify(audit)).not.toContain('s3cr3t');
       await new Promise((res) => setTimeout(res, 1500));
       const logs = await ws.say('logs vault app');
       expect(logs.stdout).toContain('token is ••••••');
