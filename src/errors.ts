@@ -57,7 +57,7 @@ export class LockHeldError extends OttoError {
     super(
       manual
         ? `Fleet ${fleet} is locked by ${holder} since ${since.replace('T', ' ').slice(0, 19)} UTC: ${reason}. Nothing was changed.`
-        : `Fleet ${fleet} is busy: ${holder} started a ${reason} at ${since.replace('T', ' ').slice(0, 19)} UTC. Nothing was changed.`,
+        : `Fleet ${fleet} is busy: ${reason} by ${holder}, started at ${since.replace('T', ' ').slice(0, 19)} UTC. Nothing was changed.`,
       manual
         ? `Ask ${holder} first. When it is safe: unlock ${fleet} (the holder or an admin).`
         : 'Wait for that mission to finish, then try again.',

@@ -40,6 +40,17 @@ function fleetOf(ctx: Context, a: Approval) {
 }
 
 /**
+ * A request made before the fleet's newest deployment is stale: approving it would
+ * undo a launch the approver never saw. Marks it so and returns true.
+ */
+async function movedOn(ctx: Context, a: Approval): Promise<boolean> {
+  const latest = await ctx.ops.deployments.latest(a.fleet);
+  if ((latest?.version ?? null) === a.from_version) return false;
+  await ctx.ops.approvals.close(a.id, 'stale', ctx.command.actor);
+  return true;
+}
+
+/**
  * `approve <id>`: records the vote; when enough approvers agreed, carries the
  * request out. Of two approvals at the same moment, exactly one runs it: the
  * pending → approved update happens under the fleet's lock, and only once.
@@ -47,7 +58,7 @@ function fleetOf(ctx: Context, a: Approval) {
 export async function approveCommand(ctx: Context): Promise<Reply> {
   const { ops } = ctx;
   const actor = ctx.command.actor;
-  let a = await loadRequest(ctx);
+  const a = await loadRequest(ctx);
   const fleet = fleetOf(ctx, a);
   if (a.status !== 'pending') return closedReply(a);
   if (a.requester === actor && !fleet.approvals.selfApprove) {
@@ -56,12 +67,7 @@ export async function approveCommand(ctx: Context): Promise<Reply> {
       `Ask another approver to press Approve (approve ${a.id}). To allow self-approval, set fleets.${fleet.name}.approvals.self_approve: true.`,
     );
   }
-  const latest = await ops.deployments.latest(fleet.name);
-  if ((latest?.version ?? null) !== a.from_version) {
-    await ops.approvals.close(a.id, 'stale', actor);
-    a = (await ops.approvals.get(a.id)) ?? a;
-    return closedReply(a);
-  }
+  if (await movedOn(ctx, a)) return closedReply((await ops.approvals.get(a.id)) ?? a);
   const { added, approvers } = await ops.approvals.vote(a.id, actor);
   if (approvers.length < a.needed) {
     const more = a.needed - approvers.length;
@@ -79,8 +85,9 @@ export async function approveCommand(ctx: Context): Promise<Reply> {
       ...(a.target_version ? { rollbackOf: a.target_version } : {}),
       lockReason: `approved request ${a.id} (${describeRequest(a)})`,
       header,
+      // Checked again under the lock: no launch can slip in between this and the deploy.
       onLocked: async () => {
-        if (!(await ops.approvals.claim(a.id, approvers))) {
+        if ((await movedOn(ctx, a)) || !(await ops.approvals.claim(a.id, approvers))) {
           throw new AlreadyClaimedError('already claimed');
         }
       },

@@ -102,6 +102,6 @@ describe.skipIf(bed === null)('an interrupted launch', () => {
     child.kill('SIGTERM');
     await child;
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/Fleet slow is busy: console:tester started a launch at \d{4}-/);
+    expect(r.stdout).toMatch(/Fleet slow is busy: launch by console:tester, started at \d{4}-/);
   });
 });

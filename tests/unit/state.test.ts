@@ -32,7 +32,7 @@ describe('locks', () => {
     await locks.acquire('myapp', 'console:alice', 'launch');
     const err = await locks.acquire('myapp', 'console:bob', 'launch').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LockHeldError);
-    expect((err as Error).message).toMatch(/busy: console:alice started a launch at \d{4}-/);
+    expect((err as Error).message).toMatch(/busy: launch by console:alice, started at \d{4}-/);
     await locks.release('myapp');
     await expect(locks.acquire('myapp', 'console:bob', 'launch')).resolves.toMatchObject({
       holder: 'console:bob',
