@@ -26,6 +26,7 @@ describe.skipIf(bed === null)('return to base on a real Swarm, behind approvals'
     {
       base: { compose: stack(bed.images.v1, 'blue') },
       brief: { compose: stack(bed.images.v1, 'red'), extra: { approvals: { timeout: 1 } } },
+      gated: { compose: stack(bed.images.v1, 'teal'), extra: { approvals: { launch: 1 } } },
       phoenix: {
         compose: stack(bed.images.v1, 'gold'),
         extra: { on_failure: 'rollback', approvals: { rollback: 0 } },
@@ -54,7 +55,7 @@ describe.skipIf(bed === null)('return to base on a real Swarm, behind approvals'
   };
 
   afterAll(async () => {
-    for (const s of ['base', 'brief', 'phoenix']) await docker(bed, ['stack', 'rm', s]);
+    for (const s of ['base', 'brief', 'phoenix', 'gated']) await docker(bed, ['stack', 'rm', s]);
   });
 
   it('launches v1 and v2', async () => {
@@ -219,6 +220,20 @@ describe.skipIf(bed === null)('return to base on a real Swarm, behind approvals'
     const after = await ws.say(`approve ${id}`, { as: 'console:bob' });
     expect(after.stdout).toContain('Back at base!');
     expect((await spec('base_web')).Image).toMatch(/^otto-test:v1/);
+  });
+
+  it('launches what was approved when launches need approval, not a later edit', async () => {
+    const ask = await ws.say('launch gated', { as: 'console:alice' });
+    expect(ask.stdout).toContain(
+      "Launch gated? Otto holds the compose file as read now for approval. Needs a flight director's approval.",
+    );
+    ws.writeStack('gated', stack(bed.images.v2, 'pink'));
+    const ok = await ws.say(`approve ${requestId(ask.stdout)}`, { as: 'console:bob' });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('Launch successful! gated v1 is in orbit');
+    const web = await spec('gated_web');
+    expect(web.Image).toMatch(/^otto-test:v1/);
+    expect(web.Env).toContain('COLOR=teal');
   });
 
   it('returns to the last good version by itself when on_failure is rollback', async () => {
