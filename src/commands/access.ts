@@ -60,12 +60,12 @@ export function requireRole(
   if (role === 'none') {
     throw new RefusedError(
       `Otto doesn't know ${who.actor} yet, so it can't ${what}. Nothing was changed.`,
-      `An admin can add "${who.actor}: ${needed}" under ${where} in otto.yml.`,
+      `An admin can add \`${who.actor}: ${needed}\` under ${where} in otto.yml.`,
     );
   }
   throw new RefusedError(
     `${who.actor} can't ${what}: that needs the ${needed} role${fleet ? ` for ${fleet.name}` : ''}, and ${who.actor} has ${role}. Nothing was changed.`,
-    `An admin can raise "${who.actor}: ${needed}" under ${where} in otto.yml.`,
+    `An admin can raise it with \`${who.actor}: ${needed}\` under ${where} in otto.yml.`,
   );
 }
 

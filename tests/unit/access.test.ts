@@ -76,7 +76,7 @@ describe('roles', () => {
     expect(err?.message).toBe(
       "slack:UBOB can't run launch for shop: that needs the deployer role for shop, and slack:UBOB has viewer. Nothing was changed.",
     );
-    expect(err?.fix).toContain('"slack:UBOB: deployer" under access:');
+    expect(err?.fix).toContain('`slack:UBOB: deployer` under access:');
   });
 });
 

@@ -215,7 +215,7 @@ describe('roles and channels', () => {
     expect(r.text).toBe(
       "Otto doesn't know discord:1234 yet, so it can't run status. Nothing was changed.",
     );
-    expect(r.fix).toContain('"discord:1234: viewer" under access:');
+    expect(r.fix).toContain('`discord:1234: viewer` under access:');
   });
 
   it('limits a fleet to its channels and uses platform groups', async () => {
