@@ -96,7 +96,7 @@ export function closedReply(a: Approval): Reply {
     case 'denied':
       return {
         outcome: 'failed',
-        text: `${what} was denied by ${a.decided_by} at ${at}; it will not run. Nothing was changed.`,
+        text: `${what} was ${a.decided_by === a.requester ? 'withdrawn' : 'denied'} by ${a.decided_by} at ${at}; it will not run. Nothing was changed.`,
         fix: `To ask again: ${askAgain(a)}`,
       };
     case 'expired':

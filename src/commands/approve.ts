@@ -114,10 +114,12 @@ export async function approveCommand(ctx: Context): Promise<Reply> {
   }
 }
 
-/** `deny <id> [reason]`: turns a pending request down. */
+/** `deny <id> [reason]`: an approver turns a pending request down; its requester may withdraw it. */
 export async function denyCommand(ctx: Context): Promise<Reply> {
   const a = await loadRequest(ctx);
-  fleetOf(ctx, a);
+  const fleet = fleetOf(ctx, a);
+  const withdraw = a.requester === ctx.command.actor;
+  if (!withdraw) ctx.authorize('approver', `deny request ${a.id}`, fleet);
   if (a.status !== 'pending') return closedReply(a);
   const why = ctx.command.args.slice(1).join(' ').slice(0, 200);
   if (!(await ctx.ops.approvals.close(a.id, 'denied', ctx.command.actor))) {
@@ -125,7 +127,7 @@ export async function denyCommand(ctx: Context): Promise<Reply> {
   }
   return {
     outcome: 'ok',
-    text: `🚫 Request ${a.id} denied by ${ctx.command.actor}${why ? ` (${why})` : ''}: ${describeRequest(a)} will not run. Nothing was changed.`,
-    fix: `${a.requester} can ask again: ${askAgain(a)}`,
+    text: `🚫 Request ${a.id} ${withdraw ? 'withdrawn' : 'denied'} by ${ctx.command.actor}${why ? ` (${why})` : ''}: ${describeRequest(a)} will not run. Nothing was changed.`,
+    fix: `${withdraw ? 'To ask again' : `${a.requester} can ask again`}: ${askAgain(a)}`,
   };
 }

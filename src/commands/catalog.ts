@@ -120,11 +120,12 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   deny: {
     usage: 'deny <request> [reason]',
-    summary: 'turn a request down; it will not run',
+    summary: 'turn a request down (approver), or withdraw your own; it will not run',
     example: 'deny 42 wrong version',
     minArgs: 1,
     maxArgs: 30,
-    role: 'approver',
+    // Approvers deny; the requester, a deployer, may withdraw their own (checked in the handler).
+    role: 'deployer',
     fleetFrom: 'approval',
     handler: denyCommand,
   },

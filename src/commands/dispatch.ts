@@ -1,7 +1,7 @@
 import type { FleetConfig } from '../config.js';
 import { OttoError, RefusedError, UsageError } from '../errors.js';
 import type { Ops } from '../ops/ops.js';
-import { requireChannel, requireRole, roleOf, type Who } from './access.js';
+import { atLeast, requireChannel, requireRole, roleOf, type Who } from './access.js';
 import { COMMANDS, type CommandSpec } from './catalog.js';
 import { parseText } from './parse.js';
 import type { Command, Context, Platform, Reply } from './types.js';
@@ -111,7 +111,12 @@ export async function dispatch(
     const who: Who = { actor: command.actor, groups: command.groups };
     fleet = await targetFleet(ops, spec, command);
     const what = `run ${command.name}${fleet ? ` for ${fleet.name}` : ''}`;
-    requireRole(ops.config, who, spec.role, what, fleet);
+    // Without a fleet (`status`, `fleets`), a role granted on any one fleet is enough:
+    // the handler then shows only the fleets the actor may see.
+    const anyFleet = fleet
+      ? undefined
+      : [...ops.config.fleets.values()].find((f) => atLeast(roleOf(ops.config, who, f), spec.role));
+    requireRole(ops.config, who, spec.role, what, fleet ?? anyFleet);
     if (fleet) requireChannel(fleet, command.channel);
     const ctx: Context = {
       command,

@@ -53,6 +53,7 @@ beforeAll(async () => {
           cluster: 'laptop',
           compose_file: 'stacks/duo.yml',
           approvals: { rollback: 2, launch: 1 },
+          access: { 'console:dana': 'viewer' },
         },
       },
     },
@@ -128,6 +129,25 @@ describe('rollback requests', () => {
     const approve = await say(`approve ${id}`, 'console:carol');
     expect(approve.text).toContain('was denied by console:bob');
     expect(approve.fix).toBe('To ask again: rollback shop 1');
+  });
+
+  it("lets the requester withdraw, and only approvers deny other people's requests", async () => {
+    const id = requestId(await say('rollback shop', 'console:alice'));
+    const other = await say(`deny ${id}`, 'console:vera');
+    expect(other.outcome).toBe('refused');
+    const deployer = await say(`deny ${id}`, 'slack:U2', {
+      channel: 'slack:COPS',
+      groups: ['slack-group:SOPS'],
+    });
+    expect(deployer.outcome).toBe('refused');
+    expect(deployer.text).toContain(`can't deny request ${id}: that needs the approver role`);
+    const own = await say(`deny ${id} wrong target`, 'console:alice');
+    expect(own.text).toBe(
+      `🚫 Request ${id} withdrawn by console:alice (wrong target): return shop v3 → v1 will not run. Nothing was changed.`,
+    );
+    expect((await say(`approve ${id}`, 'console:bob')).text).toContain(
+      'was withdrawn by console:alice',
+    );
   });
 
   it('expires requests', async () => {
@@ -233,6 +253,15 @@ describe('roles and channels', () => {
     await say('unlock shop', 'slack:U1', { channel: 'slack:COPS', groups: ['slack-group:SOPS'] });
     const fleets = await say('fleets', 'slack:U1', { channel: 'slack:CRANDOM' });
     expect(fleets.fields?.map((f) => f.label)).toEqual(['duo']);
+  });
+
+  it('lets a role granted on one fleet list that fleet, and nothing more', async () => {
+    const fleets = await say('fleets', 'console:dana');
+    expect(fleets.outcome).toBe('ok');
+    expect(fleets.fields?.map((f) => f.label)).toEqual(['duo']);
+    expect((await say('history duo', 'console:dana')).outcome).toBe('ok');
+    expect((await say('history shop', 'console:dana')).outcome).toBe('refused');
+    expect((await say('audit', 'console:dana')).outcome).toBe('refused');
   });
 });
 
