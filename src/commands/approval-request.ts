@@ -1,17 +1,7 @@
 import type { FleetConfig } from '../config.js';
-import { LockHeldError } from '../errors.js';
 import type { Approval, ApprovalAction, Deployment } from '../ops/db.js';
-import type { Ops } from '../ops/ops.js';
 import type { Button, Context, Reply } from './types.js';
 import { otto } from './voice.js';
-
-/** A manual lock freezes requests too: refuse before anyone is asked to approve. */
-export async function refuseIfLocked(ops: Ops, fleet: FleetConfig): Promise<void> {
-  const held = await ops.locks.get(fleet.name);
-  if (held?.manual) {
-    throw new LockHeldError(fleet.name, held.holder, held.acquired_at, held.reason, true);
-  }
-}
 
 /** `return shop v12 → v11` or `launch shop`. */
 export function describeRequest(a: Approval): string {

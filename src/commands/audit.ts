@@ -1,12 +1,8 @@
-import { z } from 'zod';
-import { UsageError } from '../errors.js';
 import type { AuditEntry } from '../ops/db.js';
 import { findFleet } from './fleet-lookup.js';
+import { limitFlag } from './limit-flag.js';
 import type { Context, Reply } from './types.js';
-
-const flagsSchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(500).default(20) })
-  .strict();
+import { otto } from './voice.js';
 
 const ICON: Record<AuditEntry['outcome'], string> = {
   ok: '✓',
@@ -16,7 +12,7 @@ const ICON: Record<AuditEntry['outcome'], string> = {
 };
 
 export function auditLine(e: AuditEntry): string {
-  return `${e.at.replace('T', ' ').slice(0, 19)} ${ICON[e.outcome]} ${e.outcome} · ${e.actor} in ${e.channel} · ${e.command} · ${(e.duration_ms / 1000).toFixed(1)} s · ${e.summary}`;
+  return `${otto.when(e.at)} ${ICON[e.outcome]} ${e.outcome} · ${e.actor} in ${e.channel} · ${e.command} · ${(e.duration_ms / 1000).toFixed(1)} s · ${e.summary}`;
 }
 
 /** `audit [fleet] [--limit N]`: the commands run, newest first. All fleets needs admin. */
@@ -24,14 +20,8 @@ export async function auditCommand(ctx: Context): Promise<Reply> {
   const name = ctx.command.args[0];
   const fleet = name ? findFleet(ctx.ops, name) : undefined;
   if (!fleet) ctx.authorize('admin', 'read the audit log of every fleet');
-  const flags = flagsSchema.safeParse(ctx.command.flags);
-  if (!flags.success) {
-    throw new UsageError(
-      'audit takes --limit N with N from 1 to 500.',
-      'For example: audit myapp --limit 50',
-    );
-  }
-  const rows = await ctx.ops.audit.list({ fleet: fleet?.name, limit: flags.data.limit });
+  const limit = limitFlag(ctx, 20, 500, 'audit myapp --limit 50');
+  const rows = await ctx.ops.audit.list({ fleet: fleet?.name, limit });
   return {
     outcome: 'ok',
     text: rows.length

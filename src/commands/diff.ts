@@ -19,13 +19,11 @@ export async function diffCommand(ctx: Context): Promise<Reply> {
   const { ops } = ctx;
   const [name, ...versions] = ctx.command.args;
   const fleet = findFleet(ops, name);
-  const get = async (v: string) => {
-    const d = await ops.deployments.get(fleet.name, parseVersion(v));
+  const get = async (text: string) => {
+    const version = parseVersion(text);
+    const d = await ops.deployments.get(fleet.name, version);
     if (!d)
-      throw new NotFoundError(
-        `${fleet.name} has no v${parseVersion(v)}.`,
-        `See history ${fleet.name}.`,
-      );
+      throw new NotFoundError(`${fleet.name} has no v${version}.`, `See history ${fleet.name}.`);
     return d;
   };
   const current = await ops.deployments.latest(fleet.name);

@@ -7,8 +7,6 @@ import { parseText } from './parse.js';
 import type { Command, Context, Platform, Reply } from './types.js';
 import { otto } from './voice.js';
 
-export { COMMANDS, helpReply } from './catalog.js';
-
 /** Longer than any command a person types: refuse it before parsing. */
 export const MAX_COMMAND_LENGTH = 2000;
 
@@ -84,12 +82,8 @@ async function targetFleet(
   if (spec.fleetFrom === 'arg') return ops.config.fleets.get(first);
   const id = Number(first.replace(/^#/, ''));
   if (!Number.isSafeInteger(id)) return undefined;
-  const row = await ops.db
-    .selectFrom('approvals')
-    .select('fleet')
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row ? ops.config.fleets.get(row.fleet) : undefined;
+  const fleet = await ops.approvals.fleetOf(id);
+  return fleet ? ops.config.fleets.get(fleet) : undefined;
 }
 
 /**

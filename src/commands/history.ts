@@ -1,13 +1,8 @@
-import { z } from 'zod';
-import { UsageError } from '../errors.js';
 import type { Deployment } from '../ops/db.js';
 import { findFleet } from './fleet-lookup.js';
+import { limitFlag } from './limit-flag.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
-
-const flagsSchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(100).default(10) })
-  .strict();
 
 const ICON: Record<Deployment['status'], string> = {
   succeeded: '🟢',
@@ -16,7 +11,7 @@ const ICON: Record<Deployment['status'], string> = {
   interrupted: '⚪',
 };
 
-export function historyLine(d: Deployment, approvedBy?: string | null): string {
+export function historyLine(d: Deployment, approvedBy?: string): string {
   const secs = d.duration_ms === null ? '' : ` in ${(d.duration_ms / 1000).toFixed(1)} s`;
   const rb = d.rollback_of ? ` (return to v${d.rollback_of})` : '';
   const approved = approvedBy ? `, approved by ${approvedBy}` : '';
@@ -27,26 +22,13 @@ export function historyLine(d: Deployment, approvedBy?: string | null): string {
 /** `history <fleet> [--limit N]`: the fleet's launches, newest first. */
 export async function historyCommand(ctx: Context): Promise<Reply> {
   const fleet = findFleet(ctx.ops, ctx.command.args[0]);
-  const flags = flagsSchema.safeParse(ctx.command.flags);
-  if (!flags.success) {
-    throw new UsageError(
-      'history takes --limit N with N from 1 to 100.',
-      `For example: history ${fleet.name} --limit 20`,
-    );
-  }
-  const rows = await ctx.ops.deployments.list(fleet.name, flags.data.limit);
+  const limit = limitFlag(ctx, 10, 100, `history ${fleet.name} --limit 20`);
+  const rows = await ctx.ops.deployments.list(fleet.name, limit);
   if (rows.length === 0) return { outcome: 'ok', text: otto.noLaunches(fleet.name) };
-  const approvals = await ctx.ops.db
-    .selectFrom('approvals')
-    .select(['deployment_version', 'decided_by'])
-    .where('fleet', '=', fleet.name)
-    .where(
-      'deployment_version',
-      'in',
-      rows.map((r) => r.version),
-    )
-    .execute();
-  const approvedBy = new Map(approvals.map((a) => [a.deployment_version, a.decided_by]));
+  const approvedBy = await ctx.ops.approvals.approvedBy(
+    fleet.name,
+    rows.map((r) => r.version),
+  );
   const [previous] = await ctx.ops.deployments.succeeded(fleet.name, 1, rows[0]!.version);
   return {
     outcome: 'ok',

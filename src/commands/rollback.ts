@@ -3,7 +3,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { checkCompose } from '../ops/compose-check.js';
 import type { Deployment } from '../ops/db.js';
 import type { Ops } from '../ops/ops.js';
-import { refuseIfLocked, requestApproval } from './approval-request.js';
+import { requestApproval } from './approval-request.js';
 import { findFleet } from './fleet-lookup.js';
 import { carryOut } from './launch.js';
 import type { Context, Reply } from './types.js';
@@ -82,7 +82,8 @@ export async function rollbackCommand(ctx: Context): Promise<Reply> {
     target.compose_snapshot,
     `the stored compose of ${fleet.name} v${target.version}`,
   );
-  await refuseIfLocked(ops, fleet);
+  // A manual lock freezes requests too: refuse before anyone is asked to approve.
+  await ops.locks.refuseIfFrozen(fleet.name);
   if (fleet.approvals.rollback === 0) {
     return carryOut(ctx, fleet, {
       actor: ctx.command.actor,

@@ -54,7 +54,7 @@ export async function statusCommand(ctx: Context): Promise<Reply> {
     }),
   );
   fields.sort((a, b) => a.label.localeCompare(b.label));
-  const locks = await ops.db.selectFrom('locks').selectAll().execute();
+  const locks = await ops.locks.list();
   for (const l of locks.filter((l) => fleets.some((f) => f.name === l.fleet))) {
     fields.push({
       label: `🔒 ${l.fleet}`,

@@ -52,6 +52,32 @@ export class Approvals {
     return this.db.selectFrom('approvals').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The fleet a request is for, without touching its state (for the role check). */
+  async fleetOf(id: number): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('approvals')
+      .select('fleet')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.fleet;
+  }
+
+  /** Who approved the requests that started these versions of `fleet`. */
+  async approvedBy(fleet: string, versions: readonly number[]): Promise<Map<number, string>> {
+    if (versions.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('approvals')
+      .select(['deployment_version', 'decided_by'])
+      .where('fleet', '=', fleet)
+      .where('deployment_version', 'in', versions)
+      .execute();
+    return new Map(
+      rows.flatMap((r) =>
+        r.deployment_version !== null && r.decided_by ? [[r.deployment_version, r.decided_by]] : [],
+      ),
+    );
+  }
+
   /** Adds `approver`'s vote (once). Returns every approver so far, oldest first. */
   async vote(id: number, approver: string): Promise<{ added: boolean; approvers: string[] }> {
     const res = await this.db

@@ -78,6 +78,16 @@ export class Locks {
     return Number(res.numDeletedRows) === 1;
   }
 
+  /** Throws LockHeldError when someone froze the fleet with `lock` (a launch's lock doesn't count). */
+  async refuseIfFrozen(fleet: string): Promise<void> {
+    const held = await this.get(fleet);
+    if (held?.manual) throw lockHeld(held);
+  }
+
+  list(): Promise<Lock[]> {
+    return this.db.selectFrom('locks').selectAll().orderBy('fleet').execute();
+  }
+
   get(fleet: string): Promise<Lock | undefined> {
     return this.db.selectFrom('locks').selectAll().where('fleet', '=', fleet).executeTakeFirst();
   }
