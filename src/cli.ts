@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { progressPrinter, runConsole } from './adapters/console.js';
+import { preflight, progressPrinter, runConsole } from './adapters/console.js';
+import { startSlack } from './adapters/slack.js';
 import { readSecretInput } from './adapters/stdin.js';
 import { renderText } from './adapters/text.js';
 import { dispatch, errorReply } from './commands/dispatch.js';
@@ -11,9 +12,10 @@ import { ConfigError, InterruptedError, UsageError } from './errors.js';
 import { normalizeRegistry } from './ops/compose.js';
 import { openOps, type Ops } from './ops/ops.js';
 import { SECRET_NAME } from './ops/secrets.js';
+import { otto } from './commands/voice.js';
 
 const USAGE = `Usage:
-  otto start [--config FILE]                 run the bot (console when no chat adapter is configured)
+  otto start [--config FILE]                 run the bot: Slack when otto.yml configures it, else the console
   otto console [--config FILE]               chat with Otto in this terminal
   otto say "<command>" [--config FILE] [--as ID] [--group ID]... [--channel ID]
                                              run one chat command and print the reply
@@ -94,6 +96,20 @@ function stopSignal(): AbortSignal {
   return controller.signal;
 }
 
+/** Runs the configured chat adapters until a signal asks Otto to stop. */
+async function runChatAdapters(ops: Ops, signal: AbortSignal): Promise<void> {
+  const log = (line: string) => io.err(line);
+  log(`${otto.prefix} Otto at Mission Control: connecting to chat. Ctrl-C stops.`);
+  for (const n of ops.notices) log(`ℹ️  ${n}`);
+  await preflight(ops, log);
+  const adapters = ops.config.slack ? [startSlack(ops, ops.config.slack, log)] : [];
+  await new Promise<void>((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+  log('Otto is landing: letting running commands finish as interrupted...');
+  await Promise.all(adapters.map((a) => a.stop()));
+}
+
 async function withOps<T>(
   configFile: string | undefined,
   fn: (ops: Ops) => Promise<T>,
@@ -163,6 +179,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'start': {
         const signal = stopSignal();
         return await withOps(values.config, async (ops) => {
+          if (sub === 'start' && ops.config.slack) {
+            await runChatAdapters(ops, signal);
+            return 0;
+          }
           await runConsole(
             ops,
             { actor: actorId(values.as), channel: 'console', platform: 'console' },

@@ -89,6 +89,37 @@ const fleetSchema = z
   })
   .strict();
 
+const slackSchema = z
+  .object({
+    mode: z.enum(['socket', 'http']).default('socket'),
+    bot_token: z.string().regex(/^xoxb-\S+$/, 'a bot token starts with xoxb-'),
+    app_token: z
+      .string()
+      .regex(/^xapp-\S+$/, 'an app-level token starts with xapp-')
+      .optional(),
+    signing_secret: z
+      .string()
+      .min(8, "the signing secret is on the app's Basic Information page")
+      .optional(),
+    port: z.number().int().min(1).max(65535).default(3000),
+    api_url: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.mode === 'socket' && !s.app_token)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['app_token'],
+        message: 'socket mode needs an app-level token (xapp-...) with connections:write',
+      });
+    if (s.mode === 'http' && !s.signing_secret)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['signing_secret'],
+        message: 'http mode needs the signing secret, to verify that requests come from Slack',
+      });
+  });
+
 const configSchema = z
   .object({
     data_dir: z.string().min(1).default('.otto'),
@@ -116,6 +147,7 @@ const configSchema = z
       )
       .default({}),
     access: accessSchema.default({}),
+    slack: slackSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -167,6 +199,16 @@ export interface FleetConfig {
   readonly channels: readonly string[] | undefined;
 }
 
+export interface SlackConfig {
+  readonly mode: 'socket' | 'http';
+  readonly botToken: string;
+  readonly appToken: string | undefined;
+  readonly signingSecret: string | undefined;
+  readonly port: number;
+  /** Web API base URL, ending in `/`. */
+  readonly apiUrl: string;
+}
+
 export interface OttoConfig {
   /** Absolute path of otto.yml, or undefined for the embedded default. */
   readonly path: string | undefined;
@@ -175,6 +217,7 @@ export interface OttoConfig {
   readonly fleets: ReadonlyMap<string, FleetConfig>;
   /** Identity → role. */
   readonly access: ReadonlyMap<string, Role>;
+  readonly slack: SlackConfig | undefined;
 }
 
 /** Expands `~/` and makes a path absolute against `base`. */
@@ -281,6 +324,14 @@ function fromRaw(cfg: RawConfig, baseDir: string, path: string | undefined): Ott
     clusters,
     fleets,
     access: new Map(Object.entries(cfg.access)),
+    slack: cfg.slack && {
+      mode: cfg.slack.mode,
+      botToken: cfg.slack.bot_token,
+      appToken: cfg.slack.app_token,
+      signingSecret: cfg.slack.signing_secret,
+      port: cfg.slack.port,
+      apiUrl: (cfg.slack.api_url ?? 'https://slack.com/api/').replace(/\/?$/, '/'),
+    },
   };
 }
 

@@ -69,7 +69,42 @@ export async function requestApproval(
       },
     ],
     buttons: requestButtons(a),
+    approval: a.id,
   };
+}
+
+/**
+ * What the message that asked for approval shows now: redrawn by the chat
+ * adapters when a vote, a decision or the expiry changes it, wherever that happened.
+ */
+export function requestCard(a: Approval, approvers: readonly string[]): Reply {
+  const what = `Request ${a.id}: ${describeRequest(a)}, asked by ${a.requester}.`;
+  const at = a.decided_at ? otto.when(a.decided_at) : '';
+  const votes = approvers.length ? ` (${approvers.join(', ')})` : '';
+  switch (a.status) {
+    case 'pending':
+      return {
+        outcome: 'ok',
+        text: `${what} Waiting for approval: ${approvers.length} of ${a.needed} so far${votes}.`,
+        fields: [{ label: 'Expires', value: otto.when(a.expires_at) }],
+        buttons: requestButtons(a),
+        approval: a.id,
+      };
+    case 'approved':
+      return {
+        outcome: 'ok',
+        text: `✅ ${what} Approved by ${a.needed > 1 ? approvers.join(', ') : a.decided_by} at ${at}.${a.deployment_version ? ` It launched v${a.deployment_version}.` : ''}`,
+      };
+    case 'denied':
+      return {
+        outcome: 'failed',
+        text: `🚫 ${what} ${a.decided_by === a.requester ? 'Withdrawn' : 'Denied'} by ${a.decided_by} at ${at}. Nothing was changed.`,
+        buttons: [{ label: 'Ask again', command: askAgain(a) }],
+      };
+    case 'expired':
+    case 'stale':
+      return { ...closedReply(a), buttons: [{ label: 'Ask again', command: askAgain(a) }] };
+  }
 }
 
 /** Why a request that is no longer pending can't be approved or denied. */

@@ -86,6 +86,10 @@ function outcomeReply(fleet: FleetConfig, outcome: LaunchOutcome): Reply {
       : `Check status ${fleet.name}, fix the cause and launch again.`,
     buttons: [
       { label: 'Logs', command: svc ? `logs ${fleet.name} ${svc}` : `logs ${fleet.name}` },
+      // A rollback picks the last good version; it needs one, and is pointless after an auto-return.
+      ...(d.version > 1 && !back?.ok
+        ? [{ label: 'Roll back', command: `rollback ${fleet.name}`, style: 'danger' as const }]
+        : []),
       { label: 'Status', command: `status ${fleet.name}` },
       { label: 'History', command: `history ${fleet.name}` },
     ],

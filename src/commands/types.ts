@@ -42,6 +42,8 @@ export interface Reply {
   /** What to do next, when something went wrong. */
   readonly fix?: string | undefined;
   readonly buttons?: readonly Button[];
+  /** The approval request this reply asks for: chat adapters remember its message. */
+  readonly approval?: number;
 }
 
 export interface Context {

@@ -146,4 +146,56 @@ export class Approvals {
       .returningAll()
       .execute();
   }
+
+  /** Remembers the chat message that shows request `id`. */
+  async setMessage(id: number, ref: string): Promise<void> {
+    await this.db
+      .updateTable('approvals')
+      .set({ message_ref: ref, message_drawn: 'pending:0' })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Requests drawn on messages whose ref starts with `prefix` (`slack:`) that may
+   * show an old state: every pending one (votes can change) and every decided one
+   * not yet redrawn. Each comes with its approvers and the state it should show.
+   */
+  async cardsToRedraw(prefix: string): Promise<ApprovalCard[]> {
+    const rows = await this.db
+      .selectFrom('approvals')
+      .selectAll()
+      .where('message_ref', 'like', `${prefix}%`)
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'pending'),
+          eb('message_drawn', 'is', null),
+          eb('message_drawn', '!=', eb.ref('status')),
+        ]),
+      )
+      .execute();
+    const cards: ApprovalCard[] = [];
+    for (const a of rows) {
+      const approvers = await this.approvers(a.id);
+      const state = a.status === 'pending' ? `pending:${approvers.length}` : a.status;
+      if (state !== a.message_drawn) cards.push({ approval: a, approvers, state });
+    }
+    return cards;
+  }
+
+  /** Records that the request's message now shows `state`. */
+  async drawn(id: number, state: string): Promise<void> {
+    await this.db
+      .updateTable('approvals')
+      .set({ message_drawn: state })
+      .where('id', '=', id)
+      .execute();
+  }
+}
+
+/** A request whose chat message should be redrawn to show `state`. */
+export interface ApprovalCard {
+  readonly approval: Approval;
+  readonly approvers: readonly string[];
+  readonly state: string;
 }

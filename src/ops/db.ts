@@ -64,6 +64,10 @@ export interface ApprovalsTable {
   decided_at: string | null;
   /** The deployment an approved request started. */
   deployment_version: number | null;
+  /** The chat message that shows the request: `slack:<channel>:<ts>`. */
+  message_ref: Generated<string | null>;
+  /** The state that message shows now (`pending:1`, `approved`), to know when to redraw it. */
+  message_drawn: Generated<string | null>;
 }
 
 export interface ApprovalVotesTable {

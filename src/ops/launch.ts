@@ -204,7 +204,8 @@ async function deploy(
     });
     if (!result.ok) {
       const svc = result.failure.service;
-      const wantsLogs = result.failure.kind === 'exit_code' || result.failure.kind === 'unhealthy';
+      // Tasks that ran and stopped have something to say; a paused update is usually that too.
+      const wantsLogs = ['exit_code', 'unhealthy', 'update_paused'].includes(result.failure.kind);
       const logTail =
         svc && wantsLogs
           ? (

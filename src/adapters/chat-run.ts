@@ -1,0 +1,45 @@
+import { dispatch, type Source } from '../commands/dispatch.js';
+import type { Reply } from '../commands/types.js';
+import type { Ops } from '../ops/ops.js';
+import { LiveMessage, type LiveMessageOptions, type MessageSink } from './live-message.js';
+
+export interface ChatRun<Ref> {
+  readonly reply: Reply;
+  /** The message that shows the reply, if it could be posted. */
+  readonly ref: Ref | undefined;
+  /** True when the command showed progress (a launch or rollback) before its result. */
+  readonly hadProgress: boolean;
+}
+
+/**
+ * Runs one chat command into one message: posted at the first progress or at the
+ * result, then edited in place. A reply that asks for approval is remembered as the
+ * request's message (`refOf` names it), so later votes and decisions redraw it.
+ */
+export async function runInMessage<Ref>(
+  ops: Ops,
+  text: string,
+  source: Source,
+  sink: MessageSink<Ref> & { readonly refOf: (ref: Ref) => string | undefined },
+  options: LiveMessageOptions & { readonly signal?: AbortSignal } = {},
+): Promise<ChatRun<Ref>> {
+  const live = new LiveMessage(sink, options);
+  let hadProgress = false;
+  const reply = await dispatch(ops, text, source, {
+    progress: (r) => {
+      hadProgress = true;
+      live.show(r);
+    },
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const ref = await live.finish(reply);
+  const name = ref === undefined ? undefined : sink.refOf(ref);
+  if (reply.approval !== undefined && name) {
+    await ops.approvals.setMessage(reply.approval, name).catch((e: unknown) => {
+      (options.log ?? console.error)(
+        `otto: could not remember request ${reply.approval}'s message: ${String(e)}`,
+      );
+    });
+  }
+  return { reply, ref, hadProgress };
+}

@@ -1,0 +1,110 @@
+import type { types } from '@slack/bolt';
+import type { Reply } from '../commands/types.js';
+
+/** Slack's limits: text objects hold 3000 characters, a message 50 blocks, a button value 2000. */
+const TEXT_MAX = 3000;
+const FIELD_MAX = 2000;
+const FIELDS_PER_SECTION = 10;
+const MAX_BLOCKS = 50;
+
+export type Block = types.KnownBlock;
+
+export interface SlackMessage {
+  /** The notification and screen-reader text. */
+  readonly text: string;
+  readonly blocks: Block[];
+}
+
+const OUTCOME_MARK: Record<Reply['outcome'], string> = {
+  ok: '',
+  failed: '',
+  usage: '❔ ',
+  refused: '⛔ ',
+};
+
+/** Escapes the three characters Slack's mrkdwn treats as markup, then mentions Slack users. */
+export function mrkdwn(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\bslack:([UW][A-Z0-9]{2,})\b/g, '<@$1>');
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max - 40)}\n… (${text.length - max + 40} more characters)`;
+}
+
+/** Lines as code blocks of at most TEXT_MAX characters each, none dropped without saying so. */
+export function codeBlocks(lines: readonly string[], room: number): Block[] {
+  const blocks: Block[] = [];
+  let chunk: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (chunk.length) blocks.push(section(`\`\`\`${mrkdwn(chunk.join('\n'))}\`\`\``));
+    chunk = [];
+    size = 0;
+  };
+  for (const [i, line] of lines.entries()) {
+    const l = mrkdwn(line).length > 2900 ? line.slice(0, 2000) : line;
+    if (size + mrkdwn(l).length + 1 > TEXT_MAX - 10) flush();
+    if (blocks.length === room - 1) {
+      blocks.push(context(`… ${lines.length - i} more lines not shown here.`));
+      return blocks;
+    }
+    chunk.push(l);
+    size += mrkdwn(l).length + 1;
+  }
+  flush();
+  return blocks;
+}
+
+function section(text: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: clip(text, TEXT_MAX) } };
+}
+
+function context(text: string): Block {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: clip(mrkdwn(text), TEXT_MAX) }] };
+}
+
+/** Draws a reply as Block Kit. Buttons carry their text command as the value. */
+export function toBlocks(
+  reply: Reply,
+  opts: { header?: string; withBlock?: boolean } = {},
+): SlackMessage {
+  const blocks: Block[] = [];
+  if (opts.header) blocks.push(context(opts.header));
+  const text = `${OUTCOME_MARK[reply.outcome]}${reply.text}`;
+  blocks.push(section(mrkdwn(text)));
+  const fields = reply.fields ?? [];
+  for (let i = 0; i < fields.length; i += FIELDS_PER_SECTION) {
+    blocks.push({
+      type: 'section',
+      fields: fields.slice(i, i + FIELDS_PER_SECTION).map((f) => ({
+        type: 'mrkdwn',
+        text: clip(`*${mrkdwn(f.label)}*\n${mrkdwn(f.value)}`, FIELD_MAX),
+      })),
+    });
+  }
+  const tail: Block[] = [];
+  if (reply.fix) tail.push(context(`→ ${reply.fix}`));
+  if (reply.buttons?.length) {
+    tail.push({
+      type: 'actions',
+      elements: reply.buttons.slice(0, 25).map((b, i) => ({
+        type: 'button',
+        action_id: `otto:${i}`,
+        text: { type: 'plain_text', text: b.label.slice(0, 75) },
+        value: b.command.slice(0, 2000),
+        ...(b.style ? { style: b.style } : {}),
+      })),
+    });
+  }
+  if (reply.block?.length && opts.withBlock !== false) {
+    blocks.push(...codeBlocks(reply.block, MAX_BLOCKS - blocks.length - tail.length));
+  }
+  blocks.push(...tail);
+  return { text: clip(mrkdwn(text), TEXT_MAX), blocks };
+}

@@ -1,0 +1,352 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { App, Logger, RespondFn } from '@slack/bolt';
+import { z } from 'zod';
+import type { SlackConfig } from '../config.js';
+import { MAX_COMMAND_LENGTH, type Source } from '../commands/dispatch.js';
+import type { Reply } from '../commands/types.js';
+import type { Ops } from '../ops/ops.js';
+import { startCardSweep } from './approval-cards.js';
+import { runInMessage } from './chat-run.js';
+import { RateLimited, type MessageSink } from './live-message.js';
+import { codeBlocks, mrkdwn, toBlocks, type Block } from './slack-blocks.js';
+import { SlackGroups, usesSlackGroups } from './slack-groups.js';
+import { Seen } from './seen.js';
+
+/** Where a reply is drawn: a channel message, or (when Otto is not in the channel) the command's response URL. */
+type SlackRef = { readonly channel: string; readonly ts: string } | { readonly ephemeral: true };
+
+const slashCommand = z.object({
+  text: z.string().max(MAX_COMMAND_LENGTH),
+  user_id: z.string().regex(/^[UW][A-Z0-9]{2,40}$/),
+  channel_id: z.string().regex(/^[CDG][A-Z0-9]{2,40}$/),
+  trigger_id: z.string().min(1).max(200),
+});
+
+const buttonPress = z.object({
+  trigger_id: z.string().min(1).max(200),
+  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]{2,40}$/) }),
+  channel: z.object({ id: z.string().regex(/^[CDG][A-Z0-9]{2,40}$/) }),
+  message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).optional(),
+  actions: z
+    .array(
+      z.object({ value: z.string().max(MAX_COMMAND_LENGTH), text: z.object({ text: z.string() }) }),
+    )
+    .min(1),
+});
+
+const TOKEN = /\b(xox[a-z]|xapp)-[A-Za-z0-9-]+/g;
+/** Log text with Slack tokens blanked out. */
+export const redactTokens = (text: string) => text.replace(TOKEN, '$1-…');
+
+function boltLogger(
+  log: (msg: string) => void,
+  LogLevel: typeof import('@slack/bolt').LogLevel,
+): Logger {
+  let level = LogLevel.WARN;
+  const at =
+    (l: string) =>
+    (...msg: unknown[]) => {
+      const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR] as string[];
+      if (order.indexOf(l) >= order.indexOf(level)) {
+        log(
+          redactTokens(
+            `slack: ${msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' ')}`,
+          ),
+        );
+      }
+    };
+  return {
+    debug: at(LogLevel.DEBUG),
+    info: at(LogLevel.INFO),
+    warn: at(LogLevel.WARN),
+    error: at(LogLevel.ERROR),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+/** Slack's "slow down": the Web API client rejects at once (rejectRateLimitedCalls) and Otto waits. */
+function asRateLimited(e: unknown): unknown {
+  const err = e as { code?: string; retryAfter?: number };
+  return err?.code === 'slack_webapi_rate_limited_error'
+    ? new RateLimited(Math.max(1, err.retryAfter ?? 1) * 1000)
+    : e;
+}
+
+/** Runs a call; after a rate limit (nothing was done) waits as told and sends it once more. */
+async function once429<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    const r = asRateLimited(e);
+    if (!(r instanceof RateLimited)) throw e;
+    await sleep(r.retryAfterMs);
+    return call();
+  }
+}
+
+function apiError(e: unknown): string | undefined {
+  return (e as { data?: { error?: string } })?.data?.error;
+}
+
+export interface SlackAdapter {
+  /** Stops listening, lets running commands end as interrupted, and disconnects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The Slack adapter: `/otto <text>` and Block Kit buttons, over Socket Mode or
+ * signed HTTP requests. It acks at once, runs the command as the Slack user, and
+ * draws the reply into one message that is edited as a rollout moves. If Slack
+ * can't be reached at start it keeps trying with backoff, without blocking the rest.
+ */
+export function startSlack(
+  ops: Ops,
+  cfg: SlackConfig,
+  log: (msg: string) => void,
+  options: { readonly minEditIntervalMs?: number } = {},
+): SlackAdapter {
+  const stopping = new AbortController();
+  const running = new Set<Promise<unknown>>();
+  const seen = new Seen(10 * 60_000);
+  let app: App | undefined;
+  let stopSweep: (() => void) | undefined;
+
+  const sinkFor = (
+    client: App['client'],
+    channel: string,
+    threadTs: string | undefined,
+    header: string,
+    respond: RespondFn | undefined,
+    state: { hadProgress: boolean },
+  ): MessageSink<SlackRef> & { refOf: (r: SlackRef) => string | undefined } => {
+    const draw = (reply: Reply) => toBlocks(reply, { header, withBlock: !state.hadProgress });
+    return {
+      post: async (reply) => {
+        try {
+          const res = await client.chat.postMessage({
+            channel,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+            ...draw(reply),
+          });
+          return { channel: res.channel ?? channel, ts: res.ts ?? '' };
+        } catch (e) {
+          const why = apiError(e);
+          if (respond && (why === 'not_in_channel' || why === 'channel_not_found')) {
+            await respond({ response_type: 'ephemeral', ...notInChannel(reply) });
+            return { ephemeral: true };
+          }
+          throw asRateLimited(e);
+        }
+      },
+      edit: async (ref, reply, final) => {
+        if ('ephemeral' in ref) {
+          if (final && respond) await respond({ replace_original: true, ...notInChannel(reply) });
+          return;
+        }
+        try {
+          await client.chat.update({ channel: ref.channel, ts: ref.ts, ...draw(reply) });
+        } catch (e) {
+          throw asRateLimited(e);
+        }
+      },
+      refOf: (ref) => ('ts' in ref ? `slack:${ref.channel}:${ref.ts}` : undefined),
+    };
+  };
+
+  /** Runs `text` for a Slack user and draws it; the details of a failed rollout go into the thread. */
+  const run = (
+    client: App['client'],
+    text: string,
+    user: string,
+    channel: string,
+    threadTs: string | undefined,
+    header: string,
+    respond: RespondFn | undefined,
+    groups: SlackGroups,
+  ) => {
+    const job = (async () => {
+      const source: Source = {
+        actor: `slack:${user}`,
+        groups: await groups.of(user),
+        channel: `slack:${channel}`,
+        platform: 'slack',
+      };
+      const state = { hadProgress: false };
+      const sink = sinkFor(client, channel, threadTs, header, respond, state);
+      const done = await runInMessage(ops, text, source, sink, {
+        signal: stopping.signal,
+        log,
+        ...(options.minEditIntervalMs !== undefined
+          ? { minIntervalMs: options.minEditIntervalMs }
+          : {}),
+      });
+      state.hadProgress = done.hadProgress;
+      const ref = done.ref;
+      if (done.hadProgress && done.reply.outcome === 'failed' && ref && 'ts' in ref) {
+        await once429(() =>
+          client.chat.postMessage({
+            channel: ref.channel,
+            thread_ts: ref.ts,
+            ...failureDetails(done.reply),
+          }),
+        );
+      }
+    })().catch((e: unknown) =>
+      log(
+        redactTokens(
+          `otto: a Slack command failed to draw: ${e instanceof Error ? e.message : String(e)}`,
+        ),
+      ),
+    );
+    running.add(job);
+    void job.finally(() => running.delete(job));
+  };
+
+  const connect = async (): Promise<App> => {
+    const { App: BoltApp, LogLevel } = await import('@slack/bolt');
+    const created = new BoltApp({
+      token: cfg.botToken,
+      ...(cfg.mode === 'socket'
+        ? { socketMode: true, appToken: cfg.appToken }
+        : { signingSecret: cfg.signingSecret, port: cfg.port }),
+      clientOptions: {
+        slackApiUrl: cfg.apiUrl,
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+      },
+      logger: boltLogger(log, LogLevel),
+      deferInitialization: true,
+    });
+    const groups = new SlackGroups(created.client, usesSlackGroups(ops.config), log);
+
+    created.command('/otto', async ({ command, ack, respond, client }) => {
+      await ack();
+      const c = slashCommand.safeParse(command);
+      if (!c.success) return log('otto: ignored a malformed Slack slash command');
+      if (!seen.first(c.data.trigger_id)) return;
+      const text = c.data.text.trim() || 'help';
+      run(
+        client,
+        text,
+        c.data.user_id,
+        c.data.channel_id,
+        undefined,
+        `slack:${c.data.user_id} · /otto ${text}`,
+        respond,
+        groups,
+      );
+    });
+
+    created.action(/^otto:\d+$/, async ({ body, ack, respond, client }) => {
+      await ack();
+      const b = buttonPress.safeParse(body);
+      if (!b.success) return log('otto: ignored a malformed Slack button press');
+      const action = b.data.actions[0];
+      if (!action || !seen.first(`${b.data.trigger_id}`)) return;
+      const thread = b.data.message?.thread_ts;
+      run(
+        client,
+        action.value,
+        b.data.user.id,
+        b.data.channel.id,
+        thread,
+        `slack:${b.data.user.id} pressed ${action.text.text} · ${action.value}`,
+        respond,
+        groups,
+      );
+    });
+
+    created.error(async (e) => log(redactTokens(`otto: Slack: ${e.message}`)));
+    await created.init();
+    await (cfg.mode === 'http' ? created.start(cfg.port) : created.start());
+    return created;
+  };
+
+  void (async () => {
+    for (let attempt = 0; !stopping.signal.aborted; attempt++) {
+      try {
+        app = await connect();
+        log(
+          `🛰️  Slack connected (${cfg.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${cfg.port}, /slack/events`}).`,
+        );
+        const client = app.client;
+        stopSweep = startCardSweep(
+          ops,
+          'slack:',
+          async (ref, reply) => {
+            const [, channel, ts] = ref.split(':');
+            if (!channel || !ts) return;
+            await client.chat.update({ channel, ts, ...toBlocks(reply) });
+          },
+          log,
+        );
+        return;
+      } catch (e) {
+        const wait = Math.min(60, 2 ** Math.min(attempt, 6));
+        log(
+          redactTokens(
+            `⚠️  Slack can't be reached yet (${e instanceof Error ? e.message : String(e)}); trying again in ${wait} s. Other adapters keep working.`,
+          ),
+        );
+        await sleep(wait * 1000, undefined, { signal: stopping.signal }).catch(() => {});
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      stopping.abort(new Error('Otto is shutting down'));
+      stopSweep?.();
+      await Promise.allSettled([...running]);
+      await app?.stop().catch(() => {});
+    },
+  };
+}
+
+/** The thread reply under a failed rollout: the reason, what to do, and the last log lines. */
+function failureDetails(reply: Reply) {
+  const lines = reply.block ?? [];
+  const blocks = [
+    { type: 'section', text: { type: 'mrkdwn', text: mrkdwn(reply.text) } },
+    ...(reply.fix
+      ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: mrkdwn(`→ ${reply.fix}`) }] }]
+      : []),
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: lines.length
+            ? 'Last log lines:'
+            : 'No log lines came back from the failing service.',
+        },
+      ],
+    },
+    ...codeBlocks(lines, 45),
+  ] as Block[];
+  return { text: `Details: ${mrkdwn(reply.text)}`.slice(0, 3000), blocks };
+}
+
+/** What the user who ran a command sees when Otto is not in the channel. */
+function notInChannel(reply: Reply) {
+  const drawn = toBlocks(reply);
+  return {
+    text: drawn.text,
+    blocks: [
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: 'Otto is not in this channel, so only you see this. Invite Otto with /invite @Otto to share replies.',
+          },
+        ],
+      },
+      ...drawn.blocks,
+    ],
+  };
+}
