@@ -89,6 +89,52 @@ describe('otto.yml', () => {
     );
   });
 
+  it('reads slack: with socket mode by default, and says which token a mode lacks without echoing secrets', () => {
+    const env = { BOT: 'xoxb-1-secret', APP: 'xapp-1-secret' };
+    const slack = buildConfig(
+      { ...base, slack: { bot_token: '${BOT}', app_token: '${APP}' } },
+      '/',
+      'otto.yml',
+      env,
+    ).slack;
+    expect(slack).toEqual({
+      mode: 'socket',
+      botToken: 'xoxb-1-secret',
+      appToken: 'xapp-1-secret',
+      signingSecret: undefined,
+      port: 3000,
+      apiUrl: 'https://slack.com/api/',
+    });
+    const http = message(() =>
+      buildConfig(
+        { ...base, slack: { mode: 'http', bot_token: 'xoxp-user-token' } },
+        '/',
+        'otto.yml',
+      ),
+    );
+    expect(http).toContain('slack.bot_token: a bot token starts with xoxb-');
+    expect(http).toContain('slack.signing_secret: http mode needs the signing secret');
+    expect(http).not.toContain('xoxp-user-token');
+    expect(
+      message(() => buildConfig({ ...base, slack: { bot_token: 'xoxb-1' } }, '/', 'otto.yml')),
+    ).toContain('slack.app_token: socket mode needs an app-level token');
+    expect(
+      buildConfig(
+        {
+          ...base,
+          slack: {
+            mode: 'http',
+            bot_token: 'xoxb-1',
+            signing_secret: 'abcdefgh',
+            api_url: 'http://127.0.0.1:9/api',
+          },
+        },
+        '/',
+        'otto.yml',
+      ).slack?.apiUrl,
+    ).toBe('http://127.0.0.1:9/api/');
+  });
+
   it('refuses unknown keys (typos)', () => {
     expect(message(() => buildConfig({ ...base, fleet: {} }, '/', 'otto.yml'))).toMatch(/fleet/);
   });
