@@ -2,7 +2,8 @@
  * `npm run bench`: Otto's speed and memory targets, measured on a real Swarm over
  * real SSH (the test bed of the e2e suites). Figures go to bench/results.json.
  * Targets: launch within 1.15x of the hand-run path; status of 20 fleets with as
- * many docker calls as for 1 and under 1 s; idle `otto start` under 80 MB RSS.
+ * many docker calls as for 1 and under 1 s; idle `otto start` under 80 MB RSS;
+ * Slack acks with p99 under 100 ms and `otto start` on Slack idle under 90 MB.
  */
 import { execa } from 'execa';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { defaultTransport, openOps } from '../src/ops/ops.js';
 import type { Transport } from '../src/ops/transport.js';
 import { docker, startTestbed, stopTestbed, type Testbed } from '../tests/support/testbed.js';
 import { OTTO_BIN, TEST_KEY, workspace } from '../tests/support/workspace.js';
+import { slackBench } from './slack.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -170,6 +172,7 @@ async function main() {
       launch: await launchOverhead(bed),
       status: await statusFanOut(bed),
       memory: await idleMemory(bed),
+      slack: await slackBench(bed),
     };
     writeFileSync(join(import.meta.dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
     console.log(JSON.stringify(results, null, 2));

@@ -3,7 +3,10 @@
 // bundle makes `otto say` start about twice as fast and use less memory.
 // Native modules (better-sqlite3, ssh2's optional crypto) stay in node_modules, and so
 // does @slack/bolt (CommonJS with express/axios; loaded only by `otto start` with Slack).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+rmSync('dist', { recursive: true, force: true }); // no stale chunks from an earlier build
 
 await build({
   entryPoints: { otto: 'src/cli.ts' },
@@ -15,9 +18,21 @@ await build({
   target: 'node20',
   sourcemap: true,
   outExtension: { '.js': '.mjs' },
-  external: ['better-sqlite3', 'ssh2', 'cpu-features', '@slack/bolt'],
+  external: ['better-sqlite3', 'ssh2', 'cpu-features'],
   banner: {
     js: "import { createRequire as __ottoRequire } from 'node:module'; const require = __ottoRequire(import.meta.url);",
   },
+  plugins: [
+    {
+      name: 'no-express',
+      setup(b) {
+        b.onResolve({ filter: /^express$/ }, (args) =>
+          args.importer.includes('@slack/bolt')
+            ? { path: new URL('./stubs/express.cjs', import.meta.url).pathname }
+            : undefined,
+        );
+      },
+    },
+  ],
   logLevel: 'warning',
 });

@@ -42,18 +42,19 @@ function boltLogger(
   log: (msg: string) => void,
   LogLevel: typeof import('@slack/bolt').LogLevel,
 ): Logger {
+  const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR] as string[];
   let level = LogLevel.WARN;
+  let min = order.indexOf(level);
+  // Bolt calls debug() on every event: return before formatting anything.
   const at =
     (l: string) =>
     (...msg: unknown[]) => {
-      const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR] as string[];
-      if (order.indexOf(l) >= order.indexOf(level)) {
-        log(
-          redactTokens(
-            `slack: ${msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' ')}`,
-          ),
-        );
-      }
+      if (order.indexOf(l) < min) return;
+      log(
+        redactTokens(
+          `slack: ${msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' ')}`,
+        ),
+      );
     };
   return {
     debug: at(LogLevel.DEBUG),
@@ -62,6 +63,7 @@ function boltLogger(
     error: at(LogLevel.ERROR),
     setLevel: (l) => {
       level = l;
+      min = order.indexOf(l);
     },
     getLevel: () => level,
     setName: () => {},
@@ -169,6 +171,8 @@ export function startSlack(
     groups: SlackGroups,
   ) => {
     const job = (async () => {
+      // Let the acks of requests that arrived meanwhile go out before this command's work.
+      await new Promise((resolve) => setImmediate(resolve));
       const source: Source = {
         actor: `slack:${user}`,
         groups: await groups.of(user),
@@ -207,13 +211,17 @@ export function startSlack(
   };
 
   const connect = async (): Promise<App> => {
-    const { App: BoltApp, LogLevel } = await import('@slack/bolt');
+    const loaded = await import('@slack/bolt');
+    // Bolt is CommonJS: bundled, its exports arrive as `default`.
+    const bolt = (loaded as unknown as { default?: typeof loaded }).default ?? loaded;
+    const { App: BoltApp, LogLevel } = bolt;
     const created = new BoltApp({
       token: cfg.botToken,
       ...(cfg.mode === 'socket'
         ? { socketMode: true, appToken: cfg.appToken }
         : { signingSecret: cfg.signingSecret, port: cfg.port }),
       clientOptions: {
+        fetch: (await import('undici')).fetch as unknown as typeof fetch,
         slackApiUrl: cfg.apiUrl,
         retryConfig: { retries: 0 },
         rejectRateLimitedCalls: true,

@@ -138,6 +138,10 @@ export function openDb(file: string): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
+  // With WAL, NORMAL syncs at checkpoints instead of at every commit: still crash-safe
+  // for the process (only a power cut can lose the last commits), and an audit row no
+  // longer blocks the event loop on an fsync while chat acks wait behind it.
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });

@@ -26,6 +26,10 @@ describe.skipIf(bed === null)('Slack over Socket Mode, with the real Bolt client
     {
       deck: { compose: stack(bed.images.v1, 'blue') },
       hull: { compose: stack(bed.images.v1, 'grey') },
+      hatch: {
+        compose: stack(bed.images.v1, 'white'),
+        extra: { approvals: { launch: 1, timeout: 1 } },
+      },
     },
     undefined,
     {
@@ -172,6 +176,15 @@ describe.skipIf(bed === null)('Slack over Socket Mode, with the real Bolt client
     expect(
       rows(ws.dir, 'select status, decided_by from approvals order by id desc limit 1'),
     ).toEqual([{ status: 'denied', decided_by: 'slack:UCAROL' }]);
+  });
+
+  it('marks a request expired on its message, with a button to ask again', async () => {
+    const talk = new Conversation(slack);
+    await slash('launch hatch', 'UALICE');
+    const request = await talk.posted('Launch hatch?');
+    const card = await talk.drawn(tsOf(request), 'expired at');
+    expect(textOf(card)).not.toContain('[Approve]');
+    expect(textOf(card)).toContain('[Ask again]');
   });
 
   it('draws a request approved by a typed command onto the request message', async () => {

@@ -3,6 +3,7 @@ import { OTTO_BIN, TEST_KEY } from './workspace.js';
 
 /** `otto start` running in the background, with its log collected. */
 export interface OttoProcess {
+  readonly pid: number;
   readonly log: () => string;
   /** Resolves when the log contains `text`. */
   waitForLog(text: string, ms?: number): Promise<void>;
@@ -16,7 +17,8 @@ export function startOtto(
   env: Record<string, string> = {},
 ): OttoProcess {
   let out = '';
-  const child: ResultPromise = execa('node', [OTTO_BIN, 'start', '--config', config], {
+  // Run as users do, through bin/otto.js's shebang (its node flags included).
+  const child: ResultPromise = execa(OTTO_BIN, ['start', '--config', config], {
     cwd,
     reject: false,
     stdin: 'ignore',
@@ -25,6 +27,7 @@ export function startOtto(
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   return {
+    pid: child.pid ?? -1,
     log: () => out,
     async waitForLog(text, ms = 60_000) {
       const end = Date.now() + ms;

@@ -31,7 +31,12 @@ describe('otto.yml', () => {
     const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
     const example = /## Configuration[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(example).toBeDefined();
-    const c = buildConfig(parse(example!), '/srv/otto', '/srv/otto/otto.yml');
+    const c = buildConfig(parse(example!), '/srv/otto', '/srv/otto/otto.yml', {
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_APP_TOKEN: 'xapp-1',
+      SLACK_SIGNING_SECRET: 'signing-secret',
+    });
+    expect(c.slack?.mode).toBe('socket');
     const myapp = c.fleets.get('myapp');
     expect(myapp?.onFailure).toBe('rollback');
     expect(myapp?.channels).toEqual(['slack:C0OPS', 'discord:1122334455']);

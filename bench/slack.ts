@@ -1,0 +1,117 @@
+/**
+ * Slack figures for `npm run bench`: ack latency of 200 slash commands sent at
+ * concurrency 20, over signed HTTP and over Socket Mode (p50, p99; target p99
+ * under 100 ms, Slack's limit is 3 s), and the RSS of `otto start` connected to
+ * Slack and idle (target under 90 MB). Slack is the local stand-in of the tests;
+ * the first burst after start is a warm-up and is not counted (see load()).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startOtto } from '../tests/support/otto-process.js';
+import { postToOtto, slashPayload, SlackStandin } from '../tests/support/slack-standin.js';
+import type { Testbed } from '../tests/support/testbed.js';
+
+const COMMANDS = 200;
+const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 20);
+const SECRET = 'bench-signing-secret';
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN) * 10) / 10;
+};
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/**
+ * Sends a warm-up round of CONCURRENCY commands (not counted: the first burst after
+ * start pays for compiling code paths and opening connections), then COMMANDS more,
+ * CONCURRENCY at a time. Returns each counted ack time in ms.
+ */
+async function load(send: () => Promise<number>): Promise<number[]> {
+  const round = async (n: number) => {
+    const times: number[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next++ < n) times.push(await send());
+      }),
+    );
+    return times;
+  };
+  await round(CONCURRENCY);
+  return round(COMMANDS);
+}
+
+function config(bed: Testbed, slack: Record<string, unknown>): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'otto-bench-slack-'));
+  const file = join(dir, 'otto.yml');
+  writeFileSync(
+    file,
+    stringify({
+      clusters: { local: { local: true, docker_host: bed.dockerHost } },
+      access: { 'slack:*': 'viewer' },
+      slack,
+    }),
+  );
+  return { dir, file };
+}
+
+const rssMb = (pid: number) =>
+  Math.round((Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024) * 10) / 10;
+
+export async function slackBench(bed: Testbed) {
+  const standin = new SlackStandin();
+  await standin.listen();
+  try {
+    // Socket Mode: idle memory first, then the ack load.
+    const socket = config(bed, { bot_token: 'xoxb-bench', app_token: 'xapp-bench', api_url: standin.apiUrl });
+    const s = startOtto(socket.file, socket.dir);
+    await s.waitForLog('Slack connected');
+    while (!standin.connected) await new Promise((r) => setTimeout(r, 20));
+    // Idle RSS settles once V8's memory reducer has run a few idle GCs: sample it
+    // every second for 12 s and keep the last figure, with the highest for context.
+    const samples: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      samples.push(rssMb(s.pid));
+    }
+    if (process.env['BENCH_DEBUG']) console.error(samples.join(' '));
+    const idleRss = samples.at(-1) ?? NaN;
+    const idlePeak = Math.max(...samples);
+    const socketAcks = await load(() => standin.envelope('slash_commands', slashPayload(standin, 'help', 'U0BENCH')));
+    await s.stop();
+
+    const port = await freePort();
+    const http = config(bed, { mode: 'http', bot_token: 'xoxb-bench', signing_secret: SECRET, port, api_url: standin.apiUrl });
+    const h = startOtto(http.file, http.dir);
+    await h.waitForLog('Slack connected');
+    const url = `http://127.0.0.1:${port}/slack/events`;
+    const httpAcks = await load(async () => {
+      const body = new URLSearchParams(slashPayload(standin, 'help', 'U0BENCH')).toString();
+      return (await postToOtto(url, body, { secret: SECRET })).ms;
+    });
+    await h.stop();
+
+    const figures = (xs: number[]) => ({ p50_ms: pct(xs, 50), p99_ms: pct(xs, 99), under_100ms_p99: pct(xs, 99) < 100 });
+    return {
+      commands: COMMANDS,
+      concurrency: CONCURRENCY,
+      http: figures(httpAcks),
+      socket_mode: figures(socketAcks),
+      idle_rss_mb: idleRss,
+      idle_rss_peak_mb: idlePeak,
+      rss_target_mb: 90,
+    };
+  } finally {
+    await standin.close();
+  }
+}
