@@ -288,7 +288,7 @@ export function startSlack(
           async (ref, reply) => {
             const [, channel, ts] = ref.split(':');
             if (!channel || !ts) return;
-            await client.chat.update({ channel, ts, ...toBlocks(reply) });
+            await once429(() => client.chat.update({ channel, ts, ...toBlocks(reply) }));
           },
           log,
         );

@@ -220,6 +220,27 @@ describe.skipIf(bed === null)('Slack over Socket Mode, with the real Bolt client
     expect(next!.at - limited.at).toBeGreaterThanOrEqual(950);
   });
 
+  it('answers privately, with a hint to invite Otto, in a channel Otto is not in', async () => {
+    slack.outside.add('C0LOUNGE');
+    const before = slack.responses.length;
+    await slack.envelope('slash_commands', slashPayload(slack, 'fleets', 'UEVE', 'C0LOUNGE'));
+    for (let i = 0; i < 200 && slack.responses.length === before; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [answer] = slack.responses.slice(before);
+    expect(answer?.args['response_type']).toBe('ephemeral');
+    expect(JSON.stringify(answer?.args['blocks'])).toContain('/invite @Otto');
+    expect(JSON.stringify(answer?.args['blocks'])).toContain('deck');
+  });
+
+  it('reconnects by itself when the Socket Mode connection drops', async () => {
+    slack.dropSocket();
+    while (!slack.connected) await new Promise((r) => setTimeout(r, 50));
+    const talk = new Conversation(slack);
+    await slash('status deck', 'UEVE');
+    expect(textOf(await talk.posted('/otto status deck'))).toContain('deck');
+  });
+
   it('never shows tokens or stack traces in Slack', () => {
     // Only the Web API's own auth carries a token (auth.test sends it as Slack asks).
     const all = JSON.stringify(slack.calls.map(({ args: { token: _token, ...rest } }) => rest));
