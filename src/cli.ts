@@ -107,7 +107,7 @@ async function runChatAdapters(ops: Ops, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', () => resolve(), { once: true }),
   );
   log('Otto is landing: letting running commands finish as interrupted...');
-  await Promise.all(adapters.map((a) => a.stop()));
+  await Promise.all(adapters.map((a) => a.stop(signal.reason)));
 }
 
 async function withOps<T>(

@@ -95,8 +95,8 @@ function apiError(e: unknown): string | undefined {
 }
 
 export interface SlackAdapter {
-  /** Stops listening, lets running commands end as interrupted, and disconnects. */
-  stop(): Promise<void>;
+  /** Stops listening, ends running commands (`reason` says why), draws their last state, and disconnects. */
+  stop(reason?: unknown): Promise<void>;
 }
 
 /**
@@ -306,8 +306,8 @@ export function startSlack(
   })();
 
   return {
-    async stop() {
-      stopping.abort(new Error('Otto is shutting down'));
+    async stop(reason) {
+      stopping.abort(reason ?? new Error('Otto is shutting down'));
       stopSweep?.();
       await Promise.allSettled([...running]);
       await app?.stop().catch(() => {});

@@ -164,3 +164,45 @@ describe.skipIf(bed === null)('Slack that cannot be reached at start', () => {
     expect(otto.log()).not.toContain('xoxb-1-late');
   });
 });
+
+describe.skipIf(bed === null)('Otto stopped while a Slack launch runs', () => {
+  if (!bed) return;
+
+  it('says so in the launch message, records the launch interrupted and leaves no lock', async () => {
+    // A healthcheck that never passes inside a long start period: the launch waits until stopped.
+    const slow = {
+      services: {
+        app: {
+          image: bed.images.v1,
+          command: ['sleep', '3600'],
+          healthcheck: { test: ['CMD', 'false'], interval: '60s', start_period: '120s' },
+        },
+      },
+    };
+    const ws = workspace(bed, { drift: { compose: slow, converge_timeout: 120 } }, undefined, {
+      access: { 'slack:UALICE': 'deployer' },
+      slack: { bot_token: 'xoxb-1-stop', app_token: 'xapp-1-stop', api_url: '${SLACK_API}' },
+    });
+    const slack = new SlackStandin();
+    await slack.listen();
+    const otto = startOtto(ws.config, ws.dir, { SLACK_API: slack.apiUrl });
+    try {
+      await otto.waitForLog('Slack connected');
+      while (!slack.connected) await new Promise((r) => setTimeout(r, 20));
+      const talk = new Conversation(slack);
+      await slack.envelope('slash_commands', slashPayload(slack, 'launch drift', 'UALICE'));
+      const message = await talk.posted('/otto launch drift');
+      await talk.drawn(tsOf(message), 'Waiting for every service');
+      expect(await otto.stop()).toBe(0);
+      const last = talk.history(tsOf(message)).at(-1)!;
+      expect(textOf(last)).toContain('Otto received SIGTERM and stopped');
+      expect(rows(ws.dir, "select status from deployments where fleet = 'drift'")).toEqual([
+        { status: 'interrupted' },
+      ]);
+      expect(rows(ws.dir, 'select * from locks')).toEqual([]);
+    } finally {
+      await slack.close();
+      await docker(bed, ['stack', 'rm', 'drift']);
+    }
+  });
+});
