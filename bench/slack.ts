@@ -6,13 +6,12 @@
  * the first burst after start is a warm-up and is not counted (see load()).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startOtto } from '../tests/support/otto-process.js';
 import { postToOtto, slashPayload, SlackStandin } from '../tests/support/slack-standin.js';
-import type { Testbed } from '../tests/support/testbed.js';
+import { freePort, type Testbed } from '../tests/support/testbed.js';
 
 const COMMANDS = 200;
 const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 20);
@@ -22,14 +21,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN) * 10) / 10;
 };
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /**
  * Sends a warm-up round of CONCURRENCY commands (not counted: the first burst after

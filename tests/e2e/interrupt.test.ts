@@ -2,24 +2,13 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { rows } from '../support/db.js';
 import { docker } from '../support/testbed.js';
-import { OTTO_BIN, TEST_KEY, workspace } from '../support/workspace.js';
+import { OTTO_BIN, TEST_KEY, slowStack, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
 
 describe.skipIf(bed === null)('an interrupted launch', () => {
   if (!bed) return;
-  // A healthcheck that never passes inside a long start period: the tasks stay
-  // "Starting", so the launch waits for convergence until it is stopped.
-  const slow = {
-    services: {
-      app: {
-        image: bed.images.v1,
-        command: ['sleep', '3600'],
-        healthcheck: { test: ['CMD', 'false'], interval: '60s', start_period: '120s' },
-      },
-    },
-  };
-  const ws = workspace(bed, { slow: { compose: slow, converge_timeout: 120 } });
+  const ws = workspace(bed, { slow: { compose: slowStack(bed.images.v1), converge_timeout: 120 } });
 
   afterAll(async () => {
     await docker(bed, ['stack', 'rm', 'slow']);

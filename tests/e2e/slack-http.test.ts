@@ -1,22 +1,13 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rows } from '../support/db.js';
 import { startOtto, type OttoProcess } from '../support/otto-process.js';
 import { Conversation, textOf, tsOf } from '../support/slack-messages.js';
 import { buttonPayload, postToOtto, slashPayload, SlackStandin } from '../support/slack-standin.js';
-import { docker } from '../support/testbed.js';
-import { webService, workspace, type Workspace } from '../support/workspace.js';
+import { docker, freePort } from '../support/testbed.js';
+import { slowStack, webService, workspace, type Workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
 const SECRET = 'test-signing-secret-8f2a';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
@@ -169,20 +160,15 @@ describe.skipIf(bed === null)('Otto stopped while a Slack launch runs', () => {
   if (!bed) return;
 
   it('says so in the launch message, records the launch interrupted and leaves no lock', async () => {
-    // A healthcheck that never passes inside a long start period: the launch waits until stopped.
-    const slow = {
-      services: {
-        app: {
-          image: bed.images.v1,
-          command: ['sleep', '3600'],
-          healthcheck: { test: ['CMD', 'false'], interval: '60s', start_period: '120s' },
-        },
+    const ws = workspace(
+      bed,
+      { drift: { compose: slowStack(bed.images.v1), converge_timeout: 120 } },
+      undefined,
+      {
+        access: { 'slack:UALICE': 'deployer' },
+        slack: { bot_token: 'xoxb-1-stop', app_token: 'xapp-1-stop', api_url: '${SLACK_API}' },
       },
-    };
-    const ws = workspace(bed, { drift: { compose: slow, converge_timeout: 120 } }, undefined, {
-      access: { 'slack:UALICE': 'deployer' },
-      slack: { bot_token: 'xoxb-1-stop', app_token: 'xapp-1-stop', api_url: '${SLACK_API}' },
-    });
+    );
     const slack = new SlackStandin();
     await slack.listen();
     const otto = startOtto(ws.config, ws.dir, { SLACK_API: slack.apiUrl });

@@ -112,3 +112,19 @@ export function webService(image: string, extra: Record<string, unknown> = {}) {
     ...extra,
   };
 }
+
+/**
+ * A service whose healthcheck never passes inside a long start period: its tasks
+ * stay "starting", so a launch waits for convergence until it is stopped.
+ */
+export function slowStack(image: string) {
+  return {
+    services: {
+      app: {
+        image,
+        command: ['sleep', '3600'],
+        healthcheck: { test: ['CMD', 'false'], interval: '60s', start_period: '120s' },
+      },
+    },
+  };
+}
