@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { preflight, progressPrinter, runConsole } from './adapters/console.js';
 import { startSlack } from './adapters/slack.js';
+import { registerDiscordCommand, startDiscord } from './adapters/discord.js';
 import { readSecretInput } from './adapters/stdin.js';
 import { renderText } from './adapters/text.js';
 import { dispatch, errorReply } from './commands/dispatch.js';
@@ -15,7 +16,7 @@ import { SECRET_NAME } from './ops/secrets.js';
 import { otto } from './commands/voice.js';
 
 const USAGE = `Usage:
-  otto start [--config FILE]                 run the bot: Slack when otto.yml configures it, else the console
+  otto start [--config FILE]                 run the bot: Slack and/or Discord when otto.yml configures them, else the console
   otto console [--config FILE]               chat with Otto in this terminal
   otto say "<command>" [--config FILE] [--as ID] [--group ID]... [--channel ID]
                                              run one chat command and print the reply
@@ -23,6 +24,7 @@ const USAGE = `Usage:
   otto secret set <fleet> <NAME>             store a secret (value read from stdin)
   otto secret list <fleet>                   list secret names
   otto registry login <cluster> <registry> <username>   store registry credentials (password from stdin)
+  otto discord register [--guild ID]         register /otto with Discord (a guild: at once; else global)
 
 --config defaults to $OTTO_CONFIG, then ./otto.yml. --as defaults to console:<os user>.
 --group (slack-group:S1, discord-role:7) and --channel (slack:C1, discord:42) let
@@ -102,7 +104,10 @@ async function runChatAdapters(ops: Ops, signal: AbortSignal): Promise<void> {
   log(`${otto.prefix} Otto at Mission Control: connecting to chat. Ctrl-C stops.`);
   for (const n of ops.notices) log(`ℹ️  ${n}`);
   await preflight(ops, log);
-  const adapters = ops.config.slack ? [startSlack(ops, ops.config.slack, log)] : [];
+  const adapters = [
+    ...(ops.config.slack ? [startSlack(ops, ops.config.slack, log)] : []),
+    ...(ops.config.discord ? [startDiscord(ops, ops.config.discord, log)] : []),
+  ];
   await new Promise<void>((resolve) =>
     signal.addEventListener('abort', () => resolve(), { once: true }),
   );
@@ -140,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
         as: { type: 'string' },
         group: { type: 'string', multiple: true },
         channel: { type: 'string' },
+        guild: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -179,7 +185,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'start': {
         const signal = stopSignal();
         return await withOps(values.config, async (ops) => {
-          if (sub === 'start' && ops.config.slack) {
+          if (sub === 'start' && (ops.config.slack || ops.config.discord)) {
             await runChatAdapters(ops, signal);
             return 0;
           }
@@ -201,6 +207,22 @@ export async function main(argv: string[]): Promise<number> {
         return await secretCommand(rest, values.config);
       case 'registry':
         return await registryCommand(rest, values.config);
+      case 'discord': {
+        if (rest[0] !== 'register' || rest.length !== 1)
+          throw new UsageError('Usage: otto discord register [--guild ID]');
+        const file = values.config ?? process.env['OTTO_CONFIG'];
+        const config = loadConfig(file ?? 'otto.yml', file !== undefined);
+        if (!config.discord)
+          throw new UsageError(
+            'otto.yml has no discord: section, so Otto does not know the bot token or application id.',
+            'Add discord: with token and application_id (README, section Discord).',
+          );
+        const guild = values.guild ?? config.discord.guildId;
+        if (guild !== undefined && !/^\d{15,25}$/.test(guild))
+          throw new UsageError(`--guild ${guild.slice(0, 30)} is not a guild id (a number).`);
+        io.out(await registerDiscordCommand(config.discord, guild));
+        return 0;
+      }
       default:
         throw new UsageError(`otto has no subcommand "${sub}".`, 'Run otto --help.');
     }

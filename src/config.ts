@@ -120,6 +120,22 @@ const slackSchema = z
       });
   });
 
+const SNOWFLAKE = /^\d{15,25}$/;
+
+const discordSchema = z
+  .object({
+    token: z.string().min(20, "the bot token is on the application's Bot page"),
+    application_id: z
+      .string()
+      .regex(SNOWFLAKE, 'an application id is a number like "123456789012345678" (quote it)'),
+    guild_id: z
+      .string()
+      .regex(SNOWFLAKE, 'a guild id is a number like "123456789012345678" (quote it)')
+      .optional(),
+    api_url: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .strict();
+
 const configSchema = z
   .object({
     data_dir: z.string().min(1).default('.otto'),
@@ -148,6 +164,7 @@ const configSchema = z
       .default({}),
     access: accessSchema.default({}),
     slack: slackSchema.optional(),
+    discord: discordSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -209,6 +226,15 @@ export interface SlackConfig {
   readonly apiUrl: string;
 }
 
+export interface DiscordConfig {
+  readonly token: string;
+  readonly applicationId: string;
+  /** Where `otto discord register` puts the command; global when unset. */
+  readonly guildId: string | undefined;
+  /** REST base URL without the version, e.g. https://discord.com/api. */
+  readonly apiUrl: string;
+}
+
 export interface OttoConfig {
   /** Absolute path of otto.yml, or undefined for the embedded default. */
   readonly path: string | undefined;
@@ -218,6 +244,7 @@ export interface OttoConfig {
   /** Identity → role. */
   readonly access: ReadonlyMap<string, Role>;
   readonly slack: SlackConfig | undefined;
+  readonly discord: DiscordConfig | undefined;
 }
 
 /** Expands `~/` and makes a path absolute against `base`. */
@@ -331,6 +358,12 @@ function fromRaw(cfg: RawConfig, baseDir: string, path: string | undefined): Ott
       signingSecret: cfg.slack.signing_secret,
       port: cfg.slack.port,
       apiUrl: (cfg.slack.api_url ?? 'https://slack.com/api/').replace(/\/?$/, '/'),
+    },
+    discord: cfg.discord && {
+      token: cfg.discord.token,
+      applicationId: cfg.discord.application_id,
+      guildId: cfg.discord.guild_id,
+      apiUrl: (cfg.discord.api_url ?? 'https://discord.com/api').replace(/\/+$/, ''),
     },
   };
 }

@@ -37,28 +37,35 @@ function clip(text: string, max: number): string {
     : `${text.slice(0, max - 40)}\n… (${text.length - max + 40} more characters)`;
 }
 
-/** Lines as code blocks of at most TEXT_MAX characters each, none dropped without saying so. */
+/**
+ * Lines as code blocks of at most TEXT_MAX characters each, in at most `room`
+ * blocks. When they don't all fit, the newest lines stay (logs end with what
+ * matters) and a first line says how many earlier ones were left out.
+ */
 export function codeBlocks(lines: readonly string[], room: number): Block[] {
-  const blocks: Block[] = [];
+  const chunks: string[][] = [];
   let chunk: string[] = [];
   let size = 0;
-  const flush = () => {
-    if (chunk.length) blocks.push(section(`\`\`\`${mrkdwn(chunk.join('\n'))}\`\`\``));
-    chunk = [];
-    size = 0;
-  };
-  for (const [i, line] of lines.entries()) {
-    const l = mrkdwn(line).length > 2900 ? line.slice(0, 2000) : line;
-    if (size + mrkdwn(l).length + 1 > TEXT_MAX - 10) flush();
-    if (blocks.length === room - 1) {
-      blocks.push(context(`… ${lines.length - i} more lines not shown here.`));
-      return blocks;
+  let shown = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const raw = lines[i] ?? '';
+    const line = raw.length > 2000 ? `${raw.slice(0, 2000)} …` : raw;
+    const len = mrkdwn(line).length + 1;
+    if (size + len > TEXT_MAX - 10) {
+      chunks.unshift(chunk);
+      chunk = [];
+      size = 0;
+      if (chunks.length === room - 1) break;
     }
-    chunk.push(l);
-    size += mrkdwn(l).length + 1;
+    chunk.unshift(line);
+    size += len;
+    shown++;
   }
-  flush();
-  return blocks;
+  if (chunk.length && chunks.length < room - 1) chunks.unshift(chunk);
+  else shown -= chunk.length;
+  const blocks = chunks.map((c) => section(`\`\`\`${mrkdwn(c.join('\n'))}\`\`\``));
+  const left = lines.length - shown;
+  return left > 0 ? [context(`… ${left} earlier lines not shown here.`), ...blocks] : blocks;
 }
 
 function section(text: string): Block {

@@ -7,7 +7,6 @@ import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
 /** Chat messages are short: show at most this many characters of logs. */
-const MAX_CHARS = 3500;
 
 export const logsFlags = z
   .object({
@@ -52,17 +51,9 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
     secrets.values(),
   );
   const what = wanted ?? '(all services)';
-  const lines: string[] = [];
-  let size = 0;
-  for (const line of [...res.lines].reverse()) {
-    size += line.length + 1;
-    if (size > MAX_CHARS) break;
-    lines.unshift(line);
-  }
-  const cut =
-    lines.length < res.lines.length
-      ? ` Showing the last ${lines.length} of ${res.lines.length} lines.`
-      : '';
+  // Every line goes to the adapter: each fits it to its platform (Discord attaches a
+  // file, Slack keeps the newest lines and says how many it left out).
+  const lines = res.lines;
   const notes = [
     res.missing.length ? `Not in the Swarm: ${res.missing.join(', ')} (not launched yet?).` : '',
     res.incomplete ? otto.incompleteLogs(res.incomplete) : '',
@@ -72,7 +63,7 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
   }
   return {
     outcome: 'ok',
-    text: [`📡 Transmissions from ${fleet.name} ${what}.${cut}`, ...notes].join(' '),
+    text: [`📡 Transmissions from ${fleet.name} ${what}.`, ...notes].join(' '),
     block: lines,
   };
 }

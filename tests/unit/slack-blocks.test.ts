@@ -66,8 +66,14 @@ describe('Block Kit drawing', () => {
       elements?: { text: string }[];
     }[];
     expect(blocks).toHaveLength(10);
-    for (const b of blocks.slice(0, 9)) expect(b.text!.text.length).toBeLessThanOrEqual(3000);
-    expect(blocks[9]!.elements![0]!.text).toMatch(/^… \d+ more lines not shown here\.$/);
+    for (const b of blocks.slice(1)) expect(b.text!.text.length).toBeLessThanOrEqual(3000);
+    const note = blocks[0]!.elements![0]!.text;
+    expect(note).toMatch(/^… \d+ earlier lines not shown here\.$/);
+    // The newest lines stay, without a gap before them.
+    expect(blocks[9]!.text!.text).toContain('line 4999 ');
+    const shownLines = blocks.slice(1).flatMap((b) => b.text!.text.replace(/```/g, '').split('\n'));
+    expect(Number(/\d+/.exec(note)![0]) + shownLines.length).toBe(5000);
+    expect(codeBlocks(['a', 'b'], 5)).toHaveLength(1);
     const all = toBlocks({ outcome: 'ok', text: 'logs', block: lines });
     expect(all.blocks.length).toBeLessThanOrEqual(50);
   });

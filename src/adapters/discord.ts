@@ -1,0 +1,266 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  AutocompleteInteraction,
+  ButtonInteraction,
+  ChatInputCommandInteraction,
+  Client,
+  Interaction,
+} from 'discord.js';
+import type { DiscordConfig } from '../config.js';
+import type { Source } from '../commands/dispatch.js';
+import { fleetChoices, serviceChoices } from '../commands/choices.js';
+import type { Reply } from '../commands/types.js';
+import type { Ops } from '../ops/ops.js';
+import { startCardSweep } from './approval-cards.js';
+import { runInMessage } from './chat-run.js';
+import { OTTO_COMMAND, subcommandInput, toText } from './discord-commands.js';
+import { OttoError } from '../errors.js';
+import { BUTTON_PREFIX, toDiscord } from './discord-render.js';
+import type { MessageSink } from './live-message.js';
+
+type DiscordJs = typeof import('discord.js');
+
+/** discord.js is CommonJS: bundled, its exports arrive as `default`. */
+export async function loadDiscord(): Promise<DiscordJs> {
+  const loaded = await import('discord.js');
+  return (loaded as unknown as { default?: DiscordJs }).default ?? loaded;
+}
+
+/** A message Otto drew: its channel and id. */
+interface DiscordRef {
+  readonly channelId: string;
+  readonly messageId: string;
+}
+
+/** Interaction tokens last 15 minutes; after 14, edits go through the channel instead. */
+const TOKEN_LIFETIME_MS = 14 * 60_000;
+
+/** Redacts a Discord bot token (three dot-separated base64 parts) from log text. */
+export const redactDiscordToken = (text: string, token: string) =>
+  text.split(token).join('[token]');
+
+/** `discord:<user>` and the member's roles as `discord-role:<role>`, as the interaction says. */
+function who(i: Interaction): { actor: string; groups: string[] } {
+  const roles = (i.member as { roles?: unknown } | null)?.roles;
+  const ids = Array.isArray(roles)
+    ? (roles as string[])
+    : roles && typeof roles === 'object' && 'cache' in roles
+      ? [...(roles as { cache: Map<string, unknown> }).cache.keys()]
+      : [];
+  return { actor: `discord:${i.user.id}`, groups: ids.map((r) => `discord-role:${r}`) };
+}
+
+function editOptions(reply: Reply, header?: string) {
+  const m = toDiscord(reply, header ? { header } : {});
+  return {
+    content: m.content,
+    components: m.components,
+    allowedMentions: m.allowed_mentions,
+    files: m.files.map((f) => ({ attachment: f.data, name: f.name })),
+    attachments: [],
+  };
+}
+
+export interface DiscordAdapter {
+  stop(reason?: unknown): Promise<void>;
+}
+
+/**
+ * The Discord adapter: `/otto <subcommand>` and message buttons over the gateway.
+ * Every interaction is deferred at once, then the reply is edited in place as the
+ * command runs (one message per rollout, edits coalesced). If Discord can't be
+ * reached at start, it keeps trying with backoff without blocking the rest.
+ */
+export function startDiscord(
+  ops: Ops,
+  cfg: DiscordConfig,
+  log: (msg: string) => void,
+): DiscordAdapter {
+  const stopping = new AbortController();
+  const running = new Set<Promise<unknown>>();
+  let client: Client | undefined;
+  let stopSweep: (() => void) | undefined;
+  const safeLog = (msg: string) => log(redactDiscordToken(msg, cfg.token));
+
+  const run = (
+    discord: DiscordJs,
+    i: ChatInputCommandInteraction | ButtonInteraction,
+    text: string,
+    header?: string,
+  ) => {
+    // The token's 15 minutes run from when Discord sent the interaction, about now.
+    const received = Date.now();
+    const job = (async () => {
+      const id = who(i);
+      const source: Source = { ...id, channel: `discord:${i.channelId}`, platform: 'discord' };
+      const viaChannel = async (ref: DiscordRef, reply: Reply) => {
+        const m = toDiscord(reply, header ? { header } : {});
+        await i.client.rest.patch(discord.Routes.channelMessage(ref.channelId, ref.messageId), {
+          body: {
+            content: m.content,
+            components: m.components,
+            allowed_mentions: m.allowed_mentions,
+            attachments: [],
+          },
+          files: m.files,
+        });
+      };
+      const sink: MessageSink<DiscordRef> & { refOf: (r: DiscordRef) => string } = {
+        // The deferred reply is the message: "posting" is its first edit.
+        post: async (reply) => {
+          const m = (await i.editReply(editOptions(reply, header))) as unknown as {
+            id: string;
+            channelId?: string;
+            channel_id?: string;
+          };
+          return { channelId: m.channelId ?? m.channel_id ?? i.channelId ?? '', messageId: m.id };
+        },
+        edit: async (ref, reply) => {
+          if (Date.now() - received > TOKEN_LIFETIME_MS) return viaChannel(ref, reply);
+          await i.editReply(editOptions(reply, header));
+        },
+        refOf: (ref) => `discord:${ref.channelId}:${ref.messageId}`,
+      };
+      await runInMessage(ops, text, source, sink, { signal: stopping.signal, log: safeLog });
+    })().catch((e: unknown) =>
+      safeLog(`otto: a Discord command failed to draw: ${e instanceof Error ? e.message : e}`),
+    );
+    running.add(job);
+    void job.finally(() => running.delete(job));
+  };
+
+  const autocomplete = async (i: AutocompleteInteraction) => {
+    const focused = i.options.getFocused(true);
+    const id = who(i);
+    const channel = `discord:${i.channelId}`;
+    const typed = String(focused.value).slice(0, 63);
+    const names =
+      focused.name === 'service'
+        ? await serviceChoices(ops, id, channel, i.options.getString('fleet') ?? '', typed)
+        : fleetChoices(ops, id, channel, typed);
+    await i.respond(names.map((n) => ({ name: n, value: n })));
+  };
+
+  const onInteraction = async (discord: DiscordJs, i: Interaction) => {
+    try {
+      if (i.isAutocomplete()) return await autocomplete(i);
+      if (i.isChatInputCommand() && i.commandName === 'otto') {
+        await i.deferReply();
+        const sub = subcommandInput.safeParse(i.options.data[0]);
+        if (!sub.success) {
+          await i.editReply({
+            content: '❔ Otto did not understand that command. Try /otto help.',
+          });
+          return;
+        }
+        return run(discord, i, toText(sub.data));
+      }
+      if (i.isButton() && i.customId.startsWith(BUTTON_PREFIX)) {
+        await i.deferReply();
+        const label = (i.component as { label?: string | null } | undefined)?.label ?? 'a button';
+        const command = i.customId.slice(BUTTON_PREFIX.length);
+        return run(discord, i, command, `discord:${i.user.id} pressed ${label} · ${command}`);
+      }
+    } catch (e) {
+      safeLog(`otto: a Discord interaction failed: ${e instanceof Error ? e.message : e}`);
+    }
+  };
+
+  const connect = async (): Promise<Client> => {
+    const discord = await loadDiscord();
+    const created = new discord.Client({
+      intents: [discord.GatewayIntentBits.Guilds],
+      // No retries of failed requests: a create that may have reached Discord is never
+      // sent twice. Rate limits (429) are still waited out by the REST queue.
+      rest: { api: cfg.apiUrl, retries: 0 },
+    });
+    created.on(discord.Events.InteractionCreate, (i) => void onInteraction(discord, i));
+    created.on(discord.Events.Error, (e) => safeLog(`otto: Discord: ${e.message}`));
+    created.on(discord.Events.ShardDisconnect, () =>
+      safeLog('Discord gateway disconnected; discord.js reconnects and resumes.'),
+    );
+    const ready = new Promise<void>((resolve) =>
+      created.once(discord.Events.ClientReady, () => resolve()),
+    );
+    try {
+      await created.login(cfg.token);
+      await ready;
+    } catch (e) {
+      await created.destroy();
+      throw e;
+    }
+    return created;
+  };
+
+  void (async () => {
+    for (let attempt = 0; !stopping.signal.aborted; attempt++) {
+      try {
+        client = await connect();
+        safeLog(`🛰️  Discord connected as ${client.user?.username ?? 'otto'}.`);
+        const rest = client.rest;
+        const { Routes } = await loadDiscord();
+        stopSweep = startCardSweep(
+          ops,
+          'discord:',
+          async (ref, reply) => {
+            const [, channel, message] = ref.split(':');
+            if (!channel || !message) return;
+            const m = toDiscord(reply);
+            await rest.patch(Routes.channelMessage(channel, message), {
+              body: {
+                content: m.content,
+                components: m.components,
+                allowed_mentions: m.allowed_mentions,
+              },
+            });
+          },
+          safeLog,
+        );
+        return;
+      } catch (e) {
+        const wait = Math.min(60, 2 ** Math.min(attempt, 6));
+        safeLog(
+          `⚠️  Discord can't be reached yet (${e instanceof Error ? e.message : String(e)}); trying again in ${wait} s. Other adapters keep working.`,
+        );
+        await sleep(wait * 1000, undefined, { signal: stopping.signal }).catch(() => {});
+      }
+    }
+  })();
+
+  return {
+    async stop(reason) {
+      stopping.abort(reason ?? new Error('Otto is shutting down'));
+      stopSweep?.();
+      await Promise.allSettled([...running]);
+      await client?.destroy();
+    },
+  };
+}
+
+/**
+ * Registers (or updates) `/otto` with Discord: in one guild, where it is usable at
+ * once, or globally, where Discord can take up to an hour to show it.
+ */
+export async function registerDiscordCommand(
+  cfg: DiscordConfig,
+  guild: string | undefined,
+): Promise<string> {
+  const { REST, Routes } = await loadDiscord();
+  const rest = new REST({ api: cfg.apiUrl, retries: 0 }).setToken(cfg.token);
+  try {
+    await rest.put(
+      guild
+        ? Routes.applicationGuildCommands(cfg.applicationId, guild)
+        : Routes.applicationCommands(cfg.applicationId),
+      { body: [OTTO_COMMAND] },
+    );
+  } catch (e) {
+    throw new OttoError(
+      `Discord refused the /otto command: ${redactDiscordToken(e instanceof Error ? e.message : String(e), cfg.token)}`,
+      'Check discord.token and discord.application_id in otto.yml, and that the bot was invited with the applications.commands scope.',
+    );
+  }
+  return guild
+    ? `🛰️  /otto is registered in guild ${guild}: it can be used there now.`
+    : '🛰️  /otto is registered globally: Discord can take up to an hour to show it everywhere.';
+}

@@ -1,0 +1,59 @@
+import { CHANNEL } from '../config.js';
+import type { Ops } from '../ops/ops.js';
+import { fleetServices } from '../ops/fleet-compose.js';
+import { parseJsonLines, serviceLs } from '../ops/swarm.js';
+import { atLeast, roleOf, type Who } from './access.js';
+
+/** Discord shows at most 25 choices. */
+const MAX_CHOICES = 25;
+/** Autocomplete must answer within 3 s: the cluster gets 2 s, then the compose file answers alone. */
+const CLUSTER_WAIT_MS = 2_000;
+
+const matching = (names: Iterable<string>, typed: string) =>
+  [...new Set(names)]
+    .filter((n) => n.startsWith(typed.toLowerCase()))
+    .sort()
+    .slice(0, MAX_CHOICES);
+
+/** Fleets the person may view from this channel, starting with what they typed. */
+export function fleetChoices(ops: Ops, who: Who, channel: string, typed: string): string[] {
+  const visible = [...ops.config.fleets.values()].filter(
+    (f) =>
+      atLeast(roleOf(ops.config, who, f), 'viewer') &&
+      (!f.channels || !CHANNEL.test(channel) || f.channels.includes(channel)),
+  );
+  return matching(
+    visible.map((f) => f.name),
+    typed,
+  );
+}
+
+/**
+ * A fleet's services, from the cluster (what runs) and from its compose file (what
+ * will run). Nothing for a fleet the person may not view.
+ */
+export async function serviceChoices(
+  ops: Ops,
+  who: Who,
+  channel: string,
+  fleetName: string,
+  typed: string,
+): Promise<string[]> {
+  if (!fleetChoices(ops, who, channel, fleetName).includes(fleetName)) return [];
+  const fleet = ops.config.fleets.get(fleetName);
+  if (!fleet) return [];
+  const [running, planned] = await Promise.all([
+    ops
+      .transport(fleet.cluster)
+      .run(serviceLs(), { timeoutMs: CLUSTER_WAIT_MS })
+      .then((r) =>
+        parseJsonLines<{ Name?: string }>(r.stdout)
+          .map((s) => s.Name ?? '')
+          .filter((n) => n.startsWith(`${fleet.name}_`))
+          .map((n) => n.slice(fleet.name.length + 1)),
+      )
+      .catch(() => []),
+    fleetServices(fleet).catch(() => []),
+  ]);
+  return matching([...running, ...planned], typed);
+}

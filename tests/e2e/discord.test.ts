@@ -1,0 +1,255 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { rows } from '../support/db.js';
+import {
+  APP_ID,
+  DiscordStandin,
+  member,
+  slash,
+  type RestCall,
+} from '../support/discord-standin.js';
+import { startOtto, type OttoProcess } from '../support/otto-process.js';
+import { docker } from '../support/testbed.js';
+import { webService, workspace } from '../support/workspace.js';
+
+const bed = inject('testbed');
+
+const ALICE = '300000000000000001'; // deployer
+const BOB = '300000000000000002'; // approver
+const EVE = '300000000000000003'; // viewer
+const CAROL = '300000000000000004'; // approver through a role
+const APPROVERS_ROLE = '400000000000000001';
+
+interface Row {
+  components: { custom_id: string; label: string }[];
+}
+
+/** A call's message text with its buttons as [Label]. */
+function textOf(call: RestCall): string {
+  const rowsOf = (call.body['components'] ?? []) as Row[];
+  const labels = rowsOf.flatMap((r) => r.components.map((c) => `[${c.label}]`));
+  return [String(call.body['content'] ?? ''), ...labels].join('\n');
+}
+
+describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
+  if (!bed) return;
+  const discord = new DiscordStandin();
+  const stack = (image: string, color: string) => ({
+    services: { web: webService(image, { environment: { COLOR: color } }) },
+  });
+  const ws = workspace(
+    bed,
+    {
+      deck: { compose: stack(bed.images.v1, 'blue') },
+      chatty: {
+        compose: {
+          services: {
+            talker: {
+              image: bed.images.v1,
+              command: [
+                'sh',
+                '-c',
+                'i=1; while [ $$i -le 300 ]; do echo "transmission $$i from the far side"; i=$$((i+1)); done; sleep 3600',
+              ],
+            },
+          },
+        },
+      },
+    },
+    undefined,
+    {
+      access: {
+        [`discord:${ALICE}`]: 'deployer',
+        [`discord:${BOB}`]: 'approver',
+        [`discord:${EVE}`]: 'viewer',
+        [`discord-role:${APPROVERS_ROLE}`]: 'approver',
+      },
+      discord: { token: '${DISCORD_TOKEN}', application_id: APP_ID, api_url: '${DISCORD_API}' },
+    },
+  );
+  let otto: OttoProcess;
+
+  beforeAll(async () => {
+    await discord.listen();
+    otto = startOtto(ws.config, ws.dir, {
+      DISCORD_TOKEN: 'MTAwMDAw.secret-discord-token.abcdefghijkl',
+      DISCORD_API: discord.apiUrl,
+    });
+    await otto.waitForLog('Discord connected');
+    await discord.waitReady();
+  });
+
+  afterAll(async () => {
+    const code = await otto.stop();
+    if (process.env['DEBUG_DISCORD'])
+      console.log(
+        otto.log(),
+        discord.calls
+          .map((c) => `${c.method} ${c.path} ${JSON.stringify(c.body).slice(0, 200)}`)
+          .join('\n'),
+      );
+    await discord.close();
+    for (const s of ['deck', 'chatty']) await docker(bed, ['stack', 'rm', s]);
+    expect(code).toBe(0);
+    expect(otto.log()).not.toContain('secret-discord-token');
+  });
+
+  /** Sends `/otto <sub>` as `user`; resolves with the interaction's token once Otto deferred it. */
+  const command = async (
+    sub: string,
+    options: Record<string, string | number>,
+    user: string,
+    roles: string[] = [],
+  ) => {
+    const i = discord.interaction({ ...slash(sub, options), member: member(user, roles) });
+    await i.deferred;
+    return i.token;
+  };
+
+  /** The first edit of the reply to interaction `token` whose text contains `text`. */
+  const reply = (token: string, text: string, ms?: number) =>
+    discord.waitFor(
+      (c) =>
+        c.method === 'PATCH' && c.path.includes(`/${token}/messages/`) && textOf(c).includes(text),
+      `reply ${token} showing "${text}"`,
+      ms,
+    );
+
+  const edits = (token: string) =>
+    discord.calls.filter((c) => c.method === 'PATCH' && c.path.includes(`/${token}/messages/`));
+
+  /** Presses the button labelled `label` on the message behind interaction `token`. */
+  const press = async (token: string, label: string, user: string, roles: string[] = []) => {
+    const id = discord.originalOf(token)!;
+    const message = discord.messages.get(id)!;
+    const button = (message.components as Row[])
+      .flatMap((r) => r.components)
+      .find((c) => c.label === label);
+    if (!button) throw new Error(`no ${label} button on ${message.content}`);
+    const i = discord.interaction({
+      type: 3,
+      member: member(user, roles),
+      data: { custom_id: button.custom_id, component_type: 2 },
+      message: discord.apiMessage(message),
+    });
+    await i.deferred;
+    return { token: i.token, messageId: id };
+  };
+
+  it('defers /otto launch at once, then edits the same reply through the rollout to success', async () => {
+    const token = await command('launch', { fleet: 'deck' }, ALICE);
+    await reply(token, 'deck v1 is in orbit');
+    const all = edits(token);
+    expect(all.length).toBeGreaterThan(1);
+    expect(all.some((c) => textOf(c).includes('Waiting for every service'))).toBe(true);
+    for (let i = 1; i < all.length; i++)
+      expect(all[i]!.at - all[i - 1]!.at).toBeGreaterThanOrEqual(900);
+    expect(rows(ws.dir, "select actor, platform from audit where command = 'launch deck'")).toEqual(
+      [{ actor: `discord:${ALICE}`, platform: 'discord' }],
+    );
+  });
+
+  it('autocompletes fleets from the config and services from the cluster', async () => {
+    const ask = async (
+      sub: string,
+      options: { name: string; value: string; focused?: boolean }[],
+    ) => {
+      const i = discord.interaction({
+        type: 4,
+        member: member(ALICE),
+        data: {
+          id: '100000000000000010',
+          name: 'otto',
+          type: 1,
+          options: [{ type: 1, name: sub, options: options.map((o) => ({ type: 3, ...o })) }],
+        },
+      });
+      await i.deferred;
+      const answer = discord.calls.find((c) => c.path.startsWith(`/interactions/${i.id}/`))!;
+      expect(answer.body['type']).toBe(8);
+      return (answer.body['data'] as { choices: { name: string }[] }).choices.map((c) => c.name);
+    };
+    expect(await ask('launch', [{ name: 'fleet', value: 'de', focused: true }])).toEqual(['deck']);
+    expect(await ask('launch', [{ name: 'fleet', value: '', focused: true }])).toEqual([
+      'chatty',
+      'deck',
+    ]);
+    expect(
+      await ask('logs', [
+        { name: 'fleet', value: 'deck' },
+        { name: 'service', value: 'w', focused: true },
+      ]),
+    ).toEqual(['web']);
+  });
+
+  it('refuses a viewer, saying which role it takes', async () => {
+    const token = await command('launch', { fleet: 'deck' }, EVE);
+    const refused = await reply(token, '⛔');
+    expect(textOf(refused)).toContain('deployer');
+  });
+
+  it('asks for approval with buttons, and draws who approved and who denied on the request', async () => {
+    ws.writeStack('deck', stack(bed.images.v2, 'green'));
+    await reply(await command('launch', { fleet: 'deck' }, ALICE), 'deck v2 is in orbit');
+
+    const asked = await command('rollback', { fleet: 'deck' }, ALICE);
+    await reply(asked, 'Return to base?');
+    const self = await press(asked, 'Approve', ALICE);
+    expect(textOf(await reply(self.token, '⛔'))).toContain('approver');
+
+    const approved = await press(asked, 'Approve', BOB);
+    const card = await discord.waitFor(
+      (c) =>
+        c.method === 'PATCH' &&
+        c.path.endsWith(`/messages/${approved.messageId}`) &&
+        textOf(c).includes(`Approved by <@${BOB}>`),
+      'the request redrawn as approved',
+    );
+    expect(textOf(card)).not.toContain('[Approve]');
+    await reply(approved.token, "Back at base! deck runs v1's configuration again, launched as v3");
+
+    const again = await command('rollback', { fleet: 'deck', version: 2 }, ALICE);
+    await reply(again, 'Return to base?');
+    const denied = await press(again, 'Deny', CAROL, [APPROVERS_ROLE]);
+    await discord.waitFor(
+      (c) =>
+        c.method === 'PATCH' &&
+        c.path.endsWith(`/messages/${denied.messageId}`) &&
+        textOf(c).includes(`Denied by <@${CAROL}>`),
+      'the request redrawn as denied',
+    );
+    expect(
+      rows(ws.dir, "select status, decided_by from approvals where fleet = 'deck' order by id"),
+    ).toEqual([
+      { status: 'approved', decided_by: `discord:${BOB}` },
+      { status: 'denied', decided_by: `discord:${CAROL}` },
+    ]);
+  });
+
+  it('sends long logs as an attached file instead of cutting them', async () => {
+    await reply(await command('launch', { fleet: 'chatty' }, ALICE), 'chatty v1 is in orbit');
+    const token = await command('logs', { fleet: 'chatty', tail: 300 }, EVE);
+    const logs = await reply(token, 'attached file');
+    expect(logs.files.map((f) => f.name)).toEqual(['otto-output.txt']);
+    const text = logs.files[0]!.text;
+    if (process.env['DEBUG_DISCORD'])
+      console.log(text.split('\n').slice(0, 3), text.split('\n').length);
+    expect(text).toContain('transmission 1 from the far side');
+    expect(text).toContain('transmission 300 from the far side');
+    expect(String(logs.body['content']).length).toBeLessThanOrEqual(2000);
+  });
+
+  it('resumes the gateway session after a reconnect request and after a dropped connection', async () => {
+    discord.askReconnect();
+    await discord.waitReady();
+    expect(
+      await command('status', { fleet: 'deck' }, EVE).then((t) => reply(t, 'deck')),
+    ).toBeDefined();
+    discord.dropGateway();
+    await discord.waitReady();
+    expect(await command('fleets', {}, EVE).then((t) => reply(t, 'deck'))).toBeDefined();
+    const identifies = discord.gatewayOps.filter((op) => op === 2).length;
+    const resumes = discord.gatewayOps.filter((op) => op === 6).length;
+    expect(identifies).toBe(1);
+    expect(resumes).toBe(2);
+  });
+});
