@@ -8,7 +8,7 @@ import {
   type RestCall,
 } from '../support/discord-standin.js';
 import { startOtto, type OttoProcess } from '../support/otto-process.js';
-import { docker } from '../support/testbed.js';
+import { docker, freePort } from '../support/testbed.js';
 import { webService, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
@@ -238,6 +238,49 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
     expect(String(logs.body['content']).length).toBeLessThanOrEqual(2000);
   });
 
+  it('waits out a 429 on an edit and still writes the final state, with no second message', async () => {
+    discord.rateLimitNext(/^PATCH \/webhooks\/.*%40original$/, 1);
+    const token = await command('status', { fleet: 'deck' }, EVE);
+    await reply(token, 'deck');
+    const limited = discord.calls.find((c) => c.method === 'PATCH!429')!;
+    expect(limited.path).toContain(token);
+    const written = edits(token);
+    expect(written).toHaveLength(1);
+    expect(written[0]!.at - limited.at).toBeGreaterThanOrEqual(900);
+  });
+
+  it('registers /otto in a guild with otto discord register', async () => {
+    // otto.yml names ${DISCORD_TOKEN} and ${DISCORD_API}; the CLI inherits this environment.
+    process.env['DISCORD_TOKEN'] = 'MTAwMDAw.secret-discord-token.abcdefghijkl';
+    process.env['DISCORD_API'] = discord.apiUrl;
+    const r = await ws.otto(['discord', 'register', '--guild', '500000000000000001']);
+    delete process.env['DISCORD_TOKEN'];
+    delete process.env['DISCORD_API'];
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('/otto is registered in guild 500000000000000001');
+    const put = discord.calls.find(
+      (c) =>
+        c.method === 'PUT' &&
+        c.path === `/applications/${APP_ID}/guilds/500000000000000001/commands`,
+    )!;
+    const [cmd] = put.body as unknown as { name: string; options: { name: string }[] }[];
+    expect(cmd!.name).toBe('otto');
+    expect(cmd!.options.map((o) => o.name)).toEqual([
+      'launch',
+      'rollback',
+      'status',
+      'logs',
+      'history',
+      'diff',
+      'lock',
+      'unlock',
+      'approve',
+      'deny',
+      'fleets',
+      'help',
+    ]);
+  });
+
   it('resumes the gateway session after a reconnect request and after a dropped connection', async () => {
     discord.askReconnect();
     await discord.waitReady();
@@ -251,5 +294,42 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
     const resumes = discord.gatewayOps.filter((op) => op === 6).length;
     expect(identifies).toBe(1);
     expect(resumes).toBe(2);
+  });
+});
+
+describe.skipIf(bed === null)('Discord that cannot be reached at start', () => {
+  if (!bed) return;
+
+  it('keeps trying with backoff, says so in the log, and serves once Discord answers', async () => {
+    const apiPort = await freePort();
+    const ws = workspace(bed, {}, undefined, {
+      access: { [`discord:${EVE}`]: 'viewer' },
+      discord: {
+        token: 'MTAwMDAw.late-discord-token.abcdefghijkl',
+        application_id: APP_ID,
+        api_url: `http://127.0.0.1:${apiPort}/api`,
+      },
+    });
+    const otto = startOtto(ws.config, ws.dir);
+    const discord = new DiscordStandin();
+    try {
+      await otto.waitForLog("Discord can't be reached yet");
+      await discord.listen(apiPort);
+      await otto.waitForLog('Discord connected', 90_000);
+      await discord.waitReady();
+      const i = discord.interaction({ ...slash('help'), member: member(EVE) });
+      await i.deferred;
+      await discord.waitFor(
+        (c) =>
+          c.method === 'PATCH' &&
+          c.path.includes(i.token) &&
+          String(c.body['content']).includes('launch'),
+        'the help reply',
+      );
+    } finally {
+      expect(await otto.stop()).toBe(0);
+      await discord.close();
+    }
+    expect(otto.log()).not.toContain('late-discord-token');
   });
 });

@@ -53,18 +53,24 @@ export class DiscordStandin {
   private seq = 0;
   private readonly sessionId = 'standin-session';
   private readonly callbacks = new Map<string, (at: number) => void>();
+  private readonly failures: { test: RegExp; retryAfter: number }[] = [];
   port = 0;
+
+  /** The next call whose `METHOD path` matches `test` gets a 429 asking to wait `retryAfter` seconds. */
+  rateLimitNext(test: RegExp, retryAfter: number): void {
+    this.failures.push({ test, retryAfter });
+  }
 
   constructor() {
     this.server = createServer((req, res) => {
       void this.handle(req).then(
-        ({ status, body }) => {
+        ({ status, body, headers }) => {
           if (body === undefined) {
             res.writeHead(status);
             res.end();
             return;
           }
-          res.writeHead(status, { 'content-type': 'application/json' });
+          res.writeHead(status, { 'content-type': 'application/json', ...headers });
           res.end(JSON.stringify(body));
         },
         (e: unknown) => {
@@ -279,7 +285,9 @@ export class DiscordStandin {
     };
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
+  private async handle(
+    req: IncomingMessage,
+  ): Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> {
     const raw = await readBody(req);
     const path = (req.url ?? '').split('?')[0]!.replace(/^\/api\/v\d+/, '');
     const type = req.headers['content-type'] ?? '';
@@ -296,6 +304,16 @@ export class DiscordStandin {
       }
     } else if (raw.length) body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
     const method = req.method ?? 'GET';
+    const limited = this.failures.findIndex((f) => f.test.test(`${method} ${path}`));
+    if (limited >= 0) {
+      const [f] = this.failures.splice(limited, 1);
+      this.calls.push({ method: `${method}!429`, path, body, files, at: Date.now() });
+      return {
+        status: 429,
+        headers: { 'retry-after': String(f!.retryAfter), 'x-ratelimit-scope': 'user' },
+        body: { message: 'You are being rate limited.', retry_after: f!.retryAfter, global: false },
+      };
+    }
     const call: RestCall = { method, path, body, files, at: Date.now() };
     this.calls.push(call);
 

@@ -140,6 +140,40 @@ describe('otto.yml', () => {
     ).toBe('http://127.0.0.1:9/api/');
   });
 
+  it('reads discord: and wants ids as quoted numbers', () => {
+    const discord = buildConfig(
+      {
+        ...base,
+        discord: { token: 'MTAw.secret-token.abcdefgh', application_id: '123456789012345678' },
+      },
+      '/',
+      'otto.yml',
+    ).discord;
+    expect(discord).toEqual({
+      token: 'MTAw.secret-token.abcdefgh',
+      applicationId: '123456789012345678',
+      guildId: undefined,
+      apiUrl: 'https://discord.com/api',
+    });
+    const m = message(() =>
+      buildConfig(
+        {
+          ...base,
+          discord: {
+            token: 'MTAw.secret-token.abcdefgh',
+            application_id: 123,
+            guild_id: 'general',
+          },
+        },
+        '/',
+        'otto.yml',
+      ),
+    );
+    expect(m).toContain('discord.application_id');
+    expect(m).toContain('discord.guild_id: a guild id is a number');
+    expect(m).not.toContain('secret-token');
+  });
+
   it('refuses unknown keys (typos)', () => {
     expect(message(() => buildConfig({ ...base, fleet: {} }, '/', 'otto.yml'))).toMatch(/fleet/);
   });
