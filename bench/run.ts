@@ -3,7 +3,8 @@
  * real SSH (the test bed of the e2e suites). Figures go to bench/results.json.
  * Targets: launch within 1.15x of the hand-run path; status of 20 fleets with as
  * many docker calls as for 1 and under 1 s; idle `otto start` under 80 MB RSS;
- * Slack acks with p99 under 100 ms and `otto start` on Slack idle under 90 MB.
+ * Slack acks with p99 under 100 ms and `otto start` on Slack idle under 90 MB;
+ * Discord defers with p99 under 100 ms.
  */
 import { execa } from 'execa';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { defaultTransport, openOps } from '../src/ops/ops.js';
 import type { Transport } from '../src/ops/transport.js';
 import { docker, startTestbed, stopTestbed, type Testbed } from '../tests/support/testbed.js';
 import { OTTO_BIN, TEST_KEY, workspace } from '../tests/support/workspace.js';
+import { discordBench } from './discord.js';
 import { slackBench } from './slack.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -169,8 +171,9 @@ async function main() {
     const results = {
       date: new Date().toISOString(),
       machine: { cores: (await import('node:os')).cpus().length, node: process.version },
-      // Slack first: its ack latency is CPU-bound, so it runs before the Swarm holds stacks.
+      // Chat first: ack latency is CPU-bound, so it is measured before the Swarm holds stacks.
       slack: await slackBench(bed),
+      discord: await discordBench(bed),
       launch: await launchOverhead(bed),
       status: await statusFanOut(bed),
       memory: await idleMemory(bed),

@@ -35,8 +35,10 @@ describe('otto.yml', () => {
       SLACK_BOT_TOKEN: 'xoxb-1',
       SLACK_APP_TOKEN: 'xapp-1',
       SLACK_SIGNING_SECRET: 'signing-secret',
+      DISCORD_TOKEN: 'MTAw.discord-token.abcdefgh',
     });
     expect(c.slack?.mode).toBe('socket');
+    expect(c.discord?.guildId).toBe('456789012345678901');
     const myapp = c.fleets.get('myapp');
     expect(myapp?.onFailure).toBe('rollback');
     expect(myapp?.channels).toEqual(['slack:C0OPS', 'discord:1122334455']);
