@@ -14,6 +14,14 @@ const fleet = (required = true) => ({
   max_length: 63,
 });
 
+const request = {
+  type: INTEGER,
+  name: 'request',
+  description: 'The request number',
+  required: true,
+  min_value: 1,
+};
+
 /**
  * The one `/otto` command with its subcommands, as `otto discord register` sends it
  * (Discord's application command JSON).
@@ -92,30 +100,13 @@ export const OTTO_COMMAND = {
       type: SUB,
       name: 'approve',
       description: 'Approve a request by its number',
-      options: [
-        {
-          type: INTEGER,
-          name: 'request',
-          description: 'The request number',
-          required: true,
-          min_value: 1,
-        },
-      ],
+      options: [request],
     },
     {
       type: SUB,
       name: 'deny',
       description: 'Deny (or withdraw) a request by its number',
-      options: [
-        {
-          type: INTEGER,
-          name: 'request',
-          description: 'The request number',
-          required: true,
-          min_value: 1,
-        },
-        { type: STRING, name: 'reason', description: 'Why', max_length: 200 },
-      ],
+      options: [request, { type: STRING, name: 'reason', description: 'Why', max_length: 200 }],
     },
     { type: SUB, name: 'fleets', description: 'Configured fleets and their last launch' },
     { type: SUB, name: 'help', description: 'What Otto can do' },

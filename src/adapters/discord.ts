@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   AutocompleteInteraction,
   ButtonInteraction,
@@ -11,6 +10,7 @@ import type { Source } from '../commands/dispatch.js';
 import { fleetChoices, serviceChoices } from '../commands/choices.js';
 import type { Reply } from '../commands/types.js';
 import type { Ops } from '../ops/ops.js';
+import { AdapterLife, type ChatAdapter } from './adapter-life.js';
 import { startCardSweep } from './approval-cards.js';
 import { runInMessage } from './chat-run.js';
 import { OTTO_COMMAND, subcommandInput, toText } from './discord-commands.js';
@@ -61,10 +61,6 @@ function editOptions(reply: Reply, header?: string) {
   };
 }
 
-export interface DiscordAdapter {
-  stop(reason?: unknown): Promise<void>;
-}
-
 /**
  * The Discord adapter: `/otto <subcommand>` and message buttons over the gateway.
  * Every interaction is deferred at once, then the reply is edited in place as the
@@ -75,12 +71,9 @@ export function startDiscord(
   ops: Ops,
   cfg: DiscordConfig,
   log: (msg: string) => void,
-): DiscordAdapter {
-  const stopping = new AbortController();
-  const running = new Set<Promise<unknown>>();
-  let client: Client | undefined;
-  let stopSweep: (() => void) | undefined;
+): ChatAdapter {
   const safeLog = (msg: string) => log(redactDiscordToken(msg, cfg.token));
+  const life = new AdapterLife<{ client: Client; discord: DiscordJs }>('Discord', safeLog);
 
   const run = (
     discord: DiscordJs,
@@ -90,7 +83,7 @@ export function startDiscord(
   ) => {
     // The token's 15 minutes run from when Discord sent the interaction, about now.
     const received = Date.now();
-    const job = (async () => {
+    life.track(async () => {
       const id = who(i);
       const source: Source = { ...id, channel: `discord:${i.channelId}`, platform: 'discord' };
       const viaChannel = async (ref: DiscordRef, reply: Reply) => {
@@ -121,12 +114,8 @@ export function startDiscord(
         },
         refOf: (ref) => `discord:${ref.channelId}:${ref.messageId}`,
       };
-      await runInMessage(ops, text, source, sink, { signal: stopping.signal, log: safeLog });
-    })().catch((e: unknown) =>
-      safeLog(`otto: a Discord command failed to draw: ${e instanceof Error ? e.message : e}`),
-    );
-    running.add(job);
-    void job.finally(() => running.delete(job));
+      await runInMessage(ops, text, source, sink, { signal: life.signal, log: safeLog });
+    });
   };
 
   const autocomplete = async (i: AutocompleteInteraction) => {
@@ -166,7 +155,7 @@ export function startDiscord(
     }
   };
 
-  const connect = async (): Promise<Client> => {
+  const connect = async () => {
     const discord = await loadDiscord();
     const created = new discord.Client({
       intents: [discord.GatewayIntentBits.Guilds],
@@ -189,52 +178,31 @@ export function startDiscord(
       await created.destroy();
       throw e;
     }
-    return created;
+    return { client: created, discord };
   };
 
-  void (async () => {
-    for (let attempt = 0; !stopping.signal.aborted; attempt++) {
-      try {
-        client = await connect();
-        safeLog(`🛰️  Discord connected as ${client.user?.username ?? 'otto'}.`);
-        const rest = client.rest;
-        const { Routes } = await loadDiscord();
-        stopSweep = startCardSweep(
-          ops,
-          'discord:',
-          async (ref, reply) => {
-            const [, channel, message] = ref.split(':');
-            if (!channel || !message) return;
-            const m = toDiscord(reply);
-            await rest.patch(Routes.channelMessage(channel, message), {
-              body: {
-                content: m.content,
-                components: m.components,
-                allowed_mentions: m.allowed_mentions,
-              },
-            });
+  life.start(connect, ({ client, discord }) => {
+    safeLog(`🛰️  Discord connected as ${client.user?.username ?? 'otto'}.`);
+    return startCardSweep(
+      ops,
+      'discord:',
+      async (ref, reply) => {
+        const [, channel, message] = ref.split(':');
+        if (!channel || !message) return;
+        const m = toDiscord(reply);
+        await client.rest.patch(discord.Routes.channelMessage(channel, message), {
+          body: {
+            content: m.content,
+            components: m.components,
+            allowed_mentions: m.allowed_mentions,
           },
-          safeLog,
-        );
-        return;
-      } catch (e) {
-        const wait = Math.min(60, 2 ** Math.min(attempt, 6));
-        safeLog(
-          `⚠️  Discord can't be reached yet (${e instanceof Error ? e.message : String(e)}); trying again in ${wait} s. Other adapters keep working.`,
-        );
-        await sleep(wait * 1000, undefined, { signal: stopping.signal }).catch(() => {});
-      }
-    }
-  })();
+        });
+      },
+      safeLog,
+    );
+  });
 
-  return {
-    async stop(reason) {
-      stopping.abort(reason ?? new Error('Otto is shutting down'));
-      stopSweep?.();
-      await Promise.allSettled([...running]);
-      await client?.destroy();
-    },
-  };
+  return { stop: (reason) => life.stop(reason, ({ client }) => client.destroy()) };
 }
 
 /**

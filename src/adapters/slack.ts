@@ -5,6 +5,7 @@ import type { SlackConfig } from '../config.js';
 import { MAX_COMMAND_LENGTH, type Source } from '../commands/dispatch.js';
 import type { Reply } from '../commands/types.js';
 import type { Ops } from '../ops/ops.js';
+import { AdapterLife, type ChatAdapter } from './adapter-life.js';
 import { startCardSweep } from './approval-cards.js';
 import { runInMessage } from './chat-run.js';
 import { RateLimited, type MessageSink } from './live-message.js';
@@ -94,11 +95,6 @@ function apiError(e: unknown): string | undefined {
   return (e as { data?: { error?: string } })?.data?.error;
 }
 
-export interface SlackAdapter {
-  /** Stops listening, ends running commands (`reason` says why), draws their last state, and disconnects. */
-  stop(reason?: unknown): Promise<void>;
-}
-
 /**
  * The Slack adapter: `/otto <text>` and Block Kit buttons, over Socket Mode or
  * signed HTTP requests. It acks at once, runs the command as the Slack user, and
@@ -110,12 +106,9 @@ export function startSlack(
   cfg: SlackConfig,
   log: (msg: string) => void,
   options: { readonly minEditIntervalMs?: number } = {},
-): SlackAdapter {
-  const stopping = new AbortController();
-  const running = new Set<Promise<unknown>>();
+): ChatAdapter {
+  const life = new AdapterLife<App>('Slack', (m) => log(redactTokens(m)));
   const seen = new Seen(10 * 60_000);
-  let app: App | undefined;
-  let stopSweep: (() => void) | undefined;
 
   const sinkFor = (
     client: App['client'],
@@ -170,7 +163,7 @@ export function startSlack(
     respond: RespondFn | undefined,
     groups: SlackGroups,
   ) => {
-    const job = (async () => {
+    life.track(async () => {
       // Let the acks of requests that arrived meanwhile go out before this command's work.
       await new Promise((resolve) => setImmediate(resolve));
       const source: Source = {
@@ -182,7 +175,7 @@ export function startSlack(
       const state = { hadProgress: false };
       const sink = sinkFor(client, channel, threadTs, header, respond, state);
       const done = await runInMessage(ops, text, source, sink, {
-        signal: stopping.signal,
+        signal: life.signal,
         log,
         ...(options.minEditIntervalMs !== undefined
           ? { minIntervalMs: options.minEditIntervalMs }
@@ -199,15 +192,7 @@ export function startSlack(
           }),
         );
       }
-    })().catch((e: unknown) =>
-      log(
-        redactTokens(
-          `otto: a Slack command failed to draw: ${e instanceof Error ? e.message : String(e)}`,
-        ),
-      ),
-    );
-    running.add(job);
-    void job.finally(() => running.delete(job));
+    });
   };
 
   const connect = async (): Promise<App> => {
@@ -274,45 +259,23 @@ export function startSlack(
     return created;
   };
 
-  void (async () => {
-    for (let attempt = 0; !stopping.signal.aborted; attempt++) {
-      try {
-        app = await connect();
-        log(
-          `🛰️  Slack connected (${cfg.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${cfg.port}, /slack/events`}).`,
-        );
-        const client = app.client;
-        stopSweep = startCardSweep(
-          ops,
-          'slack:',
-          async (ref, reply) => {
-            const [, channel, ts] = ref.split(':');
-            if (!channel || !ts) return;
-            await once429(() => client.chat.update({ channel, ts, ...toBlocks(reply) }));
-          },
-          log,
-        );
-        return;
-      } catch (e) {
-        const wait = Math.min(60, 2 ** Math.min(attempt, 6));
-        log(
-          redactTokens(
-            `⚠️  Slack can't be reached yet (${e instanceof Error ? e.message : String(e)}); trying again in ${wait} s. Other adapters keep working.`,
-          ),
-        );
-        await sleep(wait * 1000, undefined, { signal: stopping.signal }).catch(() => {});
-      }
-    }
-  })();
+  life.start(connect, (app) => {
+    log(
+      `🛰️  Slack connected (${cfg.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${cfg.port}, /slack/events`}).`,
+    );
+    return startCardSweep(
+      ops,
+      'slack:',
+      async (ref, reply) => {
+        const [, channel, ts] = ref.split(':');
+        if (!channel || !ts) return;
+        await once429(() => app.client.chat.update({ channel, ts, ...toBlocks(reply) }));
+      },
+      log,
+    );
+  });
 
-  return {
-    async stop(reason) {
-      stopping.abort(reason ?? new Error('Otto is shutting down'));
-      stopSweep?.();
-      await Promise.allSettled([...running]);
-      await app?.stop().catch(() => {});
-    },
-  };
+  return { stop: (reason) => life.stop(reason, (app) => app.stop()) };
 }
 
 /** The thread reply under a failed rollout: the reason, what to do, and the last log lines. */
