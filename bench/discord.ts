@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { percentile } from './stats.js';
 import { APP_ID, DiscordStandin, member, slash } from '../tests/support/discord-standin.js';
 import { startOtto } from '../tests/support/otto-process.js';
 import type { Testbed } from '../tests/support/testbed.js';
@@ -15,11 +16,6 @@ import type { Testbed } from '../tests/support/testbed.js';
 const INTERACTIONS = 200;
 const CONCURRENCY = 20;
 const USER = '300000000000000009';
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN) * 10) / 10;
-};
 
 export async function discordBench(bed: Testbed) {
   const standin = new DiscordStandin();
@@ -53,9 +49,9 @@ export async function discordBench(bed: Testbed) {
     return {
       interactions: INTERACTIONS,
       concurrency: CONCURRENCY,
-      defer_p50_ms: pct(times, 50),
-      defer_p99_ms: pct(times, 99),
-      under_100ms_p99: pct(times, 99) < 100,
+      defer_p50_ms: percentile(times, 50),
+      defer_p99_ms: percentile(times, 99),
+      under_100ms_p99: percentile(times, 99) < 100,
     };
   } finally {
     await otto.stop();

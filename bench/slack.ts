@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { percentile } from './stats.js';
 import { startOtto } from '../tests/support/otto-process.js';
 import { postToOtto, slashPayload, SlackStandin } from '../tests/support/slack-standin.js';
 import { freePort, type Testbed } from '../tests/support/testbed.js';
@@ -16,11 +17,6 @@ import { freePort, type Testbed } from '../tests/support/testbed.js';
 const COMMANDS = 200;
 const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 20);
 const SECRET = 'bench-signing-secret';
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN) * 10) / 10;
-};
 
 /**
  * Sends a warm-up round of CONCURRENCY commands (not counted: the first burst after
@@ -92,7 +88,7 @@ export async function slackBench(bed: Testbed) {
     });
     await h.stop();
 
-    const figures = (xs: number[]) => ({ p50_ms: pct(xs, 50), p99_ms: pct(xs, 99), under_100ms_p99: pct(xs, 99) < 100 });
+    const figures = (xs: number[]) => ({ p50_ms: percentile(xs, 50), p99_ms: percentile(xs, 99), under_100ms_p99: percentile(xs, 99) < 100 });
     return {
       commands: COMMANDS,
       concurrency: CONCURRENCY,

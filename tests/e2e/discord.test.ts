@@ -39,7 +39,7 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
   const ws = workspace(
     bed,
     {
-      deck: { compose: stack(bed.images.v1, 'blue') },
+      helm: { compose: stack(bed.images.v1, 'blue') },
       chatty: {
         compose: {
           services: {
@@ -88,7 +88,7 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
           .join('\n'),
       );
     await discord.close();
-    for (const s of ['deck', 'chatty']) await docker(bed, ['stack', 'rm', s]);
+    for (const s of ['helm', 'chatty']) await docker(bed, ['stack', 'rm', s]);
     expect(code).toBe(0);
     expect(otto.log()).not.toContain('secret-discord-token');
   });
@@ -136,14 +136,14 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
   };
 
   it('defers /otto launch at once, then edits the same reply through the rollout to success', async () => {
-    const token = await command('launch', { fleet: 'deck' }, ALICE);
-    await reply(token, 'deck v1 is in orbit');
+    const token = await command('launch', { fleet: 'helm' }, ALICE);
+    await reply(token, 'helm v1 is in orbit');
     const all = edits(token);
     expect(all.length).toBeGreaterThan(1);
     expect(all.some((c) => textOf(c).includes('Waiting for every service'))).toBe(true);
     for (let i = 1; i < all.length; i++)
       expect(all[i]!.at - all[i - 1]!.at).toBeGreaterThanOrEqual(900);
-    expect(rows(ws.dir, "select actor, platform from audit where command = 'launch deck'")).toEqual(
+    expect(rows(ws.dir, "select actor, platform from audit where command = 'launch helm'")).toEqual(
       [{ actor: `discord:${ALICE}`, platform: 'discord' }],
     );
   });
@@ -168,30 +168,30 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
       expect(answer.body['type']).toBe(8);
       return (answer.body['data'] as { choices: { name: string }[] }).choices.map((c) => c.name);
     };
-    expect(await ask('launch', [{ name: 'fleet', value: 'de', focused: true }])).toEqual(['deck']);
+    expect(await ask('launch', [{ name: 'fleet', value: 'he', focused: true }])).toEqual(['helm']);
     expect(await ask('launch', [{ name: 'fleet', value: '', focused: true }])).toEqual([
       'chatty',
-      'deck',
+      'helm',
     ]);
     expect(
       await ask('logs', [
-        { name: 'fleet', value: 'deck' },
+        { name: 'fleet', value: 'helm' },
         { name: 'service', value: 'w', focused: true },
       ]),
     ).toEqual(['web']);
   });
 
   it('refuses a viewer, saying which role it takes', async () => {
-    const token = await command('launch', { fleet: 'deck' }, EVE);
+    const token = await command('launch', { fleet: 'helm' }, EVE);
     const refused = await reply(token, '⛔');
     expect(textOf(refused)).toContain('deployer');
   });
 
   it('asks for approval with buttons, and draws who approved and who denied on the request', async () => {
-    ws.writeStack('deck', stack(bed.images.v2, 'green'));
-    await reply(await command('launch', { fleet: 'deck' }, ALICE), 'deck v2 is in orbit');
+    ws.writeStack('helm', stack(bed.images.v2, 'green'));
+    await reply(await command('launch', { fleet: 'helm' }, ALICE), 'helm v2 is in orbit');
 
-    const asked = await command('rollback', { fleet: 'deck' }, ALICE);
+    const asked = await command('rollback', { fleet: 'helm' }, ALICE);
     await reply(asked, 'Return to base?');
     const self = await press(asked, 'Approve', ALICE);
     expect(textOf(await reply(self.token, '⛔'))).toContain('approver');
@@ -205,9 +205,9 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
       'the request redrawn as approved',
     );
     expect(textOf(card)).not.toContain('[Approve]');
-    await reply(approved.token, "Back at base! deck runs v1's configuration again, launched as v3");
+    await reply(approved.token, "Back at base! helm runs v1's configuration again, launched as v3");
 
-    const again = await command('rollback', { fleet: 'deck', version: 2 }, ALICE);
+    const again = await command('rollback', { fleet: 'helm', version: 2 }, ALICE);
     await reply(again, 'Return to base?');
     const denied = await press(again, 'Deny', CAROL, [APPROVERS_ROLE]);
     await discord.waitFor(
@@ -218,7 +218,7 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
       'the request redrawn as denied',
     );
     expect(
-      rows(ws.dir, "select status, decided_by from approvals where fleet = 'deck' order by id"),
+      rows(ws.dir, "select status, decided_by from approvals where fleet = 'helm' order by id"),
     ).toEqual([
       { status: 'approved', decided_by: `discord:${BOB}` },
       { status: 'denied', decided_by: `discord:${CAROL}` },
@@ -240,8 +240,8 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
 
   it('waits out a 429 on an edit and still writes the final state, with no second message', async () => {
     discord.rateLimitNext(/^PATCH \/webhooks\/.*%40original$/, 1);
-    const token = await command('status', { fleet: 'deck' }, EVE);
-    await reply(token, 'deck');
+    const token = await command('status', { fleet: 'helm' }, EVE);
+    await reply(token, 'helm');
     const limited = discord.calls.find((c) => c.method === 'PATCH!429')!;
     expect(limited.path).toContain(token);
     const written = edits(token);
@@ -285,11 +285,11 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
     discord.askReconnect();
     await discord.waitReady();
     expect(
-      await command('status', { fleet: 'deck' }, EVE).then((t) => reply(t, 'deck')),
+      await command('status', { fleet: 'helm' }, EVE).then((t) => reply(t, 'helm')),
     ).toBeDefined();
     discord.dropGateway();
     await discord.waitReady();
-    expect(await command('fleets', {}, EVE).then((t) => reply(t, 'deck'))).toBeDefined();
+    expect(await command('fleets', {}, EVE).then((t) => reply(t, 'helm'))).toBeDefined();
     const identifies = discord.gatewayOps.filter((op) => op === 2).length;
     const resumes = discord.gatewayOps.filter((op) => op === 6).length;
     expect(identifies).toBe(1);

@@ -1,11 +1,20 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { readBody, StandinServer, type Answer } from './standin-server.js';
 
 export const APP_ID = '100000000000000001';
 export const BOT_ID = '100000000000000002';
 export const GUILD_ID = '100000000000000003';
 export const CHANNEL_ID = '100000000000000004';
+
+const BOT_USER = {
+  id: BOT_ID,
+  username: 'otto',
+  discriminator: '0',
+  global_name: null,
+  avatar: null,
+  bot: true,
+};
 
 /** One REST call Otto made: method, path (after /api/v10) and JSON body (payload_json for uploads). */
 export interface RestCall {
@@ -29,12 +38,6 @@ interface Message {
 let counter = 0n;
 const nextId = () => String(((BigInt(Date.now()) - 1420070400000n) << 22n) + (++counter % 4096n));
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /**
  * A local stand-in for Discord: the REST API under `/api/v10` (gateway/bot,
  * interaction callbacks, webhook edits of `@original`, channel message edits,
@@ -47,8 +50,7 @@ export class DiscordStandin {
   readonly gatewayOps: number[] = [];
   readonly messages = new Map<string, Message>();
   private readonly originals = new Map<string, string>();
-  private readonly server: Server;
-  private readonly wss: WebSocketServer;
+  private readonly server: StandinServer;
   private socket: WebSocket | undefined;
   private seq = 0;
   private readonly sessionId = 'standin-session';
@@ -62,25 +64,8 @@ export class DiscordStandin {
   }
 
   constructor() {
-    this.server = createServer((req, res) => {
-      void this.handle(req).then(
-        ({ status, body, headers }) => {
-          if (body === undefined) {
-            res.writeHead(status);
-            res.end();
-            return;
-          }
-          res.writeHead(status, { 'content-type': 'application/json', ...headers });
-          res.end(JSON.stringify(body));
-        },
-        (e: unknown) => {
-          res.writeHead(500);
-          res.end(String(e));
-        },
-      );
-    });
-    this.wss = new WebSocketServer({ server: this.server, path: '/gateway' });
-    this.wss.on('connection', (ws) => {
+    this.server = new StandinServer((req) => this.handle(req), '/gateway');
+    this.server.wss.on('connection', (ws) => {
       this.socket = ws;
       ws.on('message', (data) =>
         this.onGateway(ws, JSON.parse(String(data)) as { op: number; d: unknown }),
@@ -90,8 +75,8 @@ export class DiscordStandin {
   }
 
   async listen(port = 0): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    await this.server.listen(port);
+    this.port = this.server.port;
   }
 
   get apiUrl(): string {
@@ -192,11 +177,8 @@ export class DiscordStandin {
     return this.originals.get(token);
   }
 
-  async close(): Promise<void> {
-    for (const c of this.wss.clients) c.terminate();
-    this.wss.close();
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server.close(r));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   private onGateway(ws: WebSocket, msg: { op: number; d: unknown }): void {
@@ -210,15 +192,7 @@ export class DiscordStandin {
       case 2:
         dispatch('READY', {
           v: 10,
-          user: {
-            id: BOT_ID,
-            username: 'otto',
-            discriminator: '0',
-            global_name: null,
-            avatar: null,
-            bot: true,
-            flags: 0,
-          },
+          user: { ...BOT_USER, flags: 0 },
           guilds: [],
           session_id: this.sessionId,
           resume_gateway_url: `ws://127.0.0.1:${this.port}/gateway`,
@@ -259,14 +233,7 @@ export class DiscordStandin {
       ...m,
       guild_id: GUILD_ID,
       type: 0,
-      author: {
-        id: BOT_ID,
-        username: 'otto',
-        discriminator: '0',
-        global_name: null,
-        avatar: null,
-        bot: true,
-      },
+      author: BOT_USER,
       timestamp: new Date().toISOString(),
       edited_timestamp: null,
       tts: false,
@@ -285,9 +252,7 @@ export class DiscordStandin {
     };
   }
 
-  private async handle(
-    req: IncomingMessage,
-  ): Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> {
+  private async handle(req: IncomingMessage): Promise<Answer> {
     const raw = await readBody(req);
     const path = (req.url ?? '').split('?')[0]!.replace(/^\/api\/v\d+/, '');
     const type = req.headers['content-type'] ?? '';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { Agent, createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { Agent, request, type IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { readBody, StandinServer, type Answer } from './standin-server.js';
 
 /** One Web API call Otto made, with its arguments decoded (`blocks` parsed from JSON). */
 export interface ApiCall {
@@ -16,12 +16,6 @@ interface Failure {
   readonly status: number;
   readonly retryAfter?: number;
   readonly error?: string;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function decode(body: string, type: string | undefined): Record<string, unknown> {
@@ -47,8 +41,7 @@ export class SlackStandin {
   /** Channels Otto is not in: chat.postMessage answers not_in_channel. */
   readonly outside = new Set<string>();
   private readonly failures = new Map<string, Failure[]>();
-  private readonly server: Server;
-  private readonly wss: WebSocketServer;
+  private readonly server: StandinServer;
   private socket: WebSocket | undefined;
   private readonly acks = new Map<string, (at: number) => void>();
   private nextTs = 1_700_000_000;
@@ -57,20 +50,8 @@ export class SlackStandin {
   port = 0;
 
   constructor() {
-    this.server = createServer((req, res) => {
-      void this.handle(req).then(
-        ({ status, body, headers }) => {
-          res.writeHead(status, { 'content-type': 'application/json', ...headers });
-          res.end(JSON.stringify(body));
-        },
-        (e: unknown) => {
-          res.writeHead(500);
-          res.end(String(e));
-        },
-      );
-    });
-    this.wss = new WebSocketServer({ server: this.server, path: '/socket' });
-    this.wss.on('connection', (ws) => {
+    this.server = new StandinServer((req) => this.handle(req), '/socket');
+    this.server.wss.on('connection', (ws) => {
       this.socket = ws;
       ws.on('message', (data) => {
         const msg = JSON.parse(String(data)) as { envelope_id?: string };
@@ -90,8 +71,8 @@ export class SlackStandin {
   }
 
   async listen(port = 0): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    await this.server.listen(port);
+    this.port = this.server.port;
   }
 
   get apiUrl(): string {
@@ -154,16 +135,13 @@ export class SlackStandin {
     this.socket?.terminate();
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     clearInterval(this.pinger);
-    for (const c of this.wss.clients) c.terminate();
-    this.wss.close();
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server.close(r));
+    return this.server.close();
   }
 
-  private async handle(req: IncomingMessage) {
-    const body = await readBody(req);
+  private async handle(req: IncomingMessage): Promise<Answer> {
+    const body = (await readBody(req)).toString('utf8');
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path.startsWith('/respond/')) {
       this.responses.push({ path, args: decode(body, req.headers['content-type']) });
@@ -178,7 +156,9 @@ export class SlackStandin {
         status: failure.status,
         body: { ok: false, error: failure.error ?? 'ratelimited' },
         headers:
-          failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {},
+          failure.retryAfter !== undefined
+            ? { 'retry-after': String(failure.retryAfter) }
+            : undefined,
       };
     }
     const result = this.answer(method, args) as Record<string, unknown>;

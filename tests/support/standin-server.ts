@@ -1,0 +1,57 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+
+/** What a stand-in answers: JSON, or no body at all (204). */
+export interface Answer {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The HTTP and WebSocket plumbing of a chat platform stand-in: one loopback server
+ * whose requests go to `handle` and whose WebSocket lives at `wsPath`.
+ */
+export class StandinServer {
+  readonly http: Server;
+  readonly wss: WebSocketServer;
+  port = 0;
+
+  constructor(handle: (req: IncomingMessage) => Promise<Answer>, wsPath: string) {
+    this.http = createServer((req, res) => {
+      void handle(req).then(
+        ({ status, body, headers }) => {
+          res.writeHead(
+            status,
+            body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+          );
+          res.end(body === undefined ? undefined : JSON.stringify(body));
+        },
+        (e: unknown) => {
+          res.writeHead(500);
+          res.end(String(e));
+        },
+      );
+    });
+    this.wss = new WebSocketServer({ server: this.http, path: wsPath });
+  }
+
+  async listen(port = 0): Promise<void> {
+    await new Promise<void>((resolve) => this.http.listen(port, '127.0.0.1', resolve));
+    this.port = (this.http.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    this.wss.close();
+    this.http.closeAllConnections();
+    await new Promise((r) => this.http.close(r));
+  }
+}
