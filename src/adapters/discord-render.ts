@@ -21,9 +21,14 @@ export interface DiscordMessage {
   readonly files: { name: string; data: Buffer }[];
 }
 
-/** Mentions Discord users by id; the identity text stays readable elsewhere. */
-export function mentions(text: string): string {
-  return text.replace(/\bdiscord:(\d{15,25})\b/g, '<@$1>');
+/**
+ * Draws `discord:<id>` as a mention: a channel (`<#id>`) when `channels` holds the
+ * id, else a user (`<@id>`). Both are snowflakes, so the caller names the channels.
+ */
+export function mentions(text: string, channels: ReadonlySet<string> = new Set()): string {
+  return text.replace(/\bdiscord:(\d{15,25})\b/g, (_, id: string) =>
+    channels.has(id) ? `<#${id}>` : `<@${id}>`,
+  );
 }
 
 /** Keeps text from turning into markdown it was not meant as (a user's lock reason, say). */
@@ -53,17 +58,19 @@ function buttons(list: readonly Button[]): DiscordMessage['components'] {
  * code block when it fits, and otherwise whole into an attached text file, with a
  * line saying so: never cut silently.
  */
-export function toDiscord(reply: Reply, opts: { header?: string } = {}): DiscordMessage {
+export function toDiscord(
+  reply: Reply,
+  opts: { header?: string; channels?: ReadonlySet<string> } = {},
+): DiscordMessage {
+  const at = (text: string) => mentions(text, opts.channels);
   const mark = reply.outcome === 'refused' ? '⛔ ' : reply.outcome === 'usage' ? '❔ ' : '';
   const lines = [
-    ...(opts.header ? [`-# ${mentions(opts.header)}`] : []),
-    `${mark}${mentions(reply.text)}`,
+    ...(opts.header ? [`-# ${at(opts.header)}`] : []),
+    `${mark}${at(reply.text)}`,
     ...(reply.fields ?? []).map((f) =>
-      f.value.includes('\n')
-        ? `**${f.label}**\n${mentions(f.value)}`
-        : `**${f.label}**: ${mentions(f.value)}`,
+      f.value.includes('\n') ? `**${f.label}**\n${at(f.value)}` : `**${f.label}**: ${at(f.value)}`,
     ),
-    ...(reply.fix ? [`→ ${mentions(reply.fix)}`] : []),
+    ...(reply.fix ? [`→ ${at(reply.fix)}`] : []),
   ];
   let content = lines.join('\n');
   const files: DiscordMessage['files'] = [];

@@ -50,8 +50,17 @@ function who(i: Interaction): { actor: string; groups: string[] } {
   return { actor: `discord:${i.user.id}`, groups: ids.map((r) => `discord-role:${r}`) };
 }
 
-function editOptions(reply: Reply, header?: string) {
-  const m = toDiscord(reply, header ? { header } : {});
+/** The Discord channel ids otto.yml names, so that they are drawn as channels, not people. */
+function configuredChannels(ops: Ops): Set<string> {
+  return new Set(
+    [...ops.config.fleets.values()].flatMap((f) =>
+      (f.channels ?? []).filter((c) => c.startsWith('discord:')).map((c) => c.slice(8)),
+    ),
+  );
+}
+
+function editOptions(reply: Reply, channels: ReadonlySet<string>, header?: string) {
+  const m = toDiscord(reply, { channels, ...(header ? { header } : {}) });
   return {
     content: m.content,
     components: m.components,
@@ -73,6 +82,7 @@ export function startDiscord(
   log: (msg: string) => void,
 ): ChatAdapter {
   const safeLog = (msg: string) => log(redactDiscordToken(msg, cfg.token));
+  const known = configuredChannels(ops);
   const life = new AdapterLife<{ client: Client; discord: DiscordJs }>('Discord', safeLog);
 
   const run = (
@@ -86,8 +96,9 @@ export function startDiscord(
     life.track(async () => {
       const id = who(i);
       const source: Source = { ...id, channel: `discord:${i.channelId}`, platform: 'discord' };
+      const channels = new Set([...known, i.channelId]);
       const viaChannel = async (ref: DiscordRef, reply: Reply) => {
-        const m = toDiscord(reply, header ? { header } : {});
+        const m = toDiscord(reply, { channels, ...(header ? { header } : {}) });
         await i.client.rest.patch(discord.Routes.channelMessage(ref.channelId, ref.messageId), {
           body: {
             content: m.content,
@@ -101,7 +112,7 @@ export function startDiscord(
       const sink: MessageSink<DiscordRef> & { refOf: (r: DiscordRef) => string } = {
         // The deferred reply is the message: "posting" is its first edit.
         post: async (reply) => {
-          const m = (await i.editReply(editOptions(reply, header))) as unknown as {
+          const m = (await i.editReply(editOptions(reply, channels, header))) as unknown as {
             id: string;
             channelId?: string;
             channel_id?: string;
@@ -110,7 +121,7 @@ export function startDiscord(
         },
         edit: async (ref, reply) => {
           if (Date.now() - received > TOKEN_LIFETIME_MS) return viaChannel(ref, reply);
-          await i.editReply(editOptions(reply, header));
+          await i.editReply(editOptions(reply, channels, header));
         },
         refOf: (ref) => `discord:${ref.channelId}:${ref.messageId}`,
       };
@@ -189,7 +200,7 @@ export function startDiscord(
       async (ref, reply) => {
         const [, channel, message] = ref.split(':');
         if (!channel || !message) return;
-        const m = toDiscord(reply);
+        const m = toDiscord(reply, { channels: known });
         await client.rest.patch(discord.Routes.channelMessage(channel, message), {
           body: {
             content: m.content,

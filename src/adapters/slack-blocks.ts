@@ -22,13 +22,14 @@ const OUTCOME_MARK: Record<Reply['outcome'], string> = {
   refused: '⛔ ',
 };
 
-/** Escapes the three characters Slack's mrkdwn treats as markup, then mentions Slack users. */
+/** Escapes the three characters Slack's mrkdwn treats as markup, then mentions Slack users and channels. */
 export function mrkdwn(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/\bslack:([UW][A-Z0-9]{2,})\b/g, '<@$1>');
+    .replace(/\bslack:([UW][A-Z0-9]{2,})\b/g, '<@$1>')
+    .replace(/\bslack:([CG][A-Z0-9]{2,})\b/g, '<#$1>');
 }
 
 function clip(text: string, max: number): string {

@@ -40,6 +40,11 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
     bed,
     {
       helm: { compose: stack(bed.images.v1, 'blue') },
+      // Heard only in another channel: the stand-in's interactions come from CHANNEL_ID.
+      vault: {
+        compose: { services: { web: webService(bed.images.v1) } },
+        extra: { channels: ['discord:100000000000000099'] },
+      },
       chatty: {
         compose: {
           services: {
@@ -169,6 +174,7 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
       return (answer.body['data'] as { choices: { name: string }[] }).choices.map((c) => c.name);
     };
     expect(await ask('launch', [{ name: 'fleet', value: 'he', focused: true }])).toEqual(['helm']);
+    // vault is heard only in another channel, so it is not offered here.
     expect(await ask('launch', [{ name: 'fleet', value: '', focused: true }])).toEqual([
       'chatty',
       'helm',
@@ -185,6 +191,14 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
     const token = await command('launch', { fleet: 'helm' }, EVE);
     const refused = await reply(token, '⛔');
     expect(textOf(refused)).toContain('deployer');
+  });
+
+  it("refuses a fleet's commands outside its channels, naming where they are heard", async () => {
+    const token = await command('status', { fleet: 'vault' }, EVE);
+    const refused = await reply(token, '⛔');
+    expect(textOf(refused)).toContain(
+      'Commands for vault are heard only in <#100000000000000099>, not in <#100000000000000004>',
+    );
   });
 
   it('asks for approval with buttons, and draws who approved and who denied on the request', async () => {

@@ -93,6 +93,19 @@ describe('Discord messages', () => {
     expect(m.components.map((r) => r.components.length)).toEqual([5, 2]);
   });
 
+  it('draws configured channels as channels and everyone else as people', () => {
+    const m = toDiscord(
+      {
+        outcome: 'refused',
+        text: 'heard only in discord:100000000000000099, asked by discord:300000000000000001',
+      },
+      { channels: new Set(['100000000000000099']) },
+    );
+    expect(m.content).toBe(
+      '⛔ heard only in <#100000000000000099>, asked by <@300000000000000001>',
+    );
+  });
+
   it('never logs the bot token', () => {
     expect(redactDiscordToken('401 for MTAw.abc.def', 'MTAw.abc.def')).toBe('401 for [token]');
   });

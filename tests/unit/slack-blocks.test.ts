@@ -8,6 +8,7 @@ describe('Block Kit drawing', () => {
     expect(mrkdwn('lock <!channel> & slack:U0ALICE for <https://x|y>')).toBe(
       'lock &lt;!channel&gt; &amp; <@U0ALICE> for &lt;https://x|y&gt;',
     );
+    expect(mrkdwn('heard only in slack:C0OPS')).toBe('heard only in <#C0OPS>');
     expect(mrkdwn('discord:42 slack-group:S1 console:bob')).toBe(
       'discord:42 slack-group:S1 console:bob',
     );
