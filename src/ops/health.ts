@@ -1,0 +1,90 @@
+/**
+ * The health of one running service, judged from one reconcile poll at a time.
+ * Pure: the watcher (issue 6) feeds it `docker service ls` / `service ps` facts and
+ * persists the record, so a restart of Otto does not re-alert a known incident.
+ * Alerts follow changes of state only, never every poll.
+ */
+
+/** From least to most severe. */
+export const HEALTH_STATES = ['healthy', 'degraded', 'crash_looping', 'down'] as const;
+export type HealthState = (typeof HEALTH_STATES)[number];
+
+export interface HealthRecord {
+  readonly state: HealthState;
+  /** When the current incident opened (unchanged while it worsens or eases); null when healthy. */
+  readonly incidentSince: string | null;
+  /** When running < desired was first seen in a row of polls; null when not short. */
+  readonly shortSince: string | null;
+}
+
+export interface HealthObservation {
+  readonly running: number;
+  readonly desired: number;
+  /** When tasks of the service failed (exited, were rejected), newest last. */
+  readonly failedAt: readonly string[];
+  readonly now: string;
+}
+
+export interface HealthPolicy {
+  /** Short of replicas for longer than this is an incident (default 60 s, or the healthcheck's start period). */
+  readonly graceSeconds: number;
+  /** This many failed tasks... */
+  readonly crashLoopFailures: number;
+  /** ...within this window is a crash loop (default 3 in 10 minutes). */
+  readonly crashLoopWindowSeconds: number;
+}
+
+export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
+  graceSeconds: 60,
+  crashLoopFailures: 3,
+  crashLoopWindowSeconds: 600,
+};
+
+/** What a poll changed: a new incident, a worse or milder one, its end, or nothing. */
+export type HealthChange = 'opened' | 'worsened' | 'eased' | 'recovered' | undefined;
+
+export const HEALTHY: HealthRecord = { state: 'healthy', incidentSince: null, shortSince: null };
+
+const rank = (s: HealthState) => HEALTH_STATES.indexOf(s);
+const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
+
+/** Judges one poll against the service's last record. */
+export function judgeHealth(
+  prev: HealthRecord,
+  obs: HealthObservation,
+  policy: HealthPolicy = DEFAULT_HEALTH_POLICY,
+): { readonly record: HealthRecord; readonly change: HealthChange } {
+  const short = obs.desired > 0 && obs.running < obs.desired;
+  const shortSince = short ? (prev.shortSince ?? obs.now) : null;
+  const pastGrace = shortSince !== null && seconds(shortSince, obs.now) >= policy.graceSeconds;
+  const recent = obs.failedAt.filter((t) => seconds(t, obs.now) <= policy.crashLoopWindowSeconds);
+  const lastFailure = recent.at(-1);
+  // A loop is over only once tasks have stopped failing for a grace period, so one
+  // that restarts between polls does not flap between alerts and recoveries.
+  const stillFailing =
+    lastFailure !== undefined && seconds(lastFailure, obs.now) < policy.graceSeconds;
+  let state: HealthState = 'healthy';
+  if (pastGrace && obs.running === 0) state = 'down';
+  else if (recent.length >= policy.crashLoopFailures && (short || stillFailing))
+    state = 'crash_looping';
+  else if (pastGrace) state = 'degraded';
+
+  const wasBad = prev.state !== 'healthy';
+  const isBad = state !== 'healthy';
+  const record: HealthRecord = {
+    state,
+    incidentSince: isBad ? (wasBad ? prev.incidentSince : obs.now) : null,
+    shortSince,
+  };
+  const change: HealthChange =
+    state === prev.state
+      ? undefined
+      : !wasBad
+        ? 'opened'
+        : !isBad
+          ? 'recovered'
+          : rank(state) > rank(prev.state)
+            ? 'worsened'
+            : 'eased';
+  return { record, change };
+}
