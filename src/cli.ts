@@ -7,7 +7,7 @@ import { readSecretInput } from './adapters/stdin.js';
 import { renderText } from './adapters/text.js';
 import { dispatch, errorReply } from './commands/dispatch.js';
 import { findFleet } from './commands/fleet-lookup.js';
-import { CHANNEL, loadConfig } from './config.js';
+import { CHANNEL, loadConfig, SNOWFLAKE } from './config.js';
 import type { Outcome } from './commands/types.js';
 import { ConfigError, InterruptedError, UsageError } from './errors.js';
 import { normalizeRegistry } from './ops/compose.js';
@@ -218,7 +218,7 @@ export async function main(argv: string[]): Promise<number> {
             'Add discord: with token and application_id (README, section Discord).',
           );
         const guild = values.guild ?? config.discord.guildId;
-        if (guild !== undefined && !/^\d{15,25}$/.test(guild))
+        if (guild !== undefined && !SNOWFLAKE.test(guild))
           throw new UsageError(`--guild ${guild.slice(0, 30)} is not a guild id (a number).`);
         io.out(await registerDiscordCommand(config.discord, guild));
         return 0;

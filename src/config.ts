@@ -120,7 +120,8 @@ const slackSchema = z
       });
   });
 
-const SNOWFLAKE = /^\d{15,25}$/;
+/** A Discord id: application, guild, user, role or channel. */
+export const SNOWFLAKE = /^\d{15,25}$/;
 
 const discordSchema = z
   .object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { quoteWord } from '../commands/parse.js';
 
 /** Discord's option types used here: subcommand, string, integer. */
 const SUB = 1;
@@ -129,12 +130,6 @@ export const subcommandInput = z.object({
     .default([]),
 });
 
-/** Quotes an argument so the text parser reads it back as one argument. */
-export function quoteArg(value: string): string {
-  if (/^[^\s"']+$/.test(value) && !value.startsWith('--')) return value;
-  return `"${value.replace(/"/g, "'")}"`;
-}
-
 /** The text command a subcommand stands for: `logs shop web --tail 20`. */
 export function toText(input: z.infer<typeof subcommandInput>): string {
   const opt = (name: string) => {
@@ -144,7 +139,7 @@ export function toText(input: z.infer<typeof subcommandInput>): string {
   const words = [input.name];
   const add = (name: string) => {
     const v = opt(name);
-    if (v !== undefined && v !== '') words.push(quoteArg(v));
+    if (v !== undefined && v !== '') words.push(quoteWord(v));
   };
   switch (input.name) {
     case 'approve':

@@ -15,13 +15,13 @@ import { startCardSweep } from './approval-cards.js';
 import { runInMessage } from './chat-run.js';
 import { OTTO_COMMAND, subcommandInput, toText } from './discord-commands.js';
 import { OttoError } from '../errors.js';
-import { BUTTON_PREFIX, toDiscord } from './discord-render.js';
+import { BUTTON_PREFIX, toDiscord, type DiscordMessage } from './discord-render.js';
 import type { MessageSink } from './live-message.js';
 
 type DiscordJs = typeof import('discord.js');
 
 /** discord.js is CommonJS: bundled, its exports arrive as `default`. */
-export async function loadDiscord(): Promise<DiscordJs> {
+async function loadDiscord(): Promise<DiscordJs> {
   const loaded = await import('discord.js');
   return (loaded as unknown as { default?: DiscordJs }).default ?? loaded;
 }
@@ -57,6 +57,24 @@ function configuredChannels(ops: Ops): Set<string> {
       (f.channels ?? []).filter((c) => c.startsWith('discord:')).map((c) => c.slice(8)),
     ),
   );
+}
+
+/** Edits a message Otto drew through the channel route (no interaction token needed). */
+async function editInChannel(
+  discord: DiscordJs,
+  client: Client,
+  ref: DiscordRef,
+  m: DiscordMessage,
+): Promise<void> {
+  await client.rest.patch(discord.Routes.channelMessage(ref.channelId, ref.messageId), {
+    body: {
+      content: m.content,
+      components: m.components,
+      allowed_mentions: m.allowed_mentions,
+      attachments: [],
+    },
+    files: m.files,
+  });
 }
 
 function editOptions(reply: Reply, channels: ReadonlySet<string>, header?: string) {
@@ -97,18 +115,6 @@ export function startDiscord(
       const id = who(i);
       const source: Source = { ...id, channel: `discord:${i.channelId}`, platform: 'discord' };
       const channels = new Set([...known, i.channelId]);
-      const viaChannel = async (ref: DiscordRef, reply: Reply) => {
-        const m = toDiscord(reply, { channels, ...(header ? { header } : {}) });
-        await i.client.rest.patch(discord.Routes.channelMessage(ref.channelId, ref.messageId), {
-          body: {
-            content: m.content,
-            components: m.components,
-            allowed_mentions: m.allowed_mentions,
-            attachments: [],
-          },
-          files: m.files,
-        });
-      };
       const sink: MessageSink<DiscordRef> & { refOf: (r: DiscordRef) => string } = {
         // The deferred reply is the message: "posting" is its first edit.
         post: async (reply) => {
@@ -120,7 +126,10 @@ export function startDiscord(
           return { channelId: m.channelId ?? m.channel_id ?? i.channelId ?? '', messageId: m.id };
         },
         edit: async (ref, reply) => {
-          if (Date.now() - received > TOKEN_LIFETIME_MS) return viaChannel(ref, reply);
+          if (Date.now() - received > TOKEN_LIFETIME_MS) {
+            const m = toDiscord(reply, { channels, ...(header ? { header } : {}) });
+            return editInChannel(discord, i.client, ref, m);
+          }
           await i.editReply(editOptions(reply, channels, header));
         },
         refOf: (ref) => `discord:${ref.channelId}:${ref.messageId}`,
@@ -198,16 +207,14 @@ export function startDiscord(
       ops,
       'discord:',
       async (ref, reply) => {
-        const [, channel, message] = ref.split(':');
-        if (!channel || !message) return;
-        const m = toDiscord(reply, { channels: known });
-        await client.rest.patch(discord.Routes.channelMessage(channel, message), {
-          body: {
-            content: m.content,
-            components: m.components,
-            allowed_mentions: m.allowed_mentions,
-          },
-        });
+        const [, channelId, messageId] = ref.split(':');
+        if (!channelId || !messageId) return;
+        await editInChannel(
+          discord,
+          client,
+          { channelId, messageId },
+          toDiscord(reply, { channels: known }),
+        );
       },
       safeLog,
     );

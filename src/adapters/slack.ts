@@ -101,12 +101,7 @@ function apiError(e: unknown): string | undefined {
  * draws the reply into one message that is edited as a rollout moves. If Slack
  * can't be reached at start it keeps trying with backoff, without blocking the rest.
  */
-export function startSlack(
-  ops: Ops,
-  cfg: SlackConfig,
-  log: (msg: string) => void,
-  options: { readonly minEditIntervalMs?: number } = {},
-): ChatAdapter {
+export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => void): ChatAdapter {
   const life = new AdapterLife<App>('Slack', (m) => log(redactTokens(m)));
   const seen = new Seen(10 * 60_000);
 
@@ -118,9 +113,11 @@ export function startSlack(
     respond: RespondFn | undefined,
     state: { hadProgress: boolean },
   ): MessageSink<SlackRef> & { refOf: (r: SlackRef) => string | undefined } => {
+    // A rollout's log lines go into the thread under its message, not into the message.
     const draw = (reply: Reply) => toBlocks(reply, { header, withBlock: !state.hadProgress });
     return {
-      post: async (reply) => {
+      post: async (reply, final) => {
+        if (!final) state.hadProgress = true;
         try {
           const res = await client.chat.postMessage({
             channel,
@@ -174,14 +171,7 @@ export function startSlack(
       };
       const state = { hadProgress: false };
       const sink = sinkFor(client, channel, threadTs, header, respond, state);
-      const done = await runInMessage(ops, text, source, sink, {
-        signal: life.signal,
-        log,
-        ...(options.minEditIntervalMs !== undefined
-          ? { minIntervalMs: options.minEditIntervalMs }
-          : {}),
-      });
-      state.hadProgress = done.hadProgress;
+      const done = await runInMessage(ops, text, source, sink, { signal: life.signal, log });
       const ref = done.ref;
       if (done.hadProgress && done.reply.outcome === 'failed' && ref && 'ts' in ref) {
         await once429(() =>
@@ -254,7 +244,17 @@ export function startSlack(
     });
 
     created.error(async (e) => log(redactTokens(`otto: Slack: ${e.message}`)));
-    await created.init();
+    try {
+      await created.init();
+    } catch (e) {
+      const why = apiError(e);
+      if (why === 'invalid_auth' || why === 'not_authed' || why === 'account_inactive')
+        throw new Error(
+          `Slack refused the bot token (${why}); check slack.bot_token in otto.yml (xoxb-..., OAuth & Permissions) and restart Otto`,
+          { cause: e },
+        );
+      throw e;
+    }
     await (cfg.mode === 'http' ? created.start(cfg.port) : created.start());
     return created;
   };

@@ -1,8 +1,8 @@
-import { CHANNEL } from '../config.js';
 import type { Ops } from '../ops/ops.js';
 import { fleetServices } from '../ops/fleet-compose.js';
 import { parseJsonLines, serviceLs } from '../ops/swarm.js';
-import { atLeast, roleOf, type Who } from './access.js';
+import type { Who } from './access.js';
+import { fleetsVisibleTo } from './fleet-lookup.js';
 
 /** Discord shows at most 25 choices. */
 const MAX_CHOICES = 25;
@@ -17,13 +17,8 @@ const matching = (names: Iterable<string>, typed: string) =>
 
 /** Fleets the person may view from this channel, starting with what they typed. */
 export function fleetChoices(ops: Ops, who: Who, channel: string, typed: string): string[] {
-  const visible = [...ops.config.fleets.values()].filter(
-    (f) =>
-      atLeast(roleOf(ops.config, who, f), 'viewer') &&
-      (!f.channels || !CHANNEL.test(channel) || f.channels.includes(channel)),
-  );
   return matching(
-    visible.map((f) => f.name),
+    fleetsVisibleTo(ops.config, who, channel).map((f) => f.name),
     typed,
   );
 }
@@ -39,8 +34,7 @@ export async function serviceChoices(
   fleetName: string,
   typed: string,
 ): Promise<string[]> {
-  if (!fleetChoices(ops, who, channel, fleetName).includes(fleetName)) return [];
-  const fleet = ops.config.fleets.get(fleetName);
+  const fleet = fleetsVisibleTo(ops.config, who, channel).find((f) => f.name === fleetName);
   if (!fleet) return [];
   const [running, planned] = await Promise.all([
     ops

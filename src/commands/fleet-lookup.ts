@@ -3,7 +3,7 @@ import { dirname, isAbsolute, relative } from 'node:path';
 import { CHANNEL, FLEET_NAME, type FleetConfig, type OttoConfig } from '../config.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Ops } from '../ops/ops.js';
-import { atLeast } from './access.js';
+import { atLeast, roleOf, type Who } from './access.js';
 import type { Context } from './types.js';
 import { otto } from './voice.js';
 
@@ -36,14 +36,18 @@ export function findFleet(ops: Ops, name: string | undefined): FleetConfig {
   );
 }
 
-/** The fleets the actor may view from the command's channel (for `status` and `fleets`). */
-export function visibleFleets(ctx: Context): FleetConfig[] {
-  const channel = ctx.command.channel;
-  return [...ctx.ops.config.fleets.values()].filter(
+/** The fleets `who` may view from `channel` (for `status`, `fleets` and autocomplete). */
+export function fleetsVisibleTo(config: OttoConfig, who: Who, channel: string): FleetConfig[] {
+  return [...config.fleets.values()].filter(
     (f) =>
-      atLeast(ctx.role(f), 'viewer') &&
+      atLeast(roleOf(config, who, f), 'viewer') &&
       (!f.channels || !CHANNEL.test(channel) || f.channels.includes(channel)),
   );
+}
+
+/** The fleets the actor may view from the command's channel. */
+export function visibleFleets(ctx: Context): FleetConfig[] {
+  return fleetsVisibleTo(ctx.ops.config, ctx.command, ctx.command.channel);
 }
 
 /** A fleet's compose file as people read it: relative to otto.yml when it lies below it. */

@@ -6,8 +6,6 @@ import { findFleet, suggest } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
-/** Chat messages are short: show at most this many characters of logs. */
-
 export const logsFlags = z
   .object({
     tail: z.coerce.number().int().min(1, 'use 1 to 1000').max(1000, 'use 1 to 1000').default(50),
@@ -53,17 +51,16 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
   const what = wanted ?? '(all services)';
   // Every line goes to the adapter: each fits it to its platform (Discord attaches a
   // file, Slack keeps the newest lines and says how many it left out).
-  const lines = res.lines;
   const notes = [
     res.missing.length ? `Not in the Swarm: ${res.missing.join(', ')} (not launched yet?).` : '',
     res.incomplete ? otto.incompleteLogs(res.incomplete) : '',
   ].filter(Boolean);
-  if (lines.length === 0) {
+  if (res.lines.length === 0) {
     return { outcome: 'ok', text: [otto.noTransmissions(fleet.name, what), ...notes].join(' ') };
   }
   return {
     outcome: 'ok',
     text: [`📡 Transmissions from ${fleet.name} ${what}.`, ...notes].join(' '),
-    block: lines,
+    block: res.lines,
   };
 }

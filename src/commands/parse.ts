@@ -13,6 +13,15 @@ export function tokenize(text: string): string[] {
 }
 
 /**
+ * Quotes a word so that tokenize() reads it back as one argument (the parser has no
+ * escapes, so a double quote inside becomes a single one). Not shell quoting.
+ */
+export function quoteWord(value: string): string {
+  if (/^[^\s"']+$/.test(value) && !value.startsWith('--')) return value;
+  return `"${value.replace(/"/g, "'")}"`;
+}
+
+/**
  * Parses `logs myapp web --tail 20 --since=10m` into name, positional args and flags.
  * A leading `/otto` or `otto` is dropped. A flag with no value (`--force`, or one
  * followed by another flag) is `'true'`; each command validates its own flags.

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { readBody, StandinServer, type Answer } from './standin-server.js';
+import { readBody, StandinServer, waitForCall, type Answer } from './standin-server.js';
 
 export const APP_ID = '100000000000000001';
 export const BOT_ID = '100000000000000002';
@@ -95,18 +95,14 @@ export class DiscordStandin {
   }
 
   /** Resolves when a call matching `test` has been made. */
-  async waitFor(test: (c: RestCall) => boolean, what: string, ms = 120_000): Promise<RestCall> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const hit = this.calls.find(test);
-      if (hit) return hit;
-      if (Date.now() > end) {
-        throw new Error(
-          `Discord stand-in: no ${what} within ${ms} ms. Calls:\n${this.calls.map((c) => `${c.method} ${c.path} ${JSON.stringify(c.body).slice(0, 300)}`).join('\n')}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  waitFor(test: (c: RestCall) => boolean, what: string, ms = 120_000): Promise<RestCall> {
+    return waitForCall(
+      this.calls,
+      test,
+      what,
+      ms,
+      (c) => `${c.method} ${c.path} ${JSON.stringify(c.body).slice(0, 300)}`,
+    );
   }
 
   /**

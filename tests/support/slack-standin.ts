@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { readBody, StandinServer, type Answer } from './standin-server.js';
+import { readBody, StandinServer, waitForCall, type Answer } from './standin-server.js';
 
 /** One Web API call Otto made, with its arguments decoded (`blocks` parsed from JSON). */
 export interface ApiCall {
@@ -92,18 +92,14 @@ export class SlackStandin {
   }
 
   /** Resolves when a call matching `test` has been made (polls; gives up after `ms`). */
-  async waitFor(test: (c: ApiCall) => boolean, what: string, ms = 120_000): Promise<ApiCall> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const hit = this.calls.find(test);
-      if (hit) return hit;
-      if (Date.now() > end) {
-        throw new Error(
-          `Slack stand-in: no ${what} within ${ms} ms. Calls: ${this.calls.map((c) => `${c.method} ${JSON.stringify(c.args).slice(0, 300)}`).join('\n')}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  waitFor(test: (c: ApiCall) => boolean, what: string, ms = 120_000): Promise<ApiCall> {
+    return waitForCall(
+      this.calls,
+      test,
+      what,
+      ms,
+      (c) => `${c.method} ${JSON.stringify(c.args).slice(0, 300)}`,
+    );
   }
 
   /** True once a Socket Mode client is connected. */

@@ -9,6 +9,30 @@ export interface Answer {
   readonly headers?: Record<string, string>;
 }
 
+/**
+ * Resolves with the first of `calls` that passes `test`, polling as more arrive;
+ * after `ms`, fails with every call so far (`show` draws one) to see what came instead.
+ */
+export async function waitForCall<T>(
+  calls: readonly T[],
+  test: (c: T) => boolean,
+  what: string,
+  ms: number,
+  show: (c: T) => string,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const hit = calls.find(test);
+    if (hit) return hit;
+    if (Date.now() > end) {
+      throw new Error(
+        `stand-in: no ${what} within ${ms} ms. Calls:\n${calls.map(show).join('\n')}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);

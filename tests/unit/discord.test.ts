@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { quoteArg, subcommandInput, toText } from '../../src/adapters/discord-commands.js';
+import { subcommandInput, toText } from '../../src/adapters/discord-commands.js';
 import { toDiscord } from '../../src/adapters/discord-render.js';
 import { redactDiscordToken } from '../../src/adapters/discord.js';
-import { parseText } from '../../src/commands/parse.js';
+import { parseText, quoteWord } from '../../src/commands/parse.js';
 
 const text = (name: string, options: Record<string, string | number> = {}) =>
   toText(
@@ -34,8 +34,8 @@ describe('Discord subcommands as text commands', () => {
       args: ['shop', `db 'migration' it's late`],
       flags: {},
     });
-    expect(quoteArg('plain')).toBe('plain');
-    expect(quoteArg('--tail')).toBe('"--tail"');
+    expect(quoteWord('plain')).toBe('plain');
+    expect(quoteWord('--tail')).toBe('"--tail"');
   });
 
   it('refuses a subcommand Otto does not know', () => {
