@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as approvalsAudit from './0002-approvals-audit.js';
 import * as approvalCards from './0003-approval-cards.js';
+import * as telemetry from './0004-telemetry.js';
 
 /**
  * Every migration, in order. Listed here (rather than read from the folder at run
@@ -11,4 +12,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-approvals-audit': approvalsAudit,
   '0003-approval-cards': approvalCards,
+  '0004-telemetry': telemetry,
 };

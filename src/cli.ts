@@ -3,7 +3,10 @@ import { parseArgs } from 'node:util';
 import { preflight, progressPrinter, runConsole } from './adapters/console.js';
 import { startSlack } from './adapters/slack.js';
 import { registerDiscordCommand, startDiscord } from './adapters/discord.js';
+import { consoleOutbox, makeOutbox } from './adapters/alert-outbox.js';
 import { readSecretInput } from './adapters/stdin.js';
+import type { AlertOutbox } from './commands/cluster-watch.js';
+import { startTelemetry, type Telemetry } from './commands/telemetry.js';
 import { renderText } from './adapters/text.js';
 import { dispatch, errorReply } from './commands/dispatch.js';
 import { findFleet } from './commands/fleet-lookup.js';
@@ -98,20 +101,47 @@ function stopSignal(): AbortSignal {
   return controller.signal;
 }
 
+/** Every alert target otto.yml names. */
+function alertTargets(ops: Ops): string[] {
+  return [
+    ...new Set([
+      ...ops.config.telemetry.alerts,
+      ...[...ops.config.fleets.values()].flatMap((f) => f.alerts),
+    ]),
+  ];
+}
+
+/** Starts telemetry when it is on and there are fleets to watch. */
+function maybeTelemetry(
+  ops: Ops,
+  outbox: AlertOutbox,
+  log: (line: string) => void,
+  targets?: readonly string[],
+): Telemetry | undefined {
+  if (!ops.config.telemetry.enabled || ops.config.fleets.size === 0) return undefined;
+  return startTelemetry(ops, outbox, { log, ...(targets ? { targets } : {}) });
+}
+
 /** Runs the configured chat adapters until a signal asks Otto to stop. */
 async function runChatAdapters(ops: Ops, signal: AbortSignal): Promise<void> {
   const log = (line: string) => io.err(line);
   log(`${otto.prefix} Otto at Mission Control: connecting to chat. Ctrl-C stops.`);
   for (const n of ops.notices) log(`ℹ️  ${n}`);
   await preflight(ops, log);
-  const adapters = [
-    ...(ops.config.slack ? [startSlack(ops, ops.config.slack, log)] : []),
-    ...(ops.config.discord ? [startDiscord(ops, ops.config.discord, log)] : []),
-  ];
+  const slack = ops.config.slack && startSlack(ops, ops.config.slack, log);
+  const discord = ops.config.discord && startDiscord(ops, ops.config.discord, log);
+  const adapters = [slack, discord].filter((a) => a !== undefined);
+  const outbox = makeOutbox({
+    slack: slack?.alerts,
+    discord: discord?.alerts,
+    targets: alertTargets(ops),
+  });
+  const telemetry = maybeTelemetry(ops, outbox, log);
   await new Promise<void>((resolve) =>
     signal.addEventListener('abort', () => resolve(), { once: true }),
   );
   log('Otto is landing: letting running commands finish as interrupted...');
+  await telemetry?.stop();
   await Promise.all(adapters.map((a) => a.stop(signal.reason)));
 }
 
@@ -189,11 +219,21 @@ export async function main(argv: string[]): Promise<number> {
             await runChatAdapters(ops, signal);
             return 0;
           }
-          await runConsole(
+          const telemetry = maybeTelemetry(
             ops,
-            { actor: actorId(values.as), channel: 'console', platform: 'console' },
-            signal,
+            consoleOutbox((t) => io.out(t)),
+            (line) => io.err(line),
+            ['console'],
           );
+          try {
+            await runConsole(
+              ops,
+              { actor: actorId(values.as), channel: 'console', platform: 'console' },
+              signal,
+            );
+          } finally {
+            await telemetry?.stop();
+          }
           return 0;
         });
       }

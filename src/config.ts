@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import cron from 'node-cron';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
@@ -74,6 +75,56 @@ const approvalsSchema = z
   })
   .strict();
 
+/** `15s`, `10m`, `1h`, `2d`: a whole number of seconds, minutes, hours or days. */
+export const DURATION = /^(\d{1,6})(s|m|h|d)$/;
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/** Seconds in a duration such as `90s` or `1h`; undefined when it is not one. */
+export function durationSeconds(text: string): number | undefined {
+  const m = DURATION.exec(text);
+  return m ? Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS] : undefined;
+}
+
+const duration = (what: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(DURATION, `${what} is a duration such as 15s, 10m or 1h`)
+    .transform((v) => durationSeconds(v)!)
+    .refine((v) => v >= min && v <= max, `${what} must be between ${min} s and ${max} s`);
+
+/** Where alerts go: a Slack or Discord channel, or a Discord webhook URL. */
+export const ALERT_SINK =
+  /^(slack:[A-Z0-9]{2,64}|discord:\d{15,25}|(https:\/\/\S+|http:\/\/(127\.0\.0\.1|localhost)(:\d+)?)\/\S*webhooks\/\d+\/\S+)$/;
+const alertSinks = z.array(
+  z
+    .string()
+    .regex(
+      ALERT_SINK,
+      'alert targets look like slack:C0123ABC, discord:123456789012345678 or a Discord webhook URL (https://discord.com/api/webhooks/<id>/<token>)',
+    ),
+);
+
+/** Polls are scheduled with cron, so they must divide a minute or an hour evenly. */
+const POLL_SECONDS = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1800];
+
+const telemetrySchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    poll: duration('poll', 1, 1800)
+      .refine((v) => POLL_SECONDS.includes(v), {
+        message: `poll must divide a minute or an hour evenly: ${POLL_SECONDS.slice(0, 11).join(', ')} seconds or 2, 3, 5, 10, 15, 30 minutes`,
+      })
+      .default(15),
+    grace: duration('grace', 0, 3600).default(60),
+    remind: duration('remind', 60, 7 * 86_400).default(3600),
+    alerts: alertSinks.default([]),
+    digest: z
+      .string()
+      .refine((v) => cron.validate(v), 'digest is a cron schedule such as "0 9 * * 1-5"')
+      .optional(),
+  })
+  .strict();
+
 const fleetSchema = z
   .object({
     cluster: z.string().min(1),
@@ -86,6 +137,8 @@ const fleetSchema = z
     channels: z
       .array(z.string().regex(CHANNEL, 'channels look like slack:C0123ABC or discord:123456789'))
       .optional(),
+    alerts: alertSinks.optional(),
+    deploy_notices: z.boolean().default(true),
   })
   .strict();
 
@@ -166,6 +219,7 @@ const configSchema = z
     access: accessSchema.default({}),
     slack: slackSchema.optional(),
     discord: discordSchema.optional(),
+    telemetry: telemetrySchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -215,6 +269,21 @@ export interface FleetConfig {
   readonly access: ReadonlyMap<string, Role>;
   /** When set, commands for this fleet are heard only in these chat channels. */
   readonly channels: readonly string[] | undefined;
+  /** Where this fleet's alerts go; `telemetry.alerts` when unset. */
+  readonly alerts: readonly string[];
+  /** Whether launches of this fleet are announced to its alert targets. */
+  readonly deployNotices: boolean;
+}
+
+export interface TelemetryConfig {
+  readonly enabled: boolean;
+  readonly pollSeconds: number;
+  readonly graceSeconds: number;
+  readonly remindSeconds: number;
+  /** Default alert targets. */
+  readonly alerts: readonly string[];
+  /** Cron schedule of the daily status summary, when wanted. */
+  readonly digest: string | undefined;
 }
 
 export interface SlackConfig {
@@ -246,6 +315,7 @@ export interface OttoConfig {
   readonly access: ReadonlyMap<string, Role>;
   readonly slack: SlackConfig | undefined;
   readonly discord: DiscordConfig | undefined;
+  readonly telemetry: TelemetryConfig;
 }
 
 /** Expands `~/` and makes a path absolute against `base`. */
@@ -344,6 +414,8 @@ function fromRaw(cfg: RawConfig, baseDir: string, path: string | undefined): Ott
       },
       access: new Map(Object.entries(f.access ?? {})),
       channels: f.channels,
+      alerts: f.alerts ?? cfg.telemetry.alerts,
+      deployNotices: f.deploy_notices,
     });
   }
   return {
@@ -365,6 +437,14 @@ function fromRaw(cfg: RawConfig, baseDir: string, path: string | undefined): Ott
       applicationId: cfg.discord.application_id,
       guildId: cfg.discord.guild_id,
       apiUrl: (cfg.discord.api_url ?? 'https://discord.com/api').replace(/\/+$/, ''),
+    },
+    telemetry: {
+      enabled: cfg.telemetry.enabled,
+      pollSeconds: cfg.telemetry.poll,
+      graceSeconds: cfg.telemetry.grace,
+      remindSeconds: cfg.telemetry.remind,
+      alerts: cfg.telemetry.alerts,
+      digest: cfg.telemetry.digest,
     },
   };
 }

@@ -1,9 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import type { AlertPoster } from './alert-outbox.js';
+
 /** A running chat adapter. */
 export interface ChatAdapter {
   /** Stops listening, ends running commands (`reason` says why), draws their last state, and disconnects. */
   stop(reason?: unknown): Promise<void>;
+  /** Posts alerts into the platform's channels. */
+  readonly alerts?: AlertPoster;
 }
 
 /** The longest wait between two tries to reach a chat platform. */
@@ -24,6 +28,12 @@ export class AdapterLife<Conn> {
     private readonly platform: string,
     private readonly log: (msg: string) => void,
   ) {}
+
+  /** The connection, once made; alerts that find none are posted at a later poll. */
+  connection(): Conn {
+    if (!this.conn) throw new Error(`${this.platform} is not connected yet`);
+    return this.conn;
+  }
 
   /** Aborted when Otto stops: running commands end as interrupted. */
   get signal(): AbortSignal {

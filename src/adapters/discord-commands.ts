@@ -109,6 +109,29 @@ export const OTTO_COMMAND = {
       description: 'Deny (or withdraw) a request by its number',
       options: [request, { type: STRING, name: 'reason', description: 'Why', max_length: 200 }],
     },
+    {
+      type: SUB,
+      name: 'silence',
+      description: "Mute a fleet's (or a service's) alerts for a while",
+      options: [
+        fleet(),
+        {
+          type: STRING,
+          name: 'duration',
+          description: 'How long: 30m, 1h, 1d; or off to lift it',
+          required: true,
+          max_length: 10,
+        },
+        {
+          type: STRING,
+          name: 'service',
+          description: 'Only this service',
+          autocomplete: true,
+          max_length: 63,
+        },
+      ],
+    },
+    { type: SUB, name: 'alerts', description: 'Open incidents' },
     { type: SUB, name: 'fleets', description: 'Configured fleets and their last launch' },
     { type: SUB, name: 'help', description: 'What Otto can do' },
   ],
@@ -146,6 +169,11 @@ export function toText(input: z.infer<typeof subcommandInput>): string {
     case 'deny':
       add('request');
       add('reason');
+      break;
+    case 'silence':
+      add('fleet');
+      add('service');
+      add('duration');
       break;
     case 'logs': {
       add('fleet');

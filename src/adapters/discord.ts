@@ -220,7 +220,47 @@ export function startDiscord(
     );
   });
 
-  return { stop: (reason) => life.stop(reason, ({ client }) => client.destroy()) };
+  const send = async (channelId: string, reply: Reply): Promise<string> => {
+    const { client, discord } = life.connection();
+    const m = toDiscord(reply, { channels: known });
+    const sent = (await client.rest.post(discord.Routes.channelMessages(channelId), {
+      body: { content: m.content, components: m.components, allowed_mentions: m.allowed_mentions },
+      files: m.files,
+    })) as { id: string };
+    return sent.id;
+  };
+  return {
+    stop: (reason) => life.stop(reason, ({ client }) => client.destroy()),
+    alerts: {
+      async post(channel, reply) {
+        return `discord:${channel}:${await send(channel, reply)}`;
+      },
+      // Updates go into a thread on the alert, opened with the first of them.
+      async reply(ref, reply) {
+        const [, channelId = '', messageId = '', known = ''] = ref.split(':');
+        let thread = known;
+        if (!thread) {
+          const { client, discord } = life.connection();
+          const made = (await client.rest.post(discord.Routes.threads(channelId, messageId), {
+            body: { name: 'Otto: incident updates', auto_archive_duration: 1440 },
+          })) as { id: string };
+          thread = made.id;
+        }
+        await send(thread, reply);
+        return `discord:${channelId}:${messageId}:${thread}`;
+      },
+      async edit(ref, reply) {
+        const { client, discord } = life.connection();
+        const [, channelId = '', messageId = ''] = ref.split(':');
+        await editInChannel(
+          discord,
+          client,
+          { channelId, messageId },
+          toDiscord(reply, { channels: known }),
+        );
+      },
+    },
+  };
 }
 
 /**

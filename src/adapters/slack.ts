@@ -275,7 +275,33 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
     );
   });
 
-  return { stop: (reason) => life.stop(reason, (app) => app.stop()) };
+  const refParts = (ref: string) => {
+    const [, channel = '', ts = ''] = ref.split(':');
+    return { channel, ts };
+  };
+  return {
+    stop: (reason) => life.stop(reason, (app) => app.stop()),
+    alerts: {
+      async post(channel, reply) {
+        const { client } = life.connection();
+        const res = await once429(() => client.chat.postMessage({ channel, ...toBlocks(reply) }));
+        return `slack:${res.channel ?? channel}:${res.ts ?? ''}`;
+      },
+      async reply(ref, reply) {
+        const { client } = life.connection();
+        const { channel, ts } = refParts(ref);
+        await once429(() =>
+          client.chat.postMessage({ channel, thread_ts: ts, ...toBlocks(reply) }),
+        );
+        return ref;
+      },
+      async edit(ref, reply) {
+        const { client } = life.connection();
+        const { channel, ts } = refParts(ref);
+        await once429(() => client.chat.update({ channel, ts, ...toBlocks(reply) }));
+      },
+    },
+  };
 }
 
 /** The thread reply under a failed rollout: the reason, what to do, and the last log lines. */

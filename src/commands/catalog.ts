@@ -1,4 +1,5 @@
 import type { Role } from '../config.js';
+import { alertsCommand } from './alerts.js';
 import { approveCommand, denyCommand } from './approve.js';
 import { auditCommand } from './audit.js';
 import { diffCommand } from './diff.js';
@@ -8,6 +9,7 @@ import { launchCommand } from './launch.js';
 import { lockCommand, unlockCommand } from './lock.js';
 import { logsCommand } from './logs.js';
 import { rollbackCommand } from './rollback.js';
+import { silenceCommand } from './silence.js';
 import { statusCommand } from './status.js';
 import type { Handler, Reply } from './types.js';
 import { otto } from './voice.js';
@@ -148,6 +150,25 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     role: 'deployer',
     fleetFrom: 'arg',
     handler: unlockCommand,
+  },
+  alerts: {
+    usage: 'alerts',
+    summary: 'open incidents: unhealthy services, nodes down, clusters out of reach',
+    example: 'alerts',
+    minArgs: 0,
+    maxArgs: 0,
+    role: 'viewer',
+    handler: alertsCommand,
+  },
+  silence: {
+    usage: 'silence <fleet> [service] <duration|off>',
+    summary: "mute a fleet's (or a service's) alerts for a while; off lifts it",
+    example: 'silence myapp web 1h',
+    minArgs: 2,
+    maxArgs: 3,
+    role: 'deployer',
+    fleetFrom: 'arg',
+    handler: silenceCommand,
   },
   audit: {
     usage: 'audit [fleet] [--limit N]',

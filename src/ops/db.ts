@@ -114,7 +114,59 @@ export interface RegistryCredentialsTable {
   updated_at: string;
 }
 
+export interface WatchHealthTable {
+  /** `service:<cluster>:<name>`, `node:<cluster>:<hostname>` or `cluster:<name>`. */
+  subject: string;
+  /** The judged record, as JSON. */
+  record: string;
+  updated_at: string;
+}
+
+export type IncidentKind = 'service' | 'node' | 'cluster';
+
+export interface IncidentsTable {
+  id: Generated<number>;
+  subject: string;
+  kind: IncidentKind;
+  cluster: string;
+  fleet: string | null;
+  /** The compose service name (`web`), for service incidents. */
+  service: string | null;
+  /** degraded, crash_looping, down (services); down, drain (nodes); unreachable (clusters). */
+  state: string;
+  /** Why, in words: `exits with code 3`. */
+  reason: string;
+  opened_at: string;
+  updated_at: string;
+  reminded_at: string;
+  resolved_at: string | null;
+  /** Alert target → the message that shows this incident there, as JSON. */
+  refs: Generated<string>;
+}
+
+export interface SilencesTable {
+  id: Generated<number>;
+  fleet: string;
+  /** null silences the whole fleet. */
+  service: string | null;
+  until: string;
+  actor: string;
+  created_at: string;
+}
+
+export interface DeployNoticesTable {
+  deployment_id: number;
+  /** Alert target → the message announcing the launch, as JSON. */
+  refs: Generated<string>;
+  /** 1 once the launch's end was drawn. */
+  finished: Generated<number>;
+}
+
 export interface Schema {
+  watch_health: WatchHealthTable;
+  incidents: IncidentsTable;
+  silences: SilencesTable;
+  deploy_notices: DeployNoticesTable;
   deployments: DeploymentsTable;
   locks: LocksTable;
   host_keys: HostKeysTable;
@@ -130,6 +182,8 @@ export type Deployment = Selectable<DeploymentsTable>;
 export type Lock = Selectable<LocksTable>;
 export type Approval = Selectable<ApprovalsTable>;
 export type AuditEntry = Selectable<AuditTable>;
+export type Incident = Selectable<IncidentsTable>;
+export type Silence = Selectable<SilencesTable>;
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
 

@@ -42,6 +42,13 @@ export function classifyTaskError(
     };
   }
   const exit = /non-zero exit \((\d+)\)/.exec(error);
+  if (exit?.[1] === '137') {
+    return {
+      kind: 'exit_code',
+      service,
+      message: `Service ${service} was killed (exit code 137): most likely out of memory (OOM), or stopped by a signal. Check its memory limit.`,
+    };
+  }
   if (exit) {
     return {
       kind: 'exit_code',

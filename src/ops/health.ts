@@ -15,6 +15,8 @@ export interface HealthRecord {
   readonly incidentSince: string | null;
   /** When running < desired was first seen in a row of polls; null when not short. */
   readonly shortSince: string | null;
+  /** The worst state of the current incident, so that only a new worst is announced. */
+  readonly peak?: HealthState;
 }
 
 export interface HealthObservation {
@@ -40,10 +42,18 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
   crashLoopWindowSeconds: 600,
 };
 
-/** What a poll changed: a new incident, a worse or milder one, its end, or nothing. */
-export type HealthChange = 'opened' | 'worsened' | 'eased' | 'recovered' | undefined;
+/**
+ * What a poll changed: a new incident, a state worse than any before in it, another
+ * state within it (milder, or a worst state seen again), its end, or nothing.
+ */
+export type HealthChange = 'opened' | 'worsened' | 'shifted' | 'recovered' | undefined;
 
-export const HEALTHY: HealthRecord = { state: 'healthy', incidentSince: null, shortSince: null };
+export const HEALTHY: HealthRecord = {
+  state: 'healthy',
+  incidentSince: null,
+  shortSince: null,
+  peak: 'healthy',
+};
 
 const rank = (s: HealthState) => HEALTH_STATES.indexOf(s);
 const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
@@ -64,17 +74,21 @@ export function judgeHealth(
   const stillFailing =
     lastFailure !== undefined && seconds(lastFailure, obs.now) < policy.graceSeconds;
   let state: HealthState = 'healthy';
-  if (pastGrace && obs.running === 0) state = 'down';
+  // The grace period is for tasks that are slow to start. Tasks that fail are
+  // evidence: nothing running while they fail is down at once.
+  if (obs.running === 0 && short && (pastGrace || stillFailing)) state = 'down';
   else if (recent.length >= policy.crashLoopFailures && (short || stillFailing))
     state = 'crash_looping';
   else if (pastGrace) state = 'degraded';
 
   const wasBad = prev.state !== 'healthy';
   const isBad = state !== 'healthy';
+  const prevPeak = wasBad ? (prev.peak ?? prev.state) : 'healthy';
   const record: HealthRecord = {
     state,
     incidentSince: isBad ? (wasBad ? prev.incidentSince : obs.now) : null,
     shortSince,
+    peak: isBad && rank(state) > rank(prevPeak) ? state : isBad ? prevPeak : 'healthy',
   };
   const change: HealthChange =
     state === prev.state
@@ -83,8 +97,8 @@ export function judgeHealth(
         ? 'opened'
         : !isBad
           ? 'recovered'
-          : rank(state) > rank(prev.state)
+          : rank(state) > rank(prevPeak)
             ? 'worsened'
-            : 'eased';
+            : 'shifted';
   return { record, change };
 }

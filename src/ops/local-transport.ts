@@ -14,13 +14,17 @@ export class LocalTransport implements Transport {
     const [file, ...args] = argv;
     if (!file) throw new Error('empty argv');
     const { execa } = await import('execa');
-    const result = await execa(file, args, {
+    const running = execa(file, args, {
       input: options.stdin ?? '',
       timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       cancelSignal: options.signal,
       reject: false,
       stripFinalNewline: false,
+      buffer: { stdout: !options.onStdout, stderr: true },
     });
+    const onStdout = options.onStdout;
+    if (onStdout) running.stdout?.on('data', (d: Buffer) => onStdout(d.toString('utf8')));
+    const result = await running;
     if (result.isCanceled) throw options.signal?.reason ?? new Error('cancelled');
     if (result.code === 'ENOENT') {
       throw new UnreachableError(

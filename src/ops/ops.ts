@@ -8,6 +8,7 @@ import { loadSecretKey } from './crypto.js';
 import { type Db, migrate, openDb } from './db.js';
 import { Deployments } from './deployments.js';
 import { sqliteHostKeys } from './host-keys.js';
+import { Incidents } from './incidents.js';
 import { LocalTransport } from './local-transport.js';
 import { Locks } from './locks.js';
 import { SecretStore } from './secrets.js';
@@ -26,6 +27,7 @@ export interface Ops {
   readonly secrets: SecretStore;
   readonly approvals: Approvals;
   readonly audit: AuditLog;
+  readonly incidents: Incidents;
   /** Start-up notices for the operator (a generated key, interrupted launches cleaned up). */
   readonly notices: readonly string[];
   transport(cluster: string): Transport;
@@ -102,6 +104,7 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
     secrets: new SecretStore(db, key.key),
     approvals: new Approvals(db),
     audit: new AuditLog(db),
+    incidents: new Incidents(db),
     notices,
     transport(name) {
       let t = transports.get(name);

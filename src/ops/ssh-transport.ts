@@ -277,7 +277,8 @@ export class SshTransport implements Transport {
             ),
           );
         });
-        stream.on('data', (d: Buffer) => out.push(d));
+        const onStdout = options.onStdout;
+        stream.on('data', (d: Buffer) => (onStdout ? onStdout(d.toString('utf8')) : out.push(d)));
         stream.stderr.on('data', (d: Buffer) => errOut.push(d));
         stream.on('close', (code: number | null) => {
           finish(() =>

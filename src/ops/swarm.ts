@@ -73,3 +73,28 @@ export function parseJsonLines<T>(stdout: string): T[] {
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as T);
 }
+
+export function nodeLs(): string[] {
+  return ['docker', 'node', 'ls', '--format', JSON_LINES];
+}
+
+/**
+ * Swarm-scope service and node events, one JSON object a line, from `since` (a Unix
+ * time in seconds) on: the watcher's trigger. It runs until the connection ends.
+ */
+export function swarmEvents(since: number): string[] {
+  return [
+    'docker',
+    'events',
+    '--filter',
+    'scope=swarm',
+    '--filter',
+    'type=service',
+    '--filter',
+    'type=node',
+    '--since',
+    String(since),
+    '--format',
+    JSON_LINES,
+  ];
+}

@@ -17,6 +17,11 @@ export interface RunOptions {
    */
   readonly partialOnTimeout?: boolean;
   readonly signal?: AbortSignal;
+  /**
+   * Hands stdout over as it arrives instead of collecting it (the result's stdout is
+   * then empty): for long-lived streams such as `docker events`.
+   */
+  readonly onStdout?: (chunk: string) => void;
 }
 
 /**

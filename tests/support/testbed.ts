@@ -4,7 +4,7 @@
  * (own data root, exec root, socket and pidfile: it never touches another engine),
  * makes test images with `docker import`, and starts sshd on a free loopback port.
  */
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { processAlive } from '../../src/ops/process-alive.js';
 import {
   chmodSync,
@@ -143,7 +143,53 @@ async function ensureUser(): Promise<void> {
   await execa('usermod', ['--password', '*', SSH_USER]);
 }
 
-async function startSshd(dir: string): Promise<{ port: number; fingerprint: string; key: string }> {
+/** An sshd of its own (port, host key, client key, pid file in `dir`), for tests that kill it. */
+export interface Sshd {
+  readonly port: number;
+  readonly fingerprint: string;
+  /** The client's private key file. */
+  readonly key: string;
+  kill(): Promise<void>;
+  /** Starts it again on the same port with the same keys. */
+  restart(): Promise<void>;
+}
+
+const listening = (port: number) =>
+  waitFor(
+    'sshd',
+    async () => {
+      const { createConnection } = await import('node:net');
+      return new Promise<boolean>((res) => {
+        const s = createConnection(port, '127.0.0.1', () => {
+          s.end();
+          res(true);
+        });
+        s.on('error', () => res(false));
+      });
+    },
+    10_000,
+  );
+
+/** SIGKILL to a process and all its descendants, children first stopped with it. */
+async function killTree(pid: number): Promise<void> {
+  const children = (await execa('pgrep', ['-P', String(pid)], { reject: false })).stdout
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
+  try {
+    process.kill(pid, 'SIGSTOP');
+  } catch {
+    return;
+  }
+  for (const c of children) await killTree(c);
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+export async function startSshd(dir: string): Promise<Sshd> {
   mkdirSync('/run/sshd', { recursive: true });
   await ensureUser();
   const hostKey = join(dir, 'ssh_host_ed25519_key');
@@ -170,28 +216,30 @@ async function startSshd(dir: string): Promise<{ port: number; fingerprint: stri
       '',
     ].join('\n'),
   );
-  const sshd = execa('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], {
-    reject: false,
-    detached: true,
-    stdio: 'ignore',
-  });
-  sshd.unref();
+  let daemon: ResultPromise | undefined;
+  const run = async () => {
+    daemon = execa('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], {
+      reject: false,
+      detached: true,
+      stdio: 'ignore',
+    });
+    daemon.unref();
+    await listening(port);
+  };
+  await run();
   const fp = (await execa('ssh-keygen', ['-l', '-f', `${hostKey}.pub`])).stdout.split(' ')[1] ?? '';
-  await waitFor(
-    'sshd',
-    async () => {
-      const { createConnection } = await import('node:net');
-      return new Promise<boolean>((res) => {
-        const s = createConnection(port, '127.0.0.1', () => {
-          s.end();
-          res(true);
-        });
-        s.on('error', () => res(false));
-      });
+  return {
+    port,
+    fingerprint: fp,
+    key: clientKey,
+    async kill() {
+      // The listener and every session it forked (only this sshd's): an outpost whose SSH died.
+      const pid = daemon?.pid;
+      if (pid) await killTree(pid);
+      await daemon;
     },
-    10_000,
-  );
-  return { port, fingerprint: fp, key: clientKey };
+    restart: run,
+  };
 }
 
 /** Starts the whole test bed. Takes ~15 s on a warm machine (a minute more to install packages). */

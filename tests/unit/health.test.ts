@@ -51,7 +51,7 @@ describe('service health', () => {
     expect(seen).toEqual([
       'healthy:-:-',
       `down:opened:${at(60)}`,
-      `degraded:eased:${at(60)}`,
+      `degraded:shifted:${at(60)}`,
       'healthy:recovered:-',
     ]);
   });
@@ -59,11 +59,11 @@ describe('service health', () => {
   it('calls three failed tasks in ten minutes a crash loop at once, and does not flap while it restarts', () => {
     expect(
       polls([
-        { t: 0, running: 1, desired: 1, failed: [] },
-        { t: 15, running: 0, desired: 1, failed: [5, 9, 14] },
-        { t: 30, running: 1, desired: 1, failed: [5, 9, 14, 25] },
-        { t: 45, running: 0, desired: 1, failed: [5, 9, 14, 25, 40] },
-        { t: 200, running: 1, desired: 1, failed: [5, 9, 14, 25, 40] },
+        { t: 0, running: 2, desired: 2, failed: [] },
+        { t: 15, running: 1, desired: 2, failed: [5, 9, 14] },
+        { t: 30, running: 2, desired: 2, failed: [5, 9, 14, 25] },
+        { t: 45, running: 1, desired: 2, failed: [5, 9, 14, 25, 40] },
+        { t: 200, running: 2, desired: 2, failed: [5, 9, 14, 25, 40] },
       ]),
     ).toEqual([
       'healthy',
@@ -74,14 +74,31 @@ describe('service health', () => {
     ]);
   });
 
-  it('worsens a crash loop to down when nothing has run for the grace period', () => {
+  it('calls nothing running while tasks fail down at once, without waiting out the grace', () => {
     expect(
       polls([
-        { t: 0, running: 0, desired: 1, failed: [] },
-        { t: 15, running: 0, desired: 1, failed: [3, 8, 13] },
-        { t: 60, running: 0, desired: 1, failed: [3, 8, 13, 50] },
+        { t: 0, running: 1, desired: 1, failed: [] },
+        { t: 10, running: 0, desired: 1, failed: [8] },
       ]),
-    ).toEqual(['healthy', 'crash_looping:opened', 'down:worsened']);
+    ).toEqual(['healthy', 'down:opened']);
+  });
+
+  it('announces only a new worst state: a loop that flips between down and crash-looping stays quiet', () => {
+    expect(
+      polls([
+        { t: 0, running: 2, desired: 2, failed: [] },
+        { t: 15, running: 1, desired: 2, failed: [3, 8, 13] },
+        { t: 30, running: 0, desired: 2, failed: [3, 8, 13, 28] },
+        { t: 45, running: 1, desired: 2, failed: [3, 8, 13, 28, 40] },
+        { t: 60, running: 0, desired: 2, failed: [3, 8, 13, 28, 40, 58] },
+      ]),
+    ).toEqual([
+      'healthy',
+      'crash_looping:opened',
+      'down:worsened',
+      'crash_looping:shifted',
+      'down:shifted',
+    ]);
   });
 
   it('leaves a service scaled to zero alone, and forgets failures older than the window', () => {

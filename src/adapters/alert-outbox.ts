@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import type { AlertOutbox } from '../commands/cluster-watch.js';
+import type { Reply } from '../commands/types.js';
+import { toDiscord } from './discord-render.js';
+import { renderText } from './text.js';
+
+/**
+ * One platform's part of alerting. Refs name the platform first
+ * (`slack:C1:1712.0001`, `discord:<channel>:<message>[:<thread>]`).
+ */
+export interface AlertPoster {
+  post(channel: string, reply: Reply): Promise<string>;
+  reply(ref: string, reply: Reply): Promise<string>;
+  edit(ref: string, reply: Reply): Promise<void>;
+}
+
+export interface OutboxParts {
+  readonly slack?: AlertPoster | undefined;
+  readonly discord?: AlertPoster | undefined;
+  /** Every alert target otto.yml names: webhook URLs are found again by their hash. */
+  readonly targets: readonly string[];
+  readonly fetch?: typeof fetch;
+}
+
+const urlKey = (url: string) => createHash('sha256').update(url).digest('hex').slice(0, 12);
+
+/**
+ * Routes alerts: `slack:` and `discord:` targets through the running adapters, and
+ * Discord webhook URLs over HTTP. A webhook can't hold buttons or open threads, so
+ * its updates are new messages that quote the alert, and its message is edited.
+ */
+export function makeOutbox(parts: OutboxParts): AlertOutbox {
+  const webhooks = new Map(
+    parts.targets.filter((t) => /^https?:/.test(t)).map((t) => [urlKey(t), t]),
+  );
+  const http = parts.fetch ?? fetch;
+  const platform = (ref: string): AlertPoster => {
+    const p = ref.startsWith('slack:')
+      ? parts.slack
+      : ref.startsWith('discord:')
+        ? parts.discord
+        : undefined;
+    if (!p) throw new Error(`${ref.split(':')[0]} is not configured in otto.yml`);
+    return p;
+  };
+  const webhookBody = (reply: Reply, prefix = '') => {
+    const m = toDiscord({ ...reply, buttons: [] });
+    return JSON.stringify({
+      content: `${prefix}${m.content}`.slice(0, 2000),
+      allowed_mentions: { parse: [] },
+    });
+  };
+  const send = async (url: string, method: string, body: string) => {
+    const res = await http(url, { method, body, headers: { 'content-type': 'application/json' } });
+    if (!res.ok) throw new Error(`the webhook answered HTTP ${res.status}`);
+    return res;
+  };
+  const hook = (ref: string) => {
+    const [, key, id] = ref.split(':');
+    const url = key && webhooks.get(key);
+    if (!url || !id) throw new Error('that webhook is no longer in otto.yml');
+    return { url, id };
+  };
+  return {
+    async post(target, reply) {
+      if (/^https?:/.test(target)) {
+        const res = await send(`${target}?wait=true`, 'POST', webhookBody(reply));
+        const { id } = (await res.json()) as { id: string };
+        return `webhook:${urlKey(target)}:${id}`;
+      }
+      const [, channel = ''] = target.split(':');
+      return platform(target).post(channel, reply);
+    },
+    async reply(ref, reply) {
+      if (ref.startsWith('webhook:')) {
+        const { url } = hook(ref);
+        await send(`${url}?wait=true`, 'POST', webhookBody(reply, '↪️ '));
+        return ref;
+      }
+      return platform(ref).reply(ref, reply);
+    },
+    async edit(ref, reply) {
+      if (ref.startsWith('webhook:')) {
+        const { url, id } = hook(ref);
+        await send(`${url}/messages/${id}`, 'PATCH', webhookBody(reply));
+        return;
+      }
+      await platform(ref).edit(ref, reply);
+    },
+  };
+}
+
+/** The console's outbox: every alert printed once, whatever its targets. */
+export function consoleOutbox(write: (text: string) => void): AlertOutbox {
+  let n = 0;
+  return {
+    async post(_target, reply) {
+      write(renderText(reply));
+      return `console:${++n}`;
+    },
+    async reply(ref, reply) {
+      write(`  ↪ ${renderText(reply)}`);
+      return ref;
+    },
+    async edit() {},
+  };
+}

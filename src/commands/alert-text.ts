@@ -1,0 +1,156 @@
+/**
+ * What Otto says in alert channels: technical facts first (which service, since
+ * when, replicas, why), in Otto's voice, never a secret.
+ */
+import type { Deployment, Incident } from '../ops/db.js';
+import type { FailureKind } from '../ops/failure.js';
+import type { Button, Reply } from './types.js';
+import { otto } from './voice.js';
+
+const STATE_WORDS: Record<string, string> = {
+  degraded: 'is degraded',
+  crash_looping: 'is crash-looping',
+  down: 'is down',
+  drain: 'is drained',
+  unreachable: "can't be reached",
+};
+const PAST_WORDS: Record<string, string> = {
+  degraded: 'was degraded',
+  crash_looping: 'was crash-looping',
+  down: 'was down',
+  drain: 'was drained',
+  unreachable: "couldn't be reached",
+};
+const ICONS: Record<string, string> = {
+  degraded: '🟠',
+  crash_looping: '🔁',
+  down: '🔴',
+  drain: '🟠',
+  unreachable: '📡',
+};
+
+const FIXES: Partial<Record<FailureKind, string>> = {
+  image_pull:
+    'Check the image name and tag, and the registry credentials (otto registry login); then launch again.',
+  no_node:
+    "Check the service's placement constraints and the nodes' free CPU and memory (docker node ls), or add a node.",
+  exit_code: 'Read the last log lines. If the last launch caused it, roll back.',
+  unhealthy:
+    'Its healthcheck keeps failing: read the logs, and check the healthcheck command and its start period.',
+};
+
+/** `myapp web`, `node worker-1 on prod`, `cluster prod`. */
+export function subjectName(i: Pick<Incident, 'kind' | 'fleet' | 'service' | 'subject'>): string {
+  if (i.kind === 'service') return `${i.fleet} ${i.service}`;
+  const name = i.subject.split(':').slice(2).join(':');
+  return i.kind === 'node' ? `node ${name}` : `cluster ${i.subject.split(':')[1]}`;
+}
+
+const lasted = (from: string, to: number) => {
+  const s = Math.max(0, (to - Date.parse(from)) / 1000);
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+};
+
+export interface AlertFacts {
+  readonly incident: Incident;
+  /** `0/2 running`, for services. */
+  readonly replicas?: string | undefined;
+  readonly kind?: FailureKind | undefined;
+  readonly logs?: readonly string[] | undefined;
+}
+
+function buttons(i: Incident): Button[] {
+  if (i.kind !== 'service' || !i.fleet || !i.service) return [];
+  return [
+    { label: 'Logs', command: `logs ${i.fleet} ${i.service}` },
+    { label: 'Roll back', command: `rollback ${i.fleet}`, style: 'danger' },
+    { label: 'Silence 1h', command: `silence ${i.fleet} ${i.service} 1h` },
+  ];
+}
+
+/** The incident's own message: its current state, redrawn as it changes. */
+export function alertMessage(f: AlertFacts, now: number = Date.now()): Reply {
+  const i = f.incident;
+  const name = subjectName(i);
+  if (i.resolved_at) {
+    return {
+      outcome: 'ok',
+      text: `✅ Resolved: ${name} ${PAST_WORDS[i.state] ?? i.state} for ${lasted(i.opened_at, Date.parse(i.resolved_at))}, until ${otto.when(i.resolved_at)}. ${i.reason}`,
+      fields: [{ label: 'Since', value: otto.when(i.opened_at) }],
+    };
+  }
+  return {
+    outcome: 'failed',
+    text: `${ICONS[i.state] ?? '🔴'} ${name} ${STATE_WORDS[i.state] ?? i.state}: ${i.reason}`,
+    fields: [
+      ...(i.fleet ? [{ label: 'Fleet', value: i.fleet }] : []),
+      ...(i.service ? [{ label: 'Service', value: i.service }] : []),
+      { label: 'Cluster', value: i.cluster },
+      { label: 'Since', value: `${otto.when(i.opened_at)} (${lasted(i.opened_at, now)})` },
+      ...(f.replicas ? [{ label: 'Replicas', value: f.replicas }] : []),
+    ],
+    ...(f.logs?.length ? { block: f.logs } : {}),
+    fix: (f.kind && FIXES[f.kind]) ?? fixFor(i),
+    buttons: buttons(i),
+  };
+}
+
+function fixFor(i: Incident): string | undefined {
+  if (i.kind === 'node')
+    return i.state === 'drain'
+      ? 'Someone drained it: docker node update --availability active <node> brings it back.'
+      : "Its engine stopped answering the managers: check the machine and its Docker engine. Swarm moves the node's tasks elsewhere.";
+  if (i.kind === 'cluster')
+    return 'Check that the managers are online and that SSH answers; Otto keeps trying.';
+  return undefined;
+}
+
+/** A thread reply when an incident gets worse. */
+export function worsenedText(f: AlertFacts): Reply {
+  const i = f.incident;
+  return {
+    outcome: 'failed',
+    text: `${ICONS[i.state] ?? '🔴'} ${subjectName(i)} ${STATE_WORDS[i.state] ?? i.state} now${f.replicas ? ` (${f.replicas})` : ''}: ${i.reason}`,
+    ...(f.logs?.length ? { block: f.logs } : {}),
+  };
+}
+
+export function reminderText(f: AlertFacts, now: number = Date.now()): Reply {
+  const i = f.incident;
+  return {
+    outcome: 'failed',
+    text: `⏰ Still ${(STATE_WORDS[i.state] ?? i.state).replace(/^is /, '')}: ${subjectName(i)}, since ${otto.when(i.opened_at)} (${lasted(i.opened_at, now)})${f.replicas ? `, ${f.replicas}` : ''}. ${i.reason}`,
+  };
+}
+
+export function recoveredText(f: AlertFacts, now: number = Date.now()): Reply {
+  const i = f.incident;
+  return {
+    outcome: 'ok',
+    text: `✅ ${subjectName(i)} has recovered${f.replicas ? `: ${f.replicas}` : ''}. It ${PAST_WORDS[i.state] ?? i.state} for ${lasted(i.opened_at, now)}.`,
+  };
+}
+
+/** A launch announced to the fleet's alert targets: one message, edited when it ends. */
+export function deployNotice(d: Deployment): Reply {
+  const what = d.rollback_of ? `return of ${d.fleet} to v${d.rollback_of}` : `launch of ${d.fleet}`;
+  const took = d.duration_ms === null ? '' : ` in ${(d.duration_ms / 1000).toFixed(1)} s`;
+  switch (d.status) {
+    case 'deploying':
+      return { outcome: 'ok', text: `🚀 ${d.actor} started the ${what} (v${d.version}).` };
+    case 'succeeded':
+      return { outcome: 'ok', text: `✅ ${d.fleet} v${d.version} is in orbit${took} (${what}).` };
+    case 'failed':
+      return {
+        outcome: 'failed',
+        text: `❌ The ${what} (v${d.version}) failed${took}: ${d.reason ?? 'no reason recorded'}`,
+      };
+    case 'interrupted':
+      return {
+        outcome: 'failed',
+        text: `⚠️ The ${what} (v${d.version}) was interrupted: Otto stopped before it ended. Check status ${d.fleet}.`,
+      };
+  }
+}

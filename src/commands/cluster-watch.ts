@@ -1,0 +1,371 @@
+import type { FleetConfig } from '../config.js';
+import type { Incident } from '../ops/db.js';
+import { DEFAULT_HEALTH_POLICY, HEALTHY, judgeHealth, type HealthRecord } from '../ops/health.js';
+import { refsOf } from '../ops/incidents.js';
+import type { Ops } from '../ops/ops.js';
+import { serviceLogs } from '../ops/swarm.js';
+import { readCluster, type ServiceReading } from '../ops/telemetry-read.js';
+import {
+  alertMessage,
+  recoveredText,
+  reminderText,
+  worsenedText,
+  type AlertFacts,
+} from './alert-text.js';
+import type { Reply } from './types.js';
+
+/** Where alerts are drawn: adapters post, reply in threads and edit by message ref. */
+export interface AlertOutbox {
+  /** Posts a new message to an alert target; returns its ref. */
+  post(target: string, reply: Reply): Promise<string>;
+  /** Replies under a posted message; returns the ref to keep (a Discord thread is made on first reply). */
+  reply(ref: string, reply: Reply): Promise<string>;
+  edit(ref: string, reply: Reply): Promise<void>;
+}
+
+export interface WatchOptions {
+  readonly log: (line: string) => void;
+  /** Where a fleet's alerts go (node and cluster alerts: the union over the cluster's fleets). */
+  readonly targetsFor: (fleet: FleetConfig | undefined) => readonly string[];
+}
+
+const UNREACHABLE_PASSES = 2;
+
+interface ClusterRecord {
+  readonly failures: number;
+}
+
+/**
+ * Watches one cluster: each pass reads all its fleets with a fixed number of docker
+ * calls, judges every service and node against its stored record, and turns changes
+ * of state into one message per incident, with updates in its thread.
+ */
+export class ClusterWatch {
+  private running: Promise<void> | undefined;
+  private again = false;
+  /** Docker calls made by the last pass, for the bench. */
+  lastCalls = 0;
+
+  constructor(
+    private readonly ops: Ops,
+    readonly cluster: string,
+    private readonly fleets: readonly FleetConfig[],
+    private readonly outbox: AlertOutbox,
+    private readonly options: WatchOptions,
+  ) {}
+
+  /** Runs a pass, or one more after the one in progress: passes never overlap. */
+  pass(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.passOnce(Date.now());
+        } catch (e) {
+          this.options.log(
+            `⚠️ Telemetry for ${this.cluster} failed a pass: ${(e as Error).message}`,
+          );
+        }
+      } while (this.again);
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private get targets(): string[] {
+    return [...new Set(this.fleets.flatMap((f) => this.options.targetsFor(f)))];
+  }
+
+  private async passOnce(now: number): Promise<void> {
+    const iso = new Date(now).toISOString();
+    const incidents = this.ops.incidents;
+    const clusterSubject = `cluster:${this.cluster}`;
+    let reading;
+    try {
+      reading = await readCluster(
+        this.ops.transport(this.cluster),
+        this.fleets.map((f) => f.name),
+        now,
+      );
+    } catch (e) {
+      const prev = (await incidents.health<ClusterRecord>([clusterSubject])).get(clusterSubject);
+      const failures = (prev?.failures ?? 0) + 1;
+      await incidents.saveHealth(clusterSubject, { failures }, iso);
+      if (failures >= UNREACHABLE_PASSES && !(await incidents.current(clusterSubject))) {
+        const incident = await incidents.open({
+          subject: clusterSubject,
+          kind: 'cluster',
+          cluster: this.cluster,
+          state: 'unreachable',
+          reason: (e as Error).message,
+          openedAt: iso,
+        });
+        await this.deliver(incident, {}, this.targets);
+      }
+      return;
+    }
+    this.lastCalls = reading.calls;
+    await incidents.saveHealth(clusterSubject, { failures: 0 }, iso);
+    const unreachable = await incidents.current(clusterSubject);
+    if (unreachable) await this.recover(unreachable, {}, now);
+
+    const locked = new Set(
+      (
+        await this.ops.db
+          .selectFrom('locks')
+          .select('fleet')
+          .where(
+            'fleet',
+            'in',
+            this.fleets.map((f) => f.name),
+          )
+          .execute()
+      ).map((l) => l.fleet),
+    );
+    await this.judgeServices(reading.services, locked, now);
+    await this.judgeNodes(reading.nodes, now);
+    await this.followUp(now, locked);
+  }
+
+  private async judgeServices(
+    services: readonly ServiceReading[],
+    locked: ReadonlySet<string>,
+    now: number,
+  ): Promise<void> {
+    const iso = new Date(now).toISOString();
+    const incidents = this.ops.incidents;
+    const subject = (s: ServiceReading) => `service:${this.cluster}:${s.name}`;
+    const records = await incidents.health<HealthRecord>(services.map(subject));
+    const grace = this.ops.config.telemetry.graceSeconds;
+    for (const s of services) {
+      const key = subject(s);
+      const prev = records.get(key) ?? HEALTHY;
+      // A launch in progress owns its fleet: it reports its own rollout.
+      if (locked.has(s.fleet)) {
+        if (prev.shortSince) await incidents.saveHealth(key, { ...prev, shortSince: null }, iso);
+        continue;
+      }
+      const { record, change } = judgeHealth(
+        prev,
+        { running: s.running, desired: s.desired, failedAt: s.failedAt, now: iso },
+        { ...DEFAULT_HEALTH_POLICY, graceSeconds: Math.max(grace, s.startPeriodSeconds) },
+      );
+      if (JSON.stringify(record) !== JSON.stringify(prev))
+        await incidents.saveHealth(key, record, iso);
+      if (!change && record.state === 'healthy') continue;
+      const fleet = this.fleets.find((f) => f.name === s.fleet);
+      const replicas = `${s.running}/${s.desired} running`;
+      const reason =
+        s.reason?.message ??
+        `${s.running === 0 ? 'no task is running' : `only ${replicas}`}${s.newest ? ` (newest task: ${s.newest})` : ''}.`;
+      const open = await incidents.current(key);
+      if (!change) {
+        // Same state, but a task error now says why: redraw the alert with it.
+        if (open && s.reason && open.reason !== reason) {
+          await incidents.update(open.id, open.state, reason, iso);
+          const updated = { ...open, reason, updated_at: iso };
+          await this.redraw(updated, { incident: updated, replicas, kind: s.reason.kind }, now);
+        }
+        continue;
+      }
+      if (change === 'recovered') {
+        if (open) await this.recover(open, { replicas }, now);
+        continue;
+      }
+      if (change === 'opened' || !open) {
+        const incident = await incidents.open({
+          subject: key,
+          kind: 'service',
+          cluster: this.cluster,
+          fleet: s.fleet,
+          service: s.service,
+          state: record.state,
+          reason,
+          openedAt: record.incidentSince ?? iso,
+        });
+        const logs = await this.lastLines(s);
+        await this.deliver(
+          incident,
+          { replicas, kind: s.reason?.kind, logs },
+          this.options.targetsFor(fleet),
+        );
+        continue;
+      }
+      await incidents.update(open.id, record.state, reason, iso);
+      const updated = { ...open, state: record.state, reason, updated_at: iso };
+      const facts: AlertFacts = { incident: updated, replicas, kind: s.reason?.kind };
+      if (change === 'worsened' && !(await this.silenced(updated, iso))) {
+        await this.inThread(updated, worsenedText({ ...facts, logs: await this.lastLines(s) }));
+      }
+      await this.redraw(updated, facts, now);
+    }
+    // A service that is gone (pruned, or its stack removed) ends its incident.
+    for (const open of await incidents.openIncidents(this.cluster)) {
+      if (open.kind !== 'service' || (open.fleet && locked.has(open.fleet))) continue;
+      if (!services.some((s) => subject(s) === open.subject)) {
+        await this.recover(
+          { ...open, reason: `${open.reason} The service no longer exists.` },
+          {},
+          now,
+        );
+      }
+    }
+  }
+
+  private async judgeNodes(
+    nodes: readonly { hostname: string; status: string; availability: string }[],
+    now: number,
+  ): Promise<void> {
+    const iso = new Date(now).toISOString();
+    const incidents = this.ops.incidents;
+    const seen = new Set<string>();
+    for (const n of nodes) {
+      const key = `node:${this.cluster}:${n.hostname}`;
+      seen.add(key);
+      const state =
+        n.status !== 'Ready' ? 'down' : n.availability === 'Drain' ? 'drain' : 'healthy';
+      const open = await incidents.current(key);
+      if (state === 'healthy') {
+        if (open) await this.recover(open, {}, now);
+        continue;
+      }
+      const reason =
+        state === 'down'
+          ? `the managers see it as ${n.status}.`
+          : 'it is drained: Swarm runs no tasks on it.';
+      if (!open) {
+        const incident = await incidents.open({
+          subject: key,
+          kind: 'node',
+          cluster: this.cluster,
+          state,
+          reason,
+          openedAt: iso,
+        });
+        await this.deliver(incident, {}, this.targets);
+      } else if (open.state !== state) {
+        await incidents.update(open.id, state, reason, iso);
+        const updated = { ...open, state, reason };
+        await this.inThread(updated, worsenedText({ incident: updated }));
+        await this.redraw(updated, { incident: updated }, now);
+      }
+    }
+    for (const open of await incidents.openIncidents(this.cluster)) {
+      if (open.kind === 'node' && !seen.has(open.subject))
+        await this.recover({ ...open, reason: `${open.reason} The node left the Swarm.` }, {}, now);
+    }
+  }
+
+  /** Reminders, and posts that are still owed (a silence that ran out, a failed post). */
+  private async followUp(now: number, locked: ReadonlySet<string>): Promise<void> {
+    const iso = new Date(now).toISOString();
+    const remind = this.ops.config.telemetry.remindSeconds * 1000;
+    for (const open of await this.ops.incidents.openIncidents(this.cluster)) {
+      if (open.fleet && locked.has(open.fleet)) continue;
+      if (await this.silenced(open, iso)) continue;
+      const fleet = this.fleets.find((f) => f.name === open.fleet);
+      const targets = open.kind === 'service' ? this.options.targetsFor(fleet) : this.targets;
+      const refs = refsOf(open);
+      if (targets.some((t) => !refs[t])) {
+        await this.deliver(open, {}, targets);
+        continue;
+      }
+      if (now - Date.parse(open.reminded_at) >= remind) {
+        await this.ops.incidents.reminded(open.id, iso);
+        await this.inThread(open, reminderText({ incident: open }, now));
+      }
+    }
+  }
+
+  private async silenced(i: Incident, iso: string): Promise<boolean> {
+    if (!i.fleet) return false;
+    return (await this.ops.incidents.silencedUntil(i.fleet, i.service, iso)) !== undefined;
+  }
+
+  /** Posts an incident's message to every target that does not show it yet (unless silenced). */
+  private async deliver(
+    incident: Incident,
+    facts: Omit<AlertFacts, 'incident'>,
+    targets: readonly string[],
+  ): Promise<void> {
+    const iso = new Date().toISOString();
+    if (await this.silenced(incident, iso)) return;
+    const refs = refsOf(incident);
+    const message = alertMessage({ ...facts, incident });
+    this.options.log(`🚨 ${message.text}`);
+    for (const target of targets) {
+      if (refs[target]) continue;
+      try {
+        const ref = await this.outbox.post(target, message);
+        await this.ops.incidents.setRef(incident.id, target, ref);
+      } catch (e) {
+        this.options.log(
+          `⚠️ Otto could not post the alert to ${redactTarget(target)}: ${(e as Error).message}. It tries again at the next poll.`,
+        );
+      }
+    }
+  }
+
+  private async recover(
+    incident: Incident,
+    facts: Omit<AlertFacts, 'incident'>,
+    now: number,
+  ): Promise<void> {
+    const iso = new Date(now).toISOString();
+    await this.ops.incidents.resolve(incident.id, iso);
+    this.options.log(`✅ ${recoveredText({ ...facts, incident }, now).text}`);
+    const resolved = { ...incident, resolved_at: iso };
+    await this.inThread(incident, recoveredText({ ...facts, incident }, now));
+    await this.redraw(resolved, { ...facts, incident: resolved }, now);
+  }
+
+  private async inThread(incident: Incident, reply: Reply): Promise<void> {
+    for (const [target, ref] of Object.entries(refsOf(incident))) {
+      try {
+        const next = await this.outbox.reply(ref, reply);
+        if (next !== ref) await this.ops.incidents.setRef(incident.id, target, next);
+      } catch (e) {
+        this.options.log(
+          `⚠️ Otto could not reply under the alert in ${redactTarget(target)}: ${(e as Error).message}`,
+        );
+      }
+    }
+  }
+
+  private async redraw(incident: Incident, facts: AlertFacts, now: number): Promise<void> {
+    const current = (await this.ops.incidents.current(incident.subject)) ?? incident;
+    const refs = refsOf(current.id === incident.id ? current : incident);
+    for (const [target, ref] of Object.entries(refs)) {
+      try {
+        await this.outbox.edit(ref, alertMessage({ ...facts, incident }, now));
+      } catch (e) {
+        this.options.log(
+          `⚠️ Otto could not update the alert in ${redactTarget(target)}: ${(e as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /** The failing service's last log lines, for the alert (10 s at most; none on failure). */
+  private async lastLines(s: ServiceReading): Promise<string[]> {
+    if (!s.reason || !['exit_code', 'unhealthy'].includes(s.reason.kind)) return [];
+    try {
+      const r = await this.ops
+        .transport(this.cluster)
+        .run(serviceLogs(s.name, { tail: 10 }), { timeoutMs: 10_000, partialOnTimeout: true });
+      return `${r.stdout}${r.stderr}`.split('\n').filter(Boolean).slice(-10);
+    } catch {
+      return [];
+    }
+  }
+}
+
+/** A webhook URL carries its token: logs show only where it points. */
+export function redactTarget(target: string): string {
+  return target.replace(/(webhooks\/\d+\/)\S+/, '$1…');
+}

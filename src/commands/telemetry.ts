@@ -1,0 +1,234 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import cron from 'node-cron';
+import type { FleetConfig } from '../config.js';
+import type { Ops } from '../ops/ops.js';
+import { clusterStatus } from '../ops/status.js';
+import { parseJsonLines, swarmEvents } from '../ops/swarm.js';
+import { deployNotice } from './alert-text.js';
+import { ClusterWatch, redactTarget, type AlertOutbox } from './cluster-watch.js';
+import type { Reply } from './types.js';
+
+export interface Telemetry {
+  readonly watches: readonly ClusterWatch[];
+  /** Runs one pass on every cluster now. */
+  passAll(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TelemetryOptions {
+  readonly log: (line: string) => void;
+  /** Overrides every fleet's alert targets (the console prints every alert once). */
+  readonly targets?: readonly string[];
+  /** Watches `docker events` as a trigger (default true). */
+  readonly events?: boolean;
+}
+
+/** node-cron's 6-field schedule for a poll every `seconds` (which divides a minute or an hour). */
+export function pollSchedule(seconds: number): string {
+  if (seconds < 60) return `*/${seconds} * * * * *`;
+  if (seconds === 60) return '0 * * * * *';
+  return `0 */${seconds / 60} * * * *`;
+}
+
+const DEPLOY_SCAN_MS = 2000;
+/** Launches older than this at start are history, not news. */
+const DEPLOY_NEWS_MS = 10 * 60_000;
+
+/**
+ * Starts telemetry: one watcher per cluster with fleets, polled on a node-cron
+ * schedule and woken early by `docker events`; launch announcements; the digest.
+ */
+export function startTelemetry(
+  ops: Ops,
+  outbox: AlertOutbox,
+  options: TelemetryOptions,
+): Telemetry {
+  const { log } = options;
+  const t = ops.config.telemetry;
+  const targetsFor = (fleet: FleetConfig | undefined) =>
+    options.targets ?? fleet?.alerts ?? t.alerts;
+  const byCluster = new Map<string, FleetConfig[]>();
+  for (const f of ops.config.fleets.values())
+    byCluster.set(f.cluster, [...(byCluster.get(f.cluster) ?? []), f]);
+  const watches = [...byCluster].map(
+    ([cluster, fleets]) => new ClusterWatch(ops, cluster, fleets, outbox, { log, targetsFor }),
+  );
+  const stopping = new AbortController();
+  const passAll = async () => {
+    await Promise.all(watches.map((w) => w.pass()));
+  };
+
+  const poll = cron.schedule(pollSchedule(t.pollSeconds), () => void passAll(), {
+    name: 'otto-telemetry-poll',
+  });
+  const digest = t.digest
+    ? cron.schedule(t.digest, () => void sendDigest(ops, outbox, targetsFor, log), {
+        name: 'otto-telemetry-digest',
+      })
+    : undefined;
+  const events =
+    options.events === false ? [] : watches.map((w) => watchEvents(ops, w, stopping.signal));
+  const startedAt = Date.now();
+  let scanning = false;
+  const deployTimer = setInterval(() => {
+    if (scanning) return;
+    scanning = true;
+    announceLaunches(ops, outbox, targetsFor, startedAt, log)
+      .catch((e: unknown) => log(`⚠️ Launch announcements failed: ${(e as Error).message}`))
+      .finally(() => (scanning = false));
+  }, DEPLOY_SCAN_MS);
+  void passAll();
+  log(
+    `📡 Telemetry is watching ${watches.length} cluster${watches.length === 1 ? '' : 's'} (poll every ${t.pollSeconds} s${options.events === false ? '' : ', docker events as a trigger'}).`,
+  );
+
+  return {
+    watches,
+    passAll,
+    async stop() {
+      stopping.abort(new Error('Otto is stopping'));
+      clearInterval(deployTimer);
+      await poll.destroy();
+      await digest?.destroy();
+      await Promise.allSettled([...events, ...watches.map((w) => w.pass())]);
+    },
+  };
+}
+
+/**
+ * Follows `docker events` for services and nodes on a cluster and wakes its watcher
+ * on each (after a short pause that gathers a burst). After a drop it reconnects
+ * with `--since` the last event seen, so nothing in between is missed.
+ */
+async function watchEvents(ops: Ops, watch: ClusterWatch, signal: AbortSignal): Promise<void> {
+  let since = Math.floor(Date.now() / 1000);
+  let backoff = 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const wake = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void watch.pass(), 300);
+  };
+  while (!signal.aborted) {
+    const opened = Date.now();
+    let partial = '';
+    try {
+      await ops.transport(watch.cluster).run(swarmEvents(since), {
+        signal,
+        timeoutMs: 3_600_000,
+        partialOnTimeout: true,
+        onStdout: (chunk) => {
+          const lines = (partial + chunk).split('\n');
+          partial = lines.pop() ?? '';
+          for (const e of parseJsonLines<{ time?: number }>(lines.join('\n'))) {
+            if (typeof e.time === 'number') since = Math.max(since, e.time);
+          }
+          wake();
+        },
+      });
+    } catch {
+      // unreachable: the poll raises the alert; this only reconnects
+    }
+    if (signal.aborted) break;
+    backoff = Date.now() - opened > 60_000 ? 1000 : Math.min(backoff * 2, 30_000);
+    await sleep(backoff, undefined, { signal }).catch(() => {});
+  }
+  clearTimeout(timer);
+}
+
+async function announceLaunches(
+  ops: Ops,
+  outbox: AlertOutbox,
+  targetsFor: (f: FleetConfig | undefined) => readonly string[],
+  startedAt: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const since = new Date(Math.min(startedAt, Date.now() - DEPLOY_NEWS_MS)).toISOString();
+  const recent = await ops.db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('started_at', '>=', since)
+    .orderBy('id')
+    .execute();
+  for (const d of recent) {
+    const fleet = ops.config.fleets.get(d.fleet);
+    if (!fleet?.deployNotices) continue;
+    const targets = targetsFor(fleet);
+    if (targets.length === 0) continue;
+    if (d.status === 'deploying') {
+      if (!(await ops.incidents.claimDeployStart(d.id))) continue;
+      const refs: Record<string, string> = {};
+      for (const target of targets) {
+        try {
+          refs[target] = await outbox.post(target, deployNotice(d));
+        } catch (e) {
+          log(
+            `⚠️ Otto could not announce the launch in ${redactTarget(target)}: ${(e as Error).message}`,
+          );
+        }
+      }
+      await ops.incidents.setDeployRefs(d.id, refs);
+      continue;
+    }
+    const refs = await ops.incidents.claimDeployEnd(d.id);
+    if (!refs) continue;
+    for (const target of targets) {
+      try {
+        const ref = refs[target];
+        if (ref) await outbox.edit(ref, deployNotice(d));
+        else await outbox.post(target, deployNotice(d));
+      } catch (e) {
+        log(
+          `⚠️ Otto could not announce the launch's end in ${redactTarget(target)}: ${(e as Error).message}`,
+        );
+      }
+    }
+  }
+}
+
+/** The digest: every fleet's services and replicas, and the open incidents. */
+async function sendDigest(
+  ops: Ops,
+  outbox: AlertOutbox,
+  targetsFor: (f: FleetConfig | undefined) => readonly string[],
+  log: (line: string) => void,
+): Promise<void> {
+  const lines: string[] = [];
+  const byCluster = new Map<string, string[]>();
+  for (const f of ops.config.fleets.values())
+    byCluster.set(f.cluster, [...(byCluster.get(f.cluster) ?? []), f.name]);
+  for (const [cluster, fleets] of byCluster) {
+    try {
+      for (const s of await clusterStatus(ops.transport(cluster), fleets)) {
+        const up = s.services.filter((x) => x.running >= x.desired).length;
+        lines.push(
+          s.services.length === 0
+            ? `${s.fleet}: not launched`
+            : `${s.fleet}: ${up}/${s.services.length} services at full strength${s.services
+                .filter((x) => x.running < x.desired)
+                .map((x) => `, ${x.name} ${x.running}/${x.desired}`)
+                .join('')}`,
+        );
+      }
+    } catch (e) {
+      lines.push(`${cluster}: can't be reached (${(e as Error).message})`);
+    }
+  }
+  const open = await ops.incidents.openIncidents();
+  const reply: Reply = {
+    outcome: 'ok',
+    text: `🦦 Mission Control digest: ${ops.config.fleets.size} fleet${ops.config.fleets.size === 1 ? '' : 's'}, ${open.length} open incident${open.length === 1 ? '' : 's'}.`,
+    block: lines,
+  };
+  const targets = new Set(
+    ops.config.telemetry.alerts.length
+      ? targetsFor(undefined)
+      : [...ops.config.fleets.values()].flatMap((f) => targetsFor(f)),
+  );
+  for (const target of targets) {
+    try {
+      await outbox.post(target, reply);
+    } catch (e) {
+      log(`⚠️ Otto could not post the digest to ${redactTarget(target)}: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,193 @@
+import type { Db, Incident, IncidentKind, Silence } from './db.js';
+
+export interface NewIncident {
+  readonly subject: string;
+  readonly kind: IncidentKind;
+  readonly cluster: string;
+  readonly fleet?: string | undefined;
+  readonly service?: string | undefined;
+  readonly state: string;
+  readonly reason: string;
+  readonly openedAt: string;
+}
+
+/** Alert target → the message that shows an incident there. */
+export type IncidentRefs = Readonly<Record<string, string>>;
+
+export const refsOf = (i: Incident): IncidentRefs => JSON.parse(i.refs) as IncidentRefs;
+
+/**
+ * What telemetry remembers in SQLite: the judged health of every subject, the
+ * incidents and where they were posted, silences, and announced launches.
+ */
+export class Incidents {
+  constructor(private readonly db: Db) {}
+
+  async health<T>(subjects: readonly string[]): Promise<Map<string, T>> {
+    if (subjects.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('watch_health')
+      .select(['subject', 'record'])
+      .where('subject', 'in', subjects)
+      .execute();
+    return new Map(rows.map((r) => [r.subject, JSON.parse(r.record) as T]));
+  }
+
+  async saveHealth(subject: string, record: unknown, now: string): Promise<void> {
+    const json = JSON.stringify(record);
+    await this.db
+      .insertInto('watch_health')
+      .values({ subject, record: json, updated_at: now })
+      .onConflict((oc) => oc.column('subject').doUpdateSet({ record: json, updated_at: now }))
+      .execute();
+  }
+
+  async open(i: NewIncident): Promise<Incident> {
+    const existing = await this.current(i.subject);
+    if (existing) return existing;
+    return this.db
+      .insertInto('incidents')
+      .values({
+        subject: i.subject,
+        kind: i.kind,
+        cluster: i.cluster,
+        fleet: i.fleet ?? null,
+        service: i.service ?? null,
+        state: i.state,
+        reason: i.reason,
+        opened_at: i.openedAt,
+        updated_at: i.openedAt,
+        reminded_at: i.openedAt,
+        resolved_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  /** The open incident of a subject. */
+  async current(subject: string): Promise<Incident | undefined> {
+    return this.db
+      .selectFrom('incidents')
+      .selectAll()
+      .where('subject', '=', subject)
+      .where('resolved_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  async update(id: number, state: string, reason: string, now: string): Promise<void> {
+    await this.db
+      .updateTable('incidents')
+      .set({ state, reason, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async reminded(id: number, now: string): Promise<void> {
+    await this.db.updateTable('incidents').set({ reminded_at: now }).where('id', '=', id).execute();
+  }
+
+  async resolve(id: number, now: string): Promise<void> {
+    await this.db
+      .updateTable('incidents')
+      .set({ resolved_at: now, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async setRef(id: number, target: string, ref: string): Promise<void> {
+    const row = await this.db
+      .selectFrom('incidents')
+      .select('refs')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    const refs = { ...(row ? (JSON.parse(row.refs) as IncidentRefs) : {}), [target]: ref };
+    await this.db
+      .updateTable('incidents')
+      .set({ refs: JSON.stringify(refs) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Open incidents, oldest first; of one cluster when given. */
+  async openIncidents(cluster?: string): Promise<Incident[]> {
+    let q = this.db.selectFrom('incidents').selectAll().where('resolved_at', 'is', null);
+    if (cluster) q = q.where('cluster', '=', cluster);
+    return q.orderBy('opened_at').orderBy('id').execute();
+  }
+
+  async silence(
+    fleet: string,
+    service: string | undefined,
+    until: string,
+    actor: string,
+    now: string,
+  ): Promise<void> {
+    await this.db
+      .insertInto('silences')
+      .values({ fleet, service: service ?? null, until, actor, created_at: now })
+      .execute();
+  }
+
+  /** Ends the silences of a fleet (or of one service) now; false when there was none. */
+  async unsilence(fleet: string, service: string | undefined, now: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('silences')
+      .set({ until: now })
+      .where('fleet', '=', fleet)
+      .where('until', '>', now)
+      .where((eb) => (service ? eb('service', '=', service) : eb.lit(true)))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** The silence that covers a fleet's service now (the one lasting longest), if any. */
+  async silencedUntil(
+    fleet: string,
+    service: string | null,
+    now: string,
+  ): Promise<Silence | undefined> {
+    return this.db
+      .selectFrom('silences')
+      .selectAll()
+      .where('fleet', '=', fleet)
+      .where('until', '>', now)
+      .where((eb) =>
+        service === null
+          ? eb('service', 'is', null)
+          : eb.or([eb('service', 'is', null), eb('service', '=', service)]),
+      )
+      .orderBy('until', 'desc')
+      .executeTakeFirst();
+  }
+
+  /** Claims the announcement of a launch's start; false when it was already made. */
+  async claimDeployStart(deploymentId: number): Promise<boolean> {
+    const r = await this.db
+      .insertInto('deploy_notices')
+      .values({ deployment_id: deploymentId })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /** Claims the announcement of a launch's end; returns where its start was drawn, or undefined when already claimed. */
+  async claimDeployEnd(deploymentId: number): Promise<IncidentRefs | undefined> {
+    await this.claimDeployStart(deploymentId);
+    const r = await this.db
+      .updateTable('deploy_notices')
+      .set({ finished: 1 })
+      .where('deployment_id', '=', deploymentId)
+      .where('finished', '=', 0)
+      .returning('refs')
+      .executeTakeFirst();
+    return r ? (JSON.parse(r.refs) as IncidentRefs) : undefined;
+  }
+
+  async setDeployRefs(deploymentId: number, refs: IncidentRefs): Promise<void> {
+    await this.db
+      .updateTable('deploy_notices')
+      .set({ refs: JSON.stringify(refs) })
+      .where('deployment_id', '=', deploymentId)
+      .execute();
+  }
+}
