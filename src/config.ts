@@ -110,6 +110,7 @@ const POLL_SECONDS = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 300, 6
 const telemetrySchema = z
   .object({
     enabled: z.boolean().default(true),
+    events: z.boolean().default(true),
     poll: duration('poll', 1, 1800)
       .refine((v) => POLL_SECONDS.includes(v), {
         message: `poll must divide a minute or an hour evenly: ${POLL_SECONDS.slice(0, 11).join(', ')} seconds or 2, 3, 5, 10, 15, 30 minutes`,
@@ -232,6 +233,33 @@ const configSchema = z
         });
       }
     }
+    // An alert target needs its platform, unless Otto runs as the console (no chat at all).
+    if (!cfg.slack && !cfg.discord) return;
+    const targets: [(string | number)[], string][] = [
+      ...cfg.telemetry.alerts.map((t, i): [(string | number)[], string] => [
+        ['telemetry', 'alerts', i],
+        t,
+      ]),
+      ...Object.entries(cfg.fleets).flatMap(([name, f]) =>
+        (f.alerts ?? []).map((t, i): [(string | number)[], string] => [
+          ['fleets', name, 'alerts', i],
+          t,
+        ]),
+      ),
+    ];
+    for (const [path, target] of targets) {
+      const platform = target.startsWith('slack:')
+        ? 'slack'
+        : target.startsWith('discord:')
+          ? 'discord'
+          : undefined;
+      if (platform && !cfg[platform])
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${target} is a ${platform === 'slack' ? 'Slack' : 'Discord'} channel, but there is no ${platform}: section to post with`,
+        });
+    }
   });
 
 type RawConfig = z.infer<typeof configSchema>;
@@ -277,6 +305,8 @@ export interface FleetConfig {
 
 export interface TelemetryConfig {
   readonly enabled: boolean;
+  /** Follow `docker events` to wake the watcher between polls. */
+  readonly events: boolean;
   readonly pollSeconds: number;
   readonly graceSeconds: number;
   readonly remindSeconds: number;
@@ -440,6 +470,7 @@ function fromRaw(cfg: RawConfig, baseDir: string, path: string | undefined): Ott
     },
     telemetry: {
       enabled: cfg.telemetry.enabled,
+      events: cfg.telemetry.events,
       pollSeconds: cfg.telemetry.poll,
       graceSeconds: cfg.telemetry.grace,
       remindSeconds: cfg.telemetry.remind,

@@ -1,6 +1,12 @@
 import type { FleetConfig } from '../config.js';
 import type { Incident } from '../ops/db.js';
-import { DEFAULT_HEALTH_POLICY, HEALTHY, judgeHealth, type HealthRecord } from '../ops/health.js';
+import {
+  DEFAULT_HEALTH_POLICY,
+  HEALTHY,
+  judgeHealth,
+  type HealthChange,
+  type HealthRecord,
+} from '../ops/health.js';
 import { refsOf } from '../ops/incidents.js';
 import type { Ops } from '../ops/ops.js';
 import { serviceLogs } from '../ops/swarm.js';
@@ -43,8 +49,9 @@ interface ClusterRecord {
 export class ClusterWatch {
   private running: Promise<void> | undefined;
   private again = false;
-  /** Docker calls made by the last pass, for the bench. */
-  lastCalls = 0;
+  /** Incidents already logged, and alert posts that failed, so that each is said once. */
+  private readonly announced = new Set<number>();
+  private readonly failedPosts = new Set<string>();
 
   constructor(
     private readonly ops: Ops,
@@ -53,6 +60,11 @@ export class ClusterWatch {
     private readonly outbox: AlertOutbox,
     private readonly options: WatchOptions,
   ) {}
+
+  /** Resolves when no pass is running. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
 
   /** Runs a pass, or one more after the one in progress: passes never overlap. */
   pass(): Promise<void> {
@@ -109,8 +121,8 @@ export class ClusterWatch {
       }
       return;
     }
-    this.lastCalls = reading.calls;
-    await incidents.saveHealth(clusterSubject, { failures: 0 }, iso);
+    const before = (await incidents.health<ClusterRecord>([clusterSubject])).get(clusterSubject);
+    if (before?.failures) await incidents.saveHealth(clusterSubject, { failures: 0 }, iso);
     const unreachable = await incidents.current(clusterSubject);
     if (unreachable) await this.recover(unreachable, {}, now);
 
@@ -142,6 +154,7 @@ export class ClusterWatch {
     const subject = (s: ServiceReading) => `service:${this.cluster}:${s.name}`;
     const records = await incidents.health<HealthRecord>(services.map(subject));
     const grace = this.ops.config.telemetry.graceSeconds;
+    const acts: Promise<void>[] = [];
     for (const s of services) {
       const key = subject(s);
       const prev = records.get(key) ?? HEALTHY;
@@ -158,52 +171,10 @@ export class ClusterWatch {
       if (JSON.stringify(record) !== JSON.stringify(prev))
         await incidents.saveHealth(key, record, iso);
       if (!change && record.state === 'healthy') continue;
-      const fleet = this.fleets.find((f) => f.name === s.fleet);
-      const replicas = `${s.running}/${s.desired} running`;
-      const reason =
-        s.reason?.message ??
-        `${s.running === 0 ? 'no task is running' : `only ${replicas}`}${s.newest ? ` (newest task: ${s.newest})` : ''}.`;
-      const open = await incidents.current(key);
-      if (!change) {
-        // Same state, but a task error now says why: redraw the alert with it.
-        if (open && s.reason && open.reason !== reason) {
-          await incidents.update(open.id, open.state, reason, iso);
-          const updated = { ...open, reason, updated_at: iso };
-          await this.redraw(updated, { incident: updated, replicas, kind: s.reason.kind }, now);
-        }
-        continue;
-      }
-      if (change === 'recovered') {
-        if (open) await this.recover(open, { replicas }, now);
-        continue;
-      }
-      if (change === 'opened' || !open) {
-        const incident = await incidents.open({
-          subject: key,
-          kind: 'service',
-          cluster: this.cluster,
-          fleet: s.fleet,
-          service: s.service,
-          state: record.state,
-          reason,
-          openedAt: record.incidentSince ?? iso,
-        });
-        const logs = await this.lastLines(s);
-        await this.deliver(
-          incident,
-          { replicas, kind: s.reason?.kind, logs },
-          this.options.targetsFor(fleet),
-        );
-        continue;
-      }
-      await incidents.update(open.id, record.state, reason, iso);
-      const updated = { ...open, state: record.state, reason, updated_at: iso };
-      const facts: AlertFacts = { incident: updated, replicas, kind: s.reason?.kind };
-      if (change === 'worsened' && !(await this.silenced(updated, iso))) {
-        await this.inThread(updated, worsenedText({ ...facts, logs: await this.lastLines(s) }));
-      }
-      await this.redraw(updated, facts, now);
+      // Services are acted on at once: one slow log fetch does not hold up the others' alerts.
+      acts.push(this.actOn(s, key, record, change, now));
     }
+    await Promise.all(acts);
     // A service that is gone (pruned, or its stack removed) ends its incident.
     for (const open of await incidents.openIncidents(this.cluster)) {
       if (open.kind !== 'service' || (open.fleet && locked.has(open.fleet))) continue;
@@ -215,6 +186,63 @@ export class ClusterWatch {
         );
       }
     }
+  }
+
+  /** Turns one service's judged change into incident rows and messages. */
+  private async actOn(
+    s: ServiceReading,
+    key: string,
+    record: HealthRecord,
+    change: HealthChange,
+    now: number,
+  ): Promise<void> {
+    const iso = new Date(now).toISOString();
+    const incidents = this.ops.incidents;
+    const fleet = this.fleets.find((f) => f.name === s.fleet);
+    const replicas = `${s.running}/${s.desired} running`;
+    const reason =
+      s.reason?.message ??
+      `${s.running === 0 ? 'no task is running' : `only ${replicas}`}${s.newest ? ` (newest task: ${s.newest})` : ''}.`;
+    const open = await incidents.current(key);
+    if (!change) {
+      // Same state, but a task error now says why: redraw the alert with it.
+      if (open && s.reason && open.reason !== reason) {
+        await incidents.update(open.id, open.state, reason, iso);
+        const updated = { ...open, reason, updated_at: iso };
+        await this.redraw(updated, { incident: updated, replicas, kind: s.reason.kind }, now);
+      }
+      return;
+    }
+    if (change === 'recovered') {
+      if (open) await this.recover(open, { replicas }, now);
+      return;
+    }
+    if (change === 'opened' || !open) {
+      const incident = await incidents.open({
+        subject: key,
+        kind: 'service',
+        cluster: this.cluster,
+        fleet: s.fleet,
+        service: s.service,
+        state: record.state,
+        reason,
+        openedAt: record.incidentSince ?? iso,
+      });
+      const logs = await this.lastLines(s);
+      await this.deliver(
+        incident,
+        { replicas, kind: s.reason?.kind, logs },
+        this.options.targetsFor(fleet),
+      );
+      return;
+    }
+    await incidents.update(open.id, record.state, reason, iso);
+    const updated = { ...open, state: record.state, reason, updated_at: iso };
+    const facts: AlertFacts = { incident: updated, replicas, kind: s.reason?.kind };
+    if (change === 'worsened' && !(await this.silenced(updated, iso))) {
+      await this.inThread(updated, worsenedText({ ...facts, logs: await this.lastLines(s) }));
+    }
+    await this.redraw(updated, facts, now);
   }
 
   private async judgeNodes(
@@ -297,15 +325,22 @@ export class ClusterWatch {
     if (await this.silenced(incident, iso)) return;
     const refs = refsOf(incident);
     const message = alertMessage({ ...facts, incident });
-    this.options.log(`🚨 ${message.text}`);
+    if (!this.announced.has(incident.id)) {
+      this.announced.add(incident.id);
+      this.options.log(`🚨 ${message.text}`);
+    }
     for (const target of targets) {
       if (refs[target]) continue;
       try {
         const ref = await this.outbox.post(target, message);
         await this.ops.incidents.setRef(incident.id, target, ref);
       } catch (e) {
+        // Said once per incident and target; the post is tried again at every poll.
+        const key = `${incident.id} ${target}`;
+        if (this.failedPosts.has(key)) continue;
+        this.failedPosts.add(key);
         this.options.log(
-          `⚠️ Otto could not post the alert to ${redactTarget(target)}: ${(e as Error).message}. It tries again at the next poll.`,
+          `⚠️ Otto could not post the alert to ${redactTarget(target)}: ${(e as Error).message}. It tries again at every poll.`,
         );
       }
     }

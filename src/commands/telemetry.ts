@@ -19,8 +19,6 @@ export interface TelemetryOptions {
   readonly log: (line: string) => void;
   /** Overrides every fleet's alert targets (the console prints every alert once). */
   readonly targets?: readonly string[];
-  /** Watches `docker events` as a trigger (default true). */
-  readonly events?: boolean;
 }
 
 /** node-cron's 6-field schedule for a poll every `seconds` (which divides a minute or an hour). */
@@ -66,8 +64,7 @@ export function startTelemetry(
         name: 'otto-telemetry-digest',
       })
     : undefined;
-  const events =
-    options.events === false ? [] : watches.map((w) => watchEvents(ops, w, stopping.signal));
+  const events = t.events ? watches.map((w) => watchEvents(ops, w, stopping.signal)) : [];
   const startedAt = Date.now();
   let scanning = false;
   const deployTimer = setInterval(() => {
@@ -79,7 +76,7 @@ export function startTelemetry(
   }, DEPLOY_SCAN_MS);
   void passAll();
   log(
-    `📡 Telemetry is watching ${watches.length} cluster${watches.length === 1 ? '' : 's'} (poll every ${t.pollSeconds} s${options.events === false ? '' : ', docker events as a trigger'}).`,
+    `📡 Telemetry is watching ${watches.length} cluster${watches.length === 1 ? '' : 's'} (poll every ${t.pollSeconds} s${t.events ? ', docker events as a trigger' : ''}).`,
   );
 
   return {
@@ -90,7 +87,7 @@ export function startTelemetry(
       clearInterval(deployTimer);
       await poll.destroy();
       await digest?.destroy();
-      await Promise.allSettled([...events, ...watches.map((w) => w.pass())]);
+      await Promise.allSettled([...events, ...watches.map((w) => w.idle())]);
     },
   };
 }

@@ -34,8 +34,6 @@ export interface NodeReading {
 export interface ClusterReading {
   readonly services: readonly ServiceReading[];
   readonly nodes: readonly NodeReading[];
-  /** How many docker CLI calls the pass took. */
-  readonly calls: number;
 }
 
 interface ServiceLsRow {
@@ -170,5 +168,5 @@ export async function readCluster(
           availability: n.Availability,
         }))
       : [];
-  return { services, nodes: nodeRows, calls: 2 + (names.length ? 2 : 0) };
+  return { services, nodes: nodeRows };
 }

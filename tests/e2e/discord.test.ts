@@ -18,6 +18,7 @@ const BOB = '300000000000000002'; // approver
 const EVE = '300000000000000003'; // viewer
 const CAROL = '300000000000000004'; // approver through a role
 const APPROVERS_ROLE = '400000000000000001';
+const ALERTS = '100000000000000077'; // the alert channel of fleet mast
 
 interface Row {
   components: { custom_id: string; label: string }[];
@@ -59,9 +60,15 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
           },
         },
       },
+      // Not launched: its service is made by hand to fail, for the alert test.
+      mast: {
+        compose: { services: { web: webService(bed.images.v1) } },
+        extra: { alerts: [`discord:${ALERTS}`] },
+      },
     },
     undefined,
     {
+      telemetry: { poll: '2s', grace: '5s' },
       access: {
         [`discord:${ALICE}`]: 'deployer',
         [`discord:${BOB}`]: 'approver',
@@ -93,7 +100,7 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
           .join('\n'),
       );
     await discord.close();
-    for (const s of ['helm', 'chatty']) await docker(bed, ['stack', 'rm', s]);
+    for (const s of ['helm', 'chatty', 'mast']) await docker(bed, ['stack', 'rm', s]);
     expect(code).toBe(0);
     expect(otto.log()).not.toContain('secret-discord-token');
   });
@@ -178,6 +185,7 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
     expect(await ask('launch', [{ name: 'fleet', value: '', focused: true }])).toEqual([
       'chatty',
       'helm',
+      'mast',
     ]);
     expect(
       await ask('logs', [
@@ -290,6 +298,8 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
       'unlock',
       'approve',
       'deny',
+      'silence',
+      'alerts',
       'fleets',
       'help',
     ]);
@@ -308,6 +318,63 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
     const resumes = discord.gatewayOps.filter((op) => op === 6).length;
     expect(identifies).toBe(1);
     expect(resumes).toBe(2);
+  });
+
+  it('posts an alert into its channel with buttons, threads the recovery and marks it resolved', async () => {
+    await docker(bed, [
+      'service',
+      'create',
+      '--detach',
+      '--name',
+      'mast_web',
+      bed.images.v1,
+      'sh',
+      '-c',
+      'echo mast snapped; exit 3',
+    ]);
+    const alert = await discord.waitFor(
+      (c) =>
+        c.method === 'POST' &&
+        c.path === `/channels/${ALERTS}/messages` &&
+        textOf(c).includes('mast web is down'),
+      'the alert',
+      60_000,
+    );
+    expect(textOf(alert)).toContain('exits with code 3');
+    expect(textOf(alert)).toContain('[Logs]');
+    expect(textOf(alert)).toContain('[Silence 1h]');
+    expect(alert.body['allowed_mentions']).toEqual({ parse: [] });
+
+    await docker(bed, ['service', 'update', '--detach', '--args', 'sleep 3600', 'mast_web']);
+    const thread = await discord.waitFor(
+      (c) => c.method === 'POST' && /^\/channels\/\d+\/messages\/\d+\/threads$/.test(c.path),
+      'a thread on the alert',
+      60_000,
+    );
+    const alertId = thread.path.split('/')[4]!;
+    expect(thread.path).toBe(`/channels/${ALERTS}/messages/${alertId}/threads`);
+    // The thread has the alert's id: the recovery is posted into it.
+    await discord.waitFor(
+      (c) =>
+        c.method === 'POST' &&
+        c.path === `/channels/${alertId}/messages` &&
+        textOf(c).includes('mast web has recovered'),
+      'the recovery in the thread',
+      30_000,
+    );
+    const resolved = await discord.waitFor(
+      (c) =>
+        c.method === 'PATCH' &&
+        c.path === `/channels/${ALERTS}/messages/${alertId}` &&
+        textOf(c).includes('Resolved'),
+      'the alert marked resolved',
+      30_000,
+    );
+    expect(textOf(resolved)).not.toContain('[Roll back]');
+    expect(
+      discord.calls.filter((c) => c.method === 'POST' && c.path === `/channels/${ALERTS}/messages`),
+    ).toHaveLength(1);
+    await docker(bed, ['service', 'rm', 'mast_web']);
   });
 });
 

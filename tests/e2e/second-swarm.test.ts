@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startOutposts, type Outposts } from '../support/outposts.js';
+import { startOtto } from '../support/otto-process.js';
+import { textOf } from '../support/slack-messages.js';
+import { SlackStandin } from '../support/slack-standin.js';
 import { workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
@@ -7,15 +10,18 @@ const bed = inject('testbed');
 describe.skipIf(bed === null)('a second, two-node Swarm', () => {
   if (!bed) return;
   let outposts: Outposts;
+  const slack = new SlackStandin();
 
   beforeAll(async () => {
     outposts = await startOutposts();
+    await slack.listen();
   }, 240_000);
 
   /** A local-style cluster pointed at the two-node Swarm's manager. */
   const onOutposts = () => ({ outposts: { local: true, docker_host: outposts.manager } });
 
   afterAll(async () => {
+    await slack.close();
     await outposts?.stop();
   }, 120_000);
 
@@ -67,6 +73,15 @@ describe.skipIf(bed === null)('a second, two-node Swarm', () => {
         },
       },
       onOutposts(),
+      {
+        slack: {
+          mode: 'socket',
+          bot_token: 'xoxb-far',
+          app_token: 'xapp-far',
+          api_url: slack.apiUrl,
+        },
+        telemetry: { poll: '2s', grace: '5s', alerts: ['slack:C0FAR'] },
+      },
     );
     const launch = await ws.say('launch far');
     expect(launch.stdout).toContain('far v1 is in orbit');
@@ -75,6 +90,9 @@ describe.skipIf(bed === null)('a second, two-node Swarm', () => {
     expect(before.stdout).toContain('hello from outpost two');
     expect(before.stdout).not.toContain('missing');
 
+    // Telemetry watches the two-node Swarm (a local cluster: docker events through execa).
+    const otto = startOtto(ws.config, ws.dir);
+    await otto.waitForLog('Telemetry is watching 1 cluster');
     await outposts.partitionWorker();
     const after = await ws.say('logs far');
     expect(after.code, after.stdout + after.stderr).toBe(0);
@@ -85,5 +103,16 @@ describe.skipIf(bed === null)('a second, two-node Swarm', () => {
       new RegExp(`node ${outposts.workerNodeId} is down|logs of app did not finish within 10 s`),
     );
     expect(after.stdout).toContain('hello from mission control');
-  }, 240_000);
+
+    // The node is down for the managers: one alert for it, with what to check.
+    const alert = await slack.waitFor(
+      (c) => c.method === 'chat.postMessage' && /node \S+ is down/.test(textOf(c)),
+      'the node alert',
+      120_000,
+    );
+    expect(alert.args['channel']).toBe('C0FAR');
+    expect(textOf(alert)).toContain('the managers see it as Down');
+    expect(textOf(alert)).toContain('check the machine and its Docker engine');
+    expect(await otto.stop()).toBe(0);
+  }, 300_000);
 });

@@ -302,6 +302,25 @@ export class DiscordStandin {
       if (!id) return { status: 404, body: { message: 'Unknown Message', code: 10008 } };
       return { status: 200, body: this.apiMessage(this.message(CHANNEL_ID, body, files, id)) };
     }
+    const channelPost = /^\/channels\/(\d+)\/messages$/.exec(path);
+    if (method === 'POST' && channelPost) {
+      return { status: 200, body: this.apiMessage(this.message(channelPost[1]!, body, files)) };
+    }
+    const thread = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path);
+    if (method === 'POST' && thread) {
+      // A thread started from a message has that message's id.
+      return {
+        status: 201,
+        body: {
+          id: thread[2],
+          type: 11,
+          guild_id: GUILD_ID,
+          parent_id: thread[1],
+          name: String(body['name'] ?? ''),
+          owner_id: BOT_ID,
+        },
+      };
+    }
     const channelMessage = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path);
     if (method === 'PATCH' && channelMessage) {
       return {

@@ -36,8 +36,12 @@ describe('otto.yml', () => {
       SLACK_APP_TOKEN: 'xapp-1',
       SLACK_SIGNING_SECRET: 'signing-secret',
       DISCORD_TOKEN: 'MTAw.discord-token.abcdefgh',
+      DISCORD_ALERT_WEBHOOK: 'https://discord.com/api/webhooks/1/token',
     });
     expect(c.slack?.mode).toBe('socket');
+    expect(c.telemetry).toMatchObject({ pollSeconds: 15, remindSeconds: 3600, events: true });
+    expect(c.telemetry.alerts).toHaveLength(3);
+    expect(c.fleets.get('myapp')?.alerts).toEqual(['slack:C0ALERTS', 'discord:123456789012345678']);
     expect(c.discord?.guildId).toBe('456789012345678901');
     const myapp = c.fleets.get('myapp');
     expect(myapp?.onFailure).toBe('rollback');

@@ -44,6 +44,8 @@ describe('dispatch', () => {
       'deny',
       'lock',
       'unlock',
+      'alerts',
+      'silence',
       'audit',
     ]);
     for (const f of r.fields ?? []) expect(f.value).toMatch(/ · e\.g\. \w+/);
