@@ -9,7 +9,8 @@ import {
 } from '../ops/health.js';
 import { refsOf } from '../ops/incidents.js';
 import type { Ops } from '../ops/ops.js';
-import { serviceLogs } from '../ops/swarm.js';
+import { fleetLogs } from '../ops/logs.js';
+import { maskSecrets } from '../ops/secrets.js';
 import { readCluster, type ServiceReading } from '../ops/telemetry-read.js';
 import {
   alertMessage,
@@ -200,9 +201,12 @@ export class ClusterWatch {
     const incidents = this.ops.incidents;
     const fleet = this.fleets.find((f) => f.name === s.fleet);
     const replicas = `${s.running}/${s.desired} running`;
-    const reason =
+    const hidden = (await this.ops.secrets.values(s.fleet)).values();
+    const reason = maskSecrets(
       s.reason?.message ??
-      `${s.running === 0 ? 'no task is running' : `only ${replicas}`}${s.newest ? ` (newest task: ${s.newest})` : ''}.`;
+        `${s.running === 0 ? 'no task is running' : `only ${replicas}`}${s.newest ? ` (newest task: ${s.newest})` : ''}.`,
+      hidden,
+    );
     const open = await incidents.current(key);
     if (!change) {
       // Same state, but a task error now says why: redraw the alert with it.
@@ -386,14 +390,19 @@ export class ClusterWatch {
     }
   }
 
-  /** The failing service's last log lines, for the alert (10 s at most; none on failure). */
+  /** The failing service's last log lines for the alert, secrets masked (10 s at most; none on failure). */
   private async lastLines(s: ServiceReading): Promise<string[]> {
     if (!s.reason || !['exit_code', 'unhealthy'].includes(s.reason.kind)) return [];
     try {
-      const r = await this.ops
-        .transport(this.cluster)
-        .run(serviceLogs(s.name, { tail: 10 }), { timeoutMs: 10_000, partialOnTimeout: true });
-      return `${r.stdout}${r.stderr}`.split('\n').filter(Boolean).slice(-10);
+      const secrets = await this.ops.secrets.values(s.fleet);
+      const r = await fleetLogs(
+        this.ops.transport(this.cluster),
+        s.fleet,
+        [s.service],
+        { tail: 10 },
+        secrets.values(),
+      );
+      return r.lines.slice(-10);
     } catch {
       return [];
     }

@@ -96,6 +96,18 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
       'sh -c "echo buoy is taking on water; exit 3"',
       service,
     ]);
+  /** A service made by hand (not launched): the watcher goes by its fleet's name prefix. */
+  const createService = (name: string, options: string[]) =>
+    docker(bed, [
+      'service',
+      'create',
+      '--detach',
+      '--name',
+      name,
+      ...options,
+      bed.images.v1,
+      ...httpd,
+    ]);
   const mend = (service: string) =>
     docker(bed, ['service', 'update', '--detach', '--args', httpd.join(' '), service]);
 
@@ -176,12 +188,7 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
 
   it('names a failing healthcheck as the reason', async () => {
     const talk = new Conversation(slack);
-    await docker(bed, [
-      'service',
-      'create',
-      '--detach',
-      '--name',
-      'beacon_web',
+    await createService('beacon_web', [
       '--health-cmd',
       'false',
       '--health-interval',
@@ -190,8 +197,6 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
       '1',
       '--health-start-period',
       '0s',
-      bed.images.v1,
-      ...httpd,
     ]);
     const alert = await talk.posted('beacon web is down', 90_000);
     await talk.drawn(tsOf(alert), 'healthcheck keeps failing', 60_000);
@@ -203,17 +208,7 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
 
   it('says when no node can take a service, and does not alert again after Otto restarts', async () => {
     const talk = new Conversation(slack);
-    await docker(bed, [
-      'service',
-      'create',
-      '--detach',
-      '--name',
-      'anchor_web',
-      '--constraint',
-      'node.labels.otto-nowhere==yes',
-      bed.images.v1,
-      ...httpd,
-    ]);
+    await createService('anchor_web', ['--constraint', 'node.labels.otto-nowhere==yes']);
     const alert = await talk.posted('anchor web is down', 60_000);
     expect(textOf(alert)).toContain('no nodes match constraints');
     expect(textOf(alert)).toContain('node.labels.otto-nowhere==yes');

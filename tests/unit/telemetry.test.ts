@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { makeOutbox } from '../../src/adapters/alert-outbox.js';
+import { consoleOutbox, makeOutbox } from '../../src/adapters/alert-outbox.js';
 import { redactTarget } from '../../src/commands/cluster-watch.js';
 import { pollSchedule } from '../../src/commands/telemetry.js';
 import { buildConfig, durationSeconds } from '../../src/config.js';
@@ -186,5 +186,23 @@ describe('Discord webhook alerts', () => {
     });
     expect(JSON.parse(seen[1]!.body).content).toContain('↪️');
     expect(redactTarget(url)).not.toContain('s3cret');
+  });
+});
+
+describe('console alerts', () => {
+  it('prints each alert once, and its updates indented under it', async () => {
+    const lines: string[] = [];
+    const outbox = consoleOutbox((t) => lines.push(t));
+    const ref = await outbox.post('console', {
+      outcome: 'failed',
+      text: '🔴 shop web is down: Service web exits with code 3.',
+      buttons: [{ label: 'Logs', command: 'logs shop web' }],
+    });
+    await outbox.reply(ref, { outcome: 'ok', text: '✅ shop web has recovered' });
+    await outbox.edit(ref, { outcome: 'ok', text: '✅ Resolved' });
+    expect(lines[0]).toContain('shop web is down');
+    expect(lines[0]).toContain('[Logs: logs shop web]');
+    expect(lines[1]).toBe('  ↪ ✅ shop web has recovered');
+    expect(lines).toHaveLength(2);
   });
 });
