@@ -132,7 +132,8 @@ async function watchEvents(ops: Ops, watch: ClusterWatch, signal: AbortSignal): 
   clearTimeout(timer);
 }
 
-async function announceLaunches(
+/** Announces launches of fleets with deploy_notices: one message each, edited when it ends. */
+export async function announceLaunches(
   ops: Ops,
   outbox: AlertOutbox,
   targetsFor: (f: FleetConfig | undefined) => readonly string[],
@@ -183,7 +184,7 @@ async function announceLaunches(
 }
 
 /** The digest: every fleet's services and replicas, and the open incidents. */
-async function sendDigest(
+export async function sendDigest(
   ops: Ops,
   outbox: AlertOutbox,
   targetsFor: (f: FleetConfig | undefined) => readonly string[],

@@ -1,0 +1,222 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ClusterWatch, type AlertOutbox } from '../../src/commands/cluster-watch.js';
+import { announceLaunches, sendDigest } from '../../src/commands/telemetry.js';
+import type { Reply } from '../../src/commands/types.js';
+import { buildConfig, type FleetConfig } from '../../src/config.js';
+import { openOps, type Ops } from '../../src/ops/ops.js';
+import type { RunResult, Transport } from '../../src/ops/transport.js';
+
+/** What the fake Swarm shows: shop_web's replicas and failed tasks, and node n1. */
+const swarm = {
+  running: 2,
+  desired: 2,
+  failedSecondsAgo: [] as number[],
+  availability: 'Active',
+};
+
+const ok = (stdout: string): RunResult => ({ exitCode: 0, stdout, stderr: '' });
+const fakeSwarm: Transport = {
+  target: 'fake',
+  async run(argv) {
+    const verb = argv.slice(1, 3).join(' ');
+    if (verb === 'service ls')
+      return ok(
+        JSON.stringify({
+          Name: 'shop_web',
+          Replicas: `${swarm.running}/${swarm.desired}`,
+          Image: 'shop:1',
+        }),
+      );
+    if (verb === 'service inspect') return ok('[{"ID":"s1","Spec":{"Name":"shop_web"}}]');
+    if (verb === 'service ps')
+      return ok(
+        swarm.failedSecondsAgo
+          .map((s, i) =>
+            JSON.stringify({
+              ID: `t${i}`,
+              Name: 'shop_web.1',
+              Image: 'shop:1',
+              Node: 'n1',
+              DesiredState: 'Shutdown',
+              CurrentState: `Failed ${s} seconds ago`,
+              Error: '"task: non-zero exit (3)"',
+            }),
+          )
+          .join('\n'),
+      );
+    if (verb === 'service logs') return ok('shop_web.1@n1 | out of coffee\n');
+    if (verb === 'node ls')
+      return ok(
+        JSON.stringify({ Hostname: 'n1', Status: 'Ready', Availability: swarm.availability }),
+      );
+    return ok('');
+  },
+  async close() {},
+};
+
+/** Records what would be drawn, as `post C1: text`, `reply: text`, `edit: text`. */
+const drawn: string[] = [];
+const outbox: AlertOutbox = {
+  async post(target: string, reply: Reply) {
+    drawn.push(`post ${target}: ${reply.text}${reply.block ? ` [${reply.block.join('|')}]` : ''}`);
+    return `ref-${drawn.length}`;
+  },
+  async reply(ref: string, reply: Reply) {
+    drawn.push(`reply: ${reply.text}`);
+    return ref;
+  },
+  async edit(_ref: string, reply: Reply) {
+    drawn.push(`edit: ${reply.text}`);
+  },
+};
+
+let ops: Ops;
+let watch: ClusterWatch;
+let shop: FleetConfig;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'otto-watch-'));
+  mkdirSync(join(dir, 'stacks'));
+  writeFileSync(join(dir, 'stacks', 'shop.yml'), 'services:\n  web:\n    image: shop:1\n');
+  const config = buildConfig(
+    {
+      clusters: { laptop: { local: true } },
+      fleets: {
+        shop: { cluster: 'laptop', compose_file: 'stacks/shop.yml', alerts: ['slack:C1'] },
+      },
+      telemetry: { grace: '0s', remind: '1m' },
+    },
+    dir,
+    join(dir, 'otto.yml'),
+  );
+  ops = await openOps(config, {
+    env: { OTTO_SECRET_KEY: Buffer.alloc(32, 9).toString('base64') },
+    makeTransport: () => fakeSwarm,
+  });
+  shop = config.fleets.get('shop')!;
+  watch = new ClusterWatch(ops, 'laptop', [shop], outbox, {
+    log: () => {},
+    targetsFor: (f) => f?.alerts ?? [],
+  });
+});
+afterAll(async () => {
+  await ops.close();
+});
+beforeEach(() => {
+  drawn.length = 0;
+});
+
+const remindDue = () =>
+  ops.db
+    .updateTable('incidents')
+    .set({ reminded_at: '2000-01-01T00:00:00.000Z' })
+    .where('resolved_at', 'is', null)
+    .execute();
+
+describe('a cluster watch', () => {
+  it('opens one alert, threads a worse state, and stays quiet while the state only flips', async () => {
+    Object.assign(swarm, { running: 1, desired: 2, failedSecondsAgo: [] });
+    await watch.pass();
+    expect(drawn).toEqual(['post slack:C1: 🟠 shop web is degraded: only 1/2 running.']);
+    await watch.pass();
+    expect(drawn).toHaveLength(1);
+
+    Object.assign(swarm, { running: 0, failedSecondsAgo: [2] });
+    await watch.pass();
+    expect(drawn.slice(1)).toEqual([
+      'reply: 🔴 shop web is down now (0/2 running): Service web exits with code 3.',
+      'edit: 🔴 shop web is down: Service web exits with code 3.',
+    ]);
+
+    Object.assign(swarm, { running: 1, failedSecondsAgo: [2, 1] });
+    await watch.pass();
+    // Degraded again: the message is redrawn, nobody is pinged.
+    expect(drawn.slice(3).every((d) => d.startsWith('edit:'))).toBe(true);
+  });
+
+  it('reminds in the thread, unless the service is silenced', async () => {
+    await remindDue();
+    await watch.pass();
+    expect(drawn.filter((d) => d.startsWith('reply: ⏰ Still'))).toHaveLength(1);
+
+    drawn.length = 0;
+    const now = new Date();
+    await ops.incidents.silence(
+      'shop',
+      'web',
+      new Date(now.getTime() + 3_600_000).toISOString(),
+      'console:tester',
+      now.toISOString(),
+    );
+    await remindDue();
+    await watch.pass();
+    expect(drawn.filter((d) => d.startsWith('reply:'))).toEqual([]);
+  });
+
+  it('threads the recovery and redraws the alert as resolved, even while silenced', async () => {
+    Object.assign(swarm, { running: 2, desired: 2, failedSecondsAgo: [] });
+    await watch.pass();
+    expect(drawn[0]).toMatch(/^reply: ✅ shop web has recovered: 2\/2 running\. It was \w+ for/);
+    expect(drawn[1]).toMatch(/^edit: ✅ Resolved: shop web was \w+ for/);
+    expect(await ops.incidents.openIncidents()).toEqual([]);
+    await ops.incidents.unsilence('shop', undefined, new Date().toISOString());
+  });
+
+  it('leaves a fleet alone while its launch holds the lock', async () => {
+    await ops.locks.acquire('shop', 'console:tester', 'launch v9');
+    Object.assign(swarm, { running: 0, failedSecondsAgo: [1] });
+    await watch.pass();
+    expect(drawn).toEqual([]);
+    await ops.locks.release('shop');
+    await watch.pass();
+    expect(drawn[0]).toContain('post slack:C1: 🔴 shop web is down');
+    expect(drawn[0]).toContain('out of coffee');
+    Object.assign(swarm, { running: 2, failedSecondsAgo: [] });
+    await watch.pass();
+  });
+
+  it('alerts on a drained node and its return', async () => {
+    swarm.availability = 'Drain';
+    await watch.pass();
+    expect(drawn).toEqual([
+      'post slack:C1: 🟠 node n1 is drained: it is drained: Swarm runs no tasks on it.',
+    ]);
+    swarm.availability = 'Active';
+    await watch.pass();
+    expect(drawn[1]).toBe('reply: ✅ node n1 has recovered. It was drained for 0 s.');
+  });
+});
+
+describe('launch announcements and the digest', () => {
+  it('announces a launch once, then edits it to its result', async () => {
+    const d = await ops.deployments.start({
+      fleet: 'shop',
+      actor: 'slack:U1',
+      composeSnapshot: 'services: {}',
+    });
+    const targets = (f: FleetConfig | undefined) => f?.alerts ?? [];
+    await announceLaunches(ops, outbox, targets, Date.now(), () => {});
+    await announceLaunches(ops, outbox, targets, Date.now(), () => {});
+    expect(drawn).toEqual(['post slack:C1: 🚀 slack:U1 started the launch of shop (v1).']);
+    await ops.deployments.finish(d, 'succeeded', null);
+    await announceLaunches(ops, outbox, targets, Date.now(), () => {});
+    await announceLaunches(ops, outbox, targets, Date.now(), () => {});
+    expect(drawn[1]).toMatch(/^edit: ✅ shop v1 is in orbit in [\d.]+ s \(launch of shop\)\.$/);
+    expect(drawn).toHaveLength(2);
+  });
+
+  it('sums up every fleet in the digest', async () => {
+    Object.assign(swarm, { running: 1, desired: 2, failedSecondsAgo: [] });
+    await sendDigest(
+      ops,
+      outbox,
+      (f) => f?.alerts ?? ['slack:C1'],
+      () => {},
+    );
+    expect(drawn[0]).toContain('Mission Control digest: 1 fleet');
+    expect(drawn[0]).toContain('shop: 0/1 services at full strength, web 1/2');
+  });
+});
