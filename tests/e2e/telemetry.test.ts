@@ -38,6 +38,7 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
         buoy: { compose: stack },
         beacon: { compose: stack },
         anchor: { compose: stack },
+        keel: { compose: stack },
         reef: { compose: stack, cluster: 'reef' },
       },
       {
@@ -66,7 +67,8 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
     await slack.close();
     await reefSshd.kill();
     await docker(bed, ['stack', 'rm', 'buoy']);
-    for (const s of ['beacon_web', 'anchor_web']) await docker(bed, ['service', 'rm', s]);
+    for (const s of ['beacon_web', 'anchor_web', 'keel_web'])
+      await docker(bed, ['service', 'rm', s]);
     expect(code).toBe(0);
     expect(otto.log()).not.toMatch(/xoxb-0000|xapp-1-secret/);
   });
@@ -204,6 +206,25 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
     const gone = await threadReply(tsOf(alert), 'beacon web has recovered');
     expect(gone).toBeDefined();
     await talk.drawn(tsOf(alert), 'no longer exists');
+  });
+
+  it('names an image that cannot be pulled, with what to check', async () => {
+    const talk = new Conversation(slack);
+    await docker(bed, [
+      'service',
+      'create',
+      '--detach',
+      '--no-resolve-image',
+      '--name',
+      'keel_web',
+      'otto-test:never-built',
+      ...httpd,
+    ]);
+    const alert = await talk.posted('keel web is down', 60_000);
+    await talk.drawn(tsOf(alert), 'Failed to pull image otto-test:never-built', 60_000);
+    await talk.drawn(tsOf(alert), 'registry credentials', 5_000);
+    await docker(bed, ['service', 'rm', 'keel_web']);
+    await threadReply(tsOf(alert), 'keel web has recovered');
   });
 
   it('says when no node can take a service, and does not alert again after Otto restarts', async () => {
