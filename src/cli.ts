@@ -5,7 +5,7 @@ import { startSlack } from './adapters/slack.js';
 import { registerDiscordCommand, startDiscord } from './adapters/discord.js';
 import { consoleOutbox, makeOutbox } from './adapters/alert-outbox.js';
 import { readSecretInput } from './adapters/stdin.js';
-import type { AlertOutbox } from './commands/cluster-watch.js';
+import type { AlertOutbox } from './commands/incident-messages.js';
 import { startTelemetry, type Telemetry } from './commands/telemetry.js';
 import { renderText } from './adapters/text.js';
 import { dispatch, errorReply } from './commands/dispatch.js';

@@ -1,5 +1,4 @@
 import type { FleetConfig } from '../config.js';
-import type { Incident } from '../ops/db.js';
 import {
   DEFAULT_HEALTH_POLICY,
   HEALTHY,
@@ -12,23 +11,8 @@ import type { Ops } from '../ops/ops.js';
 import { fleetLogs } from '../ops/logs.js';
 import { maskSecrets } from '../ops/secrets.js';
 import { readCluster, type ServiceReading } from '../ops/telemetry-read.js';
-import {
-  alertMessage,
-  recoveredText,
-  reminderText,
-  worsenedText,
-  type AlertFacts,
-} from './alert-text.js';
-import type { Reply } from './types.js';
-
-/** Where alerts are drawn: adapters post, reply in threads and edit by message ref. */
-export interface AlertOutbox {
-  /** Posts a new message to an alert target; returns its ref. */
-  post(target: string, reply: Reply): Promise<string>;
-  /** Replies under a posted message; returns the ref to keep (a Discord thread is made on first reply). */
-  reply(ref: string, reply: Reply): Promise<string>;
-  edit(ref: string, reply: Reply): Promise<void>;
-}
+import { reminderText, worsenedText, type AlertFacts } from './alert-text.js';
+import { IncidentMessages, type AlertOutbox } from './incident-messages.js';
 
 export interface WatchOptions {
   readonly log: (line: string) => void;
@@ -50,9 +34,7 @@ interface ClusterRecord {
 export class ClusterWatch {
   private running: Promise<void> | undefined;
   private again = false;
-  /** Incidents already logged, and alert posts that failed, so that each is said once. */
-  private readonly announced = new Set<number>();
-  private readonly failedPosts = new Set<string>();
+  private readonly messages: IncidentMessages;
 
   constructor(
     private readonly ops: Ops,
@@ -60,7 +42,9 @@ export class ClusterWatch {
     private readonly fleets: readonly FleetConfig[],
     private readonly outbox: AlertOutbox,
     private readonly options: WatchOptions,
-  ) {}
+  ) {
+    this.messages = new IncidentMessages(ops, outbox, options.log);
+  }
 
   /** Resolves when no pass is running. */
   async idle(): Promise<void> {
@@ -118,28 +102,17 @@ export class ClusterWatch {
           reason: (e as Error).message,
           openedAt: iso,
         });
-        await this.deliver(incident, {}, this.targets);
+        await this.messages.deliver(incident, {}, this.targets);
       }
       return;
     }
     const before = (await incidents.health<ClusterRecord>([clusterSubject])).get(clusterSubject);
     if (before?.failures) await incidents.saveHealth(clusterSubject, { failures: 0 }, iso);
     const unreachable = await incidents.current(clusterSubject);
-    if (unreachable) await this.recover(unreachable, {}, now);
+    if (unreachable) await this.messages.recover(unreachable, {}, now);
 
-    const locked = new Set(
-      (
-        await this.ops.db
-          .selectFrom('locks')
-          .select('fleet')
-          .where(
-            'fleet',
-            'in',
-            this.fleets.map((f) => f.name),
-          )
-          .execute()
-      ).map((l) => l.fleet),
-    );
+    // A launch in progress owns its fleet: it reports its own rollout.
+    const locked = await this.ops.locks.heldAmong(this.fleets.map((f) => f.name));
     await this.judgeServices(reading.services, locked, now);
     await this.judgeNodes(reading.nodes, now);
     await this.followUp(now, locked);
@@ -180,7 +153,7 @@ export class ClusterWatch {
     for (const open of await incidents.openIncidents(this.cluster)) {
       if (open.kind !== 'service' || (open.fleet && locked.has(open.fleet))) continue;
       if (!services.some((s) => subject(s) === open.subject)) {
-        await this.recover(
+        await this.messages.recover(
           { ...open, reason: `${open.reason} The service no longer exists.` },
           {},
           now,
@@ -213,12 +186,16 @@ export class ClusterWatch {
       if (open && s.reason && open.reason !== reason) {
         await incidents.update(open.id, open.state, reason, iso);
         const updated = { ...open, reason, updated_at: iso };
-        await this.redraw(updated, { incident: updated, replicas, kind: s.reason.kind }, now);
+        await this.messages.redraw(
+          updated,
+          { incident: updated, replicas, kind: s.reason.kind },
+          now,
+        );
       }
       return;
     }
     if (change === 'recovered') {
-      if (open) await this.recover(open, { replicas }, now);
+      if (open) await this.messages.recover(open, { replicas }, now);
       return;
     }
     if (change === 'opened' || !open) {
@@ -233,7 +210,7 @@ export class ClusterWatch {
         openedAt: record.incidentSince ?? iso,
       });
       const logs = await this.lastLines(s);
-      await this.deliver(
+      await this.messages.deliver(
         incident,
         { replicas, kind: s.reason?.kind, logs },
         this.options.targetsFor(fleet),
@@ -243,10 +220,13 @@ export class ClusterWatch {
     await incidents.update(open.id, record.state, reason, iso);
     const updated = { ...open, state: record.state, reason, updated_at: iso };
     const facts: AlertFacts = { incident: updated, replicas, kind: s.reason?.kind };
-    if (change === 'worsened' && !(await this.silenced(updated, iso))) {
-      await this.inThread(updated, worsenedText({ ...facts, logs: await this.lastLines(s) }));
+    if (change === 'worsened' && !(await this.messages.silenced(updated, iso))) {
+      await this.messages.inThread(
+        updated,
+        worsenedText({ ...facts, logs: await this.lastLines(s) }),
+      );
     }
-    await this.redraw(updated, facts, now);
+    await this.messages.redraw(updated, facts, now);
   }
 
   private async judgeNodes(
@@ -263,7 +243,7 @@ export class ClusterWatch {
         n.status !== 'Ready' ? 'down' : n.availability === 'Drain' ? 'drain' : 'healthy';
       const open = await incidents.current(key);
       if (state === 'healthy') {
-        if (open) await this.recover(open, {}, now);
+        if (open) await this.messages.recover(open, {}, now);
         continue;
       }
       const reason =
@@ -279,17 +259,21 @@ export class ClusterWatch {
           reason,
           openedAt: iso,
         });
-        await this.deliver(incident, {}, this.targets);
+        await this.messages.deliver(incident, {}, this.targets);
       } else if (open.state !== state) {
         await incidents.update(open.id, state, reason, iso);
         const updated = { ...open, state, reason };
-        await this.inThread(updated, worsenedText({ incident: updated }));
-        await this.redraw(updated, { incident: updated }, now);
+        await this.messages.inThread(updated, worsenedText({ incident: updated }));
+        await this.messages.redraw(updated, { incident: updated }, now);
       }
     }
     for (const open of await incidents.openIncidents(this.cluster)) {
       if (open.kind === 'node' && !seen.has(open.subject))
-        await this.recover({ ...open, reason: `${open.reason} The node left the Swarm.` }, {}, now);
+        await this.messages.recover(
+          { ...open, reason: `${open.reason} The node left the Swarm.` },
+          {},
+          now,
+        );
     }
   }
 
@@ -299,93 +283,17 @@ export class ClusterWatch {
     const remind = this.ops.config.telemetry.remindSeconds * 1000;
     for (const open of await this.ops.incidents.openIncidents(this.cluster)) {
       if (open.fleet && locked.has(open.fleet)) continue;
-      if (await this.silenced(open, iso)) continue;
+      if (await this.messages.silenced(open, iso)) continue;
       const fleet = this.fleets.find((f) => f.name === open.fleet);
       const targets = open.kind === 'service' ? this.options.targetsFor(fleet) : this.targets;
       const refs = refsOf(open);
       if (targets.some((t) => !refs[t])) {
-        await this.deliver(open, {}, targets);
+        await this.messages.deliver(open, {}, targets);
         continue;
       }
       if (now - Date.parse(open.reminded_at) >= remind) {
         await this.ops.incidents.reminded(open.id, iso);
-        await this.inThread(open, reminderText({ incident: open }, now));
-      }
-    }
-  }
-
-  private async silenced(i: Incident, iso: string): Promise<boolean> {
-    if (!i.fleet) return false;
-    return (await this.ops.incidents.silencedUntil(i.fleet, i.service, iso)) !== undefined;
-  }
-
-  /** Posts an incident's message to every target that does not show it yet (unless silenced). */
-  private async deliver(
-    incident: Incident,
-    facts: Omit<AlertFacts, 'incident'>,
-    targets: readonly string[],
-  ): Promise<void> {
-    const iso = new Date().toISOString();
-    if (await this.silenced(incident, iso)) return;
-    const refs = refsOf(incident);
-    const message = alertMessage({ ...facts, incident });
-    if (!this.announced.has(incident.id)) {
-      this.announced.add(incident.id);
-      this.options.log(`🚨 ${message.text}`);
-    }
-    for (const target of targets) {
-      if (refs[target]) continue;
-      try {
-        const ref = await this.outbox.post(target, message);
-        await this.ops.incidents.setRef(incident.id, target, ref);
-      } catch (e) {
-        // Said once per incident and target; the post is tried again at every poll.
-        const key = `${incident.id} ${target}`;
-        if (this.failedPosts.has(key)) continue;
-        this.failedPosts.add(key);
-        this.options.log(
-          `⚠️ Otto could not post the alert to ${redactTarget(target)}: ${(e as Error).message}. It tries again at every poll.`,
-        );
-      }
-    }
-  }
-
-  private async recover(
-    incident: Incident,
-    facts: Omit<AlertFacts, 'incident'>,
-    now: number,
-  ): Promise<void> {
-    const iso = new Date(now).toISOString();
-    await this.ops.incidents.resolve(incident.id, iso);
-    this.options.log(`✅ ${recoveredText({ ...facts, incident }, now).text}`);
-    const resolved = { ...incident, resolved_at: iso };
-    await this.inThread(incident, recoveredText({ ...facts, incident }, now));
-    await this.redraw(resolved, { ...facts, incident: resolved }, now);
-  }
-
-  private async inThread(incident: Incident, reply: Reply): Promise<void> {
-    for (const [target, ref] of Object.entries(refsOf(incident))) {
-      try {
-        const next = await this.outbox.reply(ref, reply);
-        if (next !== ref) await this.ops.incidents.setRef(incident.id, target, next);
-      } catch (e) {
-        this.options.log(
-          `⚠️ Otto could not reply under the alert in ${redactTarget(target)}: ${(e as Error).message}`,
-        );
-      }
-    }
-  }
-
-  private async redraw(incident: Incident, facts: AlertFacts, now: number): Promise<void> {
-    const current = (await this.ops.incidents.current(incident.subject)) ?? incident;
-    const refs = refsOf(current.id === incident.id ? current : incident);
-    for (const [target, ref] of Object.entries(refs)) {
-      try {
-        await this.outbox.edit(ref, alertMessage({ ...facts, incident }, now));
-      } catch (e) {
-        this.options.log(
-          `⚠️ Otto could not update the alert in ${redactTarget(target)}: ${(e as Error).message}`,
-        );
+        await this.messages.inThread(open, reminderText({ incident: open }, now));
       }
     }
   }
@@ -407,9 +315,4 @@ export class ClusterWatch {
       return [];
     }
   }
-}
-
-/** A webhook URL carries its token: logs show only where it points. */
-export function redactTarget(target: string): string {
-  return target.replace(/(webhooks\/\d+\/)\S+/, '$1…');
 }

@@ -5,7 +5,8 @@ import type { Ops } from '../ops/ops.js';
 import { clusterStatus } from '../ops/status.js';
 import { parseJsonLines, swarmEvents } from '../ops/swarm.js';
 import { deployNotice } from './alert-text.js';
-import { ClusterWatch, redactTarget, type AlertOutbox } from './cluster-watch.js';
+import { ClusterWatch } from './cluster-watch.js';
+import { redactTarget, type AlertOutbox } from './incident-messages.js';
 import type { Reply } from './types.js';
 
 export interface Telemetry {

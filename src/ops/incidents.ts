@@ -64,6 +64,10 @@ export class Incidents {
       .executeTakeFirstOrThrow();
   }
 
+  async byId(id: number): Promise<Incident | undefined> {
+    return this.db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
   /** The open incident of a subject. */
   async current(subject: string): Promise<Incident | undefined> {
     return this.db

@@ -88,6 +88,17 @@ export class Locks {
     return this.db.selectFrom('locks').selectAll().orderBy('fleet').execute();
   }
 
+  /** Which of these fleets are locked now (by a launch or a person). */
+  async heldAmong(fleets: readonly string[]): Promise<Set<string>> {
+    if (fleets.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('locks')
+      .select('fleet')
+      .where('fleet', 'in', fleets)
+      .execute();
+    return new Set(rows.map((r) => r.fleet));
+  }
+
   get(fleet: string): Promise<Lock | undefined> {
     return this.db.selectFrom('locks').selectAll().where('fleet', '=', fleet).executeTakeFirst();
   }

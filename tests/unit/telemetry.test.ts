@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { consoleOutbox, makeOutbox } from '../../src/adapters/alert-outbox.js';
-import { redactTarget } from '../../src/commands/cluster-watch.js';
+import { redactTarget } from '../../src/commands/incident-messages.js';
 import { pollSchedule } from '../../src/commands/telemetry.js';
 import { buildConfig, durationSeconds } from '../../src/config.js';
 import { readCluster, secondsAgo } from '../../src/ops/telemetry-read.js';
