@@ -163,6 +163,9 @@ describe('classifyTaskError', () => {
     expect(classifyTaskError('web', 'a', 'task: non-zero exit (42)', [])?.message).toBe(
       'Service web exits with code 42.',
     );
+    expect(classifyTaskError('web', 'a', 'task: non-zero exit (137)', [])?.message).toContain(
+      'most likely out of memory (OOM)',
+    );
     expect(classifyTaskError('web', 'a', '', [])).toBeUndefined();
   });
 });
