@@ -40,7 +40,7 @@ export class ClusterWatch {
     private readonly ops: Ops,
     readonly cluster: string,
     private readonly fleets: readonly FleetConfig[],
-    private readonly outbox: AlertOutbox,
+    outbox: AlertOutbox,
     private readonly options: WatchOptions,
   ) {
     this.messages = new IncidentMessages(ops, outbox, options.log);
@@ -132,7 +132,7 @@ export class ClusterWatch {
     for (const s of services) {
       const key = subject(s);
       const prev = records.get(key) ?? HEALTHY;
-      // A launch in progress owns its fleet: it reports its own rollout.
+      // Locked: the grace period starts over once the launch is done.
       if (locked.has(s.fleet)) {
         if (prev.shortSince) await incidents.saveHealth(key, { ...prev, shortSince: null }, iso);
         continue;

@@ -2,6 +2,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { CHANNEL, FLEET_NAME, type FleetConfig, type OttoConfig } from '../config.js';
 import { NotFoundError, UsageError } from '../errors.js';
+import { fleetServices } from '../ops/fleet-compose.js';
 import type { Ops } from '../ops/ops.js';
 import { atLeast, roleOf, type Who } from './access.js';
 import type { Context } from './types.js';
@@ -34,6 +35,31 @@ export function findFleet(ops: Ops, name: string | undefined): FleetConfig {
     otto.unknownFleet(name, suggest(name, names)),
     names.length ? `Known fleets: ${names.join(', ')}.` : 'Add fleets under fleets: in otto.yml.',
   );
+}
+
+/** Fleets grouped by the cluster they run on. */
+export function byCluster<F extends Pick<FleetConfig, 'cluster'>>(
+  fleets: Iterable<F>,
+): Map<string, F[]> {
+  const groups = new Map<string, F[]>();
+  for (const f of fleets) groups.set(f.cluster, [...(groups.get(f.cluster) ?? []), f]);
+  return groups;
+}
+
+/** The fleet's compose services, after checking that `wanted` (when given) is one of them. */
+export async function fleetServicesWith(
+  fleet: FleetConfig,
+  wanted: string | undefined,
+): Promise<string[]> {
+  const known = await fleetServices(fleet);
+  if (wanted && !known.includes(wanted)) {
+    const s = suggest(wanted, known);
+    throw new NotFoundError(
+      `Fleet ${fleet.name} has no service named ${wanted.slice(0, 64)}.${s ? ` Did you mean ${s}?` : ''}`,
+      `Its services: ${known.join(', ')}.`,
+    );
+  }
+  return known;
 }
 
 /** The fleets `who` may view from `channel` (for `status`, `fleets` and autocomplete). */

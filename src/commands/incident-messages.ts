@@ -72,9 +72,10 @@ export class IncidentMessages {
   ): Promise<void> {
     const iso = new Date(now).toISOString();
     await this.ops.incidents.resolve(incident.id, iso);
-    this.log(`✅ ${recoveredText({ ...facts, incident }, now).text}`);
+    const recovered = recoveredText({ ...facts, incident }, now);
+    this.log(`✅ ${recovered.text}`);
     const resolved = { ...incident, resolved_at: iso };
-    await this.inThread(incident, recoveredText({ ...facts, incident }, now));
+    await this.inThread(incident, recovered);
     await this.redraw(resolved, { ...facts, incident: resolved }, now);
   }
 

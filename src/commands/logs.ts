@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { NotFoundError, UsageError } from '../errors.js';
-import { fleetServices } from '../ops/fleet-compose.js';
+import { UsageError } from '../errors.js';
 import { fleetLogs } from '../ops/logs.js';
-import { findFleet, suggest } from './fleet-lookup.js';
+import { findFleet, fleetServicesWith } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
@@ -30,15 +29,8 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
       'For example: logs myapp web --tail 100 --since 10m',
     );
   }
-  const known = await fleetServices(fleet);
   const wanted = ctx.command.args[1];
-  if (wanted && !known.includes(wanted)) {
-    const s = suggest(wanted, known);
-    throw new NotFoundError(
-      `Fleet ${fleet.name} has no service named ${wanted.slice(0, 64)}.${s ? ` Did you mean ${s}?` : ''}`,
-      `Its services: ${known.join(', ')}.`,
-    );
-  }
+  const known = await fleetServicesWith(fleet, wanted);
   const services = wanted ? [wanted] : known;
   const secrets = await ctx.ops.secrets.values(fleet.name);
   const res = await fleetLogs(

@@ -1,7 +1,6 @@
 import { durationSeconds } from '../config.js';
-import { NotFoundError, UsageError } from '../errors.js';
-import { fleetServices } from '../ops/fleet-compose.js';
-import { findFleet, suggest } from './fleet-lookup.js';
+import { UsageError } from '../errors.js';
+import { findFleet, fleetServicesWith } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
@@ -17,16 +16,7 @@ export async function silenceCommand(ctx: Context): Promise<Reply> {
   const fleet = findFleet(ctx.ops, ctx.command.args[0]);
   const when = rest.at(-1) ?? '';
   const service = rest.length === 2 ? rest[0] : undefined;
-  if (service) {
-    const known = await fleetServices(fleet);
-    if (!known.includes(service)) {
-      const s = suggest(service, known);
-      throw new NotFoundError(
-        `Fleet ${fleet.name} has no service named ${service.slice(0, 64)}.${s ? ` Did you mean ${s}?` : ''}`,
-        `Its services: ${known.join(', ')}.`,
-      );
-    }
-  }
+  if (service) await fleetServicesWith(fleet, service);
   const what = service ? `${fleet.name} ${service}` : fleet.name;
   const now = new Date();
   if (when === 'off') {

@@ -1,7 +1,7 @@
 import type { FleetConfig } from '../config.js';
 import { OttoError } from '../errors.js';
 import { clusterStatus, type FleetStatus } from '../ops/status.js';
-import { findFleet, visibleFleets } from './fleet-lookup.js';
+import { byCluster, findFleet, visibleFleets } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
@@ -26,13 +26,11 @@ export async function statusCommand(ctx: Context): Promise<Reply> {
   const name = ctx.command.args[0];
   const fleets: FleetConfig[] = name ? [findFleet(ops, name)] : visibleFleets(ctx);
   if (fleets.length === 0) return { outcome: 'ok', text: otto.noFleets() };
-  const byCluster = new Map<string, FleetConfig[]>();
-  for (const f of fleets) byCluster.set(f.cluster, [...(byCluster.get(f.cluster) ?? []), f]);
   const latest = await ops.deployments.latestByFleet();
   const fields: { label: string; value: string }[] = [];
   let unreachable = 0;
   await Promise.all(
-    [...byCluster].map(async ([cluster, members]) => {
+    [...byCluster(fleets)].map(async ([cluster, members]) => {
       try {
         const statuses = await clusterStatus(
           ops.transport(cluster),

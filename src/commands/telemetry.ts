@@ -7,12 +7,10 @@ import { parseJsonLines, swarmEvents } from '../ops/swarm.js';
 import { deployNotice } from './alert-text.js';
 import { ClusterWatch } from './cluster-watch.js';
 import { redactTarget, type AlertOutbox } from './incident-messages.js';
+import { byCluster } from './fleet-lookup.js';
 import type { Reply } from './types.js';
 
 export interface Telemetry {
-  readonly watches: readonly ClusterWatch[];
-  /** Runs one pass on every cluster now. */
-  passAll(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -30,7 +28,7 @@ export function pollSchedule(seconds: number): string {
 }
 
 const DEPLOY_SCAN_MS = 2000;
-/** Launches older than this at start are history, not news. */
+/** A launch that started or ended longer ago than this is history, not news. */
 const DEPLOY_NEWS_MS = 10 * 60_000;
 
 /**
@@ -46,10 +44,7 @@ export function startTelemetry(
   const t = ops.config.telemetry;
   const targetsFor = (fleet: FleetConfig | undefined) =>
     options.targets ?? fleet?.alerts ?? t.alerts;
-  const byCluster = new Map<string, FleetConfig[]>();
-  for (const f of ops.config.fleets.values())
-    byCluster.set(f.cluster, [...(byCluster.get(f.cluster) ?? []), f]);
-  const watches = [...byCluster].map(
+  const watches = [...byCluster(ops.config.fleets.values())].map(
     ([cluster, fleets]) => new ClusterWatch(ops, cluster, fleets, outbox, { log, targetsFor }),
   );
   const stopping = new AbortController();
@@ -66,12 +61,11 @@ export function startTelemetry(
       })
     : undefined;
   const events = t.events ? watches.map((w) => watchEvents(ops, w, stopping.signal)) : [];
-  const startedAt = Date.now();
   let scanning = false;
   const deployTimer = setInterval(() => {
     if (scanning) return;
     scanning = true;
-    announceLaunches(ops, outbox, targetsFor, startedAt, log)
+    announceLaunches(ops, outbox, targetsFor, log)
       .catch((e: unknown) => log(`⚠️ Launch announcements failed: ${(e as Error).message}`))
       .finally(() => (scanning = false));
   }, DEPLOY_SCAN_MS);
@@ -81,8 +75,6 @@ export function startTelemetry(
   );
 
   return {
-    watches,
-    passAll,
     async stop() {
       stopping.abort(new Error('Otto is stopping'));
       clearInterval(deployTimer);
@@ -138,17 +130,10 @@ export async function announceLaunches(
   ops: Ops,
   outbox: AlertOutbox,
   targetsFor: (f: FleetConfig | undefined) => readonly string[],
-  startedAt: number,
   log: (line: string) => void,
 ): Promise<void> {
-  const since = new Date(Math.min(startedAt, Date.now() - DEPLOY_NEWS_MS)).toISOString();
-  const recent = await ops.db
-    .selectFrom('deployments')
-    .selectAll()
-    .where('started_at', '>=', since)
-    .orderBy('id')
-    .execute();
-  for (const d of recent) {
+  const since = new Date(Date.now() - DEPLOY_NEWS_MS).toISOString();
+  for (const d of await ops.deployments.news(since)) {
     const fleet = ops.config.fleets.get(d.fleet);
     if (!fleet?.deployNotices) continue;
     const targets = targetsFor(fleet);
@@ -192,12 +177,10 @@ export async function sendDigest(
   log: (line: string) => void,
 ): Promise<void> {
   const lines: string[] = [];
-  const byCluster = new Map<string, string[]>();
-  for (const f of ops.config.fleets.values())
-    byCluster.set(f.cluster, [...(byCluster.get(f.cluster) ?? []), f.name]);
-  for (const [cluster, fleets] of byCluster) {
+  for (const [cluster, fleets] of byCluster(ops.config.fleets.values())) {
     try {
-      for (const s of await clusterStatus(ops.transport(cluster), fleets)) {
+      const names = fleets.map((f) => f.name);
+      for (const s of await clusterStatus(ops.transport(cluster), names)) {
         const up = s.services.filter((x) => x.running >= x.desired).length;
         lines.push(
           s.services.length === 0

@@ -41,6 +41,25 @@ export class Deployments {
     });
   }
 
+  /**
+   * Launches that are news at `since`: still deploying, or started or ended since
+   * then (oldest first), for launch announcements.
+   */
+  news(since: string): Promise<Deployment[]> {
+    return this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'deploying'),
+          eb('started_at', '>=', since),
+          eb('finished_at', '>=', since),
+        ]),
+      )
+      .orderBy('id')
+      .execute();
+  }
+
   async finish(
     row: Deployment,
     status: Exclude<DeploymentStatus, 'deploying'>,

@@ -199,12 +199,12 @@ describe('launch announcements and the digest', () => {
       composeSnapshot: 'services: {}',
     });
     const targets = (f: FleetConfig | undefined) => f?.alerts ?? [];
-    await announceLaunches(ops, outbox, targets, Date.now(), () => {});
-    await announceLaunches(ops, outbox, targets, Date.now(), () => {});
+    await announceLaunches(ops, outbox, targets, () => {});
+    await announceLaunches(ops, outbox, targets, () => {});
     expect(drawn).toEqual(['post slack:C1: 🚀 slack:U1 started the launch of shop (v1).']);
     await ops.deployments.finish(d, 'succeeded', null);
-    await announceLaunches(ops, outbox, targets, Date.now(), () => {});
-    await announceLaunches(ops, outbox, targets, Date.now(), () => {});
+    await announceLaunches(ops, outbox, targets, () => {});
+    await announceLaunches(ops, outbox, targets, () => {});
     expect(drawn[1]).toMatch(/^edit: ✅ shop v1 is in orbit in [\d.]+ s \(launch of shop\)\.$/);
     expect(drawn).toHaveLength(2);
   });
