@@ -59,7 +59,7 @@ export class IncidentMessages {
         if (this.failedPosts.has(key)) continue;
         this.failedPosts.add(key);
         this.log(
-          `⚠️ Otto could not post the alert to ${redactTarget(target)}: ${(e as Error).message}. It tries again at every poll.`,
+          `⚠️ Otto could not post the alert to ${redactTarget(target)}: ${(e as Error).message}. Check that Otto is in that channel and may post there; it tries again at every poll.`,
         );
       }
     }
