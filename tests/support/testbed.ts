@@ -44,6 +44,8 @@ const PACKAGES: Record<string, string> = {
   '/usr/bin/htpasswd': 'apache2-utils',
   '/usr/sbin/iptables': 'iptables',
   '/usr/bin/nsenter': 'util-linux',
+  '/usr/bin/pgrep': 'procps', // to kill a test's own sshd and its sessions
+  '/bin/ip': 'iproute2', // the two-node Swarm's namespaces and bridge
 };
 
 export function freePort(): Promise<number> {
