@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js';
 import * as approvalsAudit from './0002-approvals-audit.js';
 import * as approvalCards from './0003-approval-cards.js';
 import * as telemetry from './0004-telemetry.js';
+import * as shields from './0005-shields.js';
 
 /**
  * Every migration, in order. Listed here (rather than read from the folder at run
@@ -13,4 +14,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002-approvals-audit': approvalsAudit,
   '0003-approval-cards': approvalCards,
   '0004-telemetry': telemetry,
+  '0005-shields': shields,
 };

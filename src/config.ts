@@ -34,6 +34,7 @@ const sshClusterSchema = z
   .object({
     managers: z.array(managerSchema).min(1, 'list at least one manager'),
     docker_host: dockerHost.optional(),
+    strict_host_keys: z.boolean().default(true),
   })
   .strict();
 
@@ -156,6 +157,10 @@ const slackSchema = z
       .min(8, "the signing secret is on the app's Basic Information page")
       .optional(),
     port: z.number().int().min(1).max(65535).default(3000),
+    host: z
+      .string()
+      .regex(/^[0-9a-fA-F.:]+$|^localhost$/, 'host is a bind address such as 127.0.0.1, 0.0.0.0 or ::')
+      .default('0.0.0.0'),
     api_url: z.url({ protocol: /^https?$/ }).optional(),
   })
   .strict()
@@ -270,6 +275,8 @@ export interface SshCluster {
   readonly kind: 'ssh';
   readonly managers: readonly ManagerConfig[];
   readonly dockerHost: string | undefined;
+  /** Refuse to fail over to the next manager when one offers a changed host key. */
+  readonly strictHostKeys: boolean;
 }
 export interface LocalCluster {
   readonly name: string;
@@ -322,6 +329,8 @@ export interface SlackConfig {
   readonly appToken: string | undefined;
   readonly signingSecret: string | undefined;
   readonly port: number;
+  /** HTTP mode: the address the listener binds to. */
+  readonly host: string;
   /** Web API base URL, ending in `/`. */
   readonly apiUrl: string;
 }
@@ -420,6 +429,7 @@ function fromRaw(cfg: RawConfig, baseDir: string, path: string | undefined): Ott
             name,
             kind: 'ssh',
             dockerHost: c.docker_host,
+            strictHostKeys: c.strict_host_keys,
             managers: c.managers.map((m) => ({
               ...m,
               private_key_file: resolvePath(m.private_key_file, baseDir),
@@ -460,6 +470,7 @@ function fromRaw(cfg: RawConfig, baseDir: string, path: string | undefined): Ott
       appToken: cfg.slack.app_token,
       signingSecret: cfg.slack.signing_secret,
       port: cfg.slack.port,
+      host: cfg.slack.host,
       apiUrl: (cfg.slack.api_url ?? 'https://slack.com/api/').replace(/\/?$/, '/'),
     },
     discord: cfg.discord && {

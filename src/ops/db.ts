@@ -162,7 +162,29 @@ export interface DeployNoticesTable {
   finished: Generated<number>;
 }
 
+export interface SeenRequestsTable {
+  /** `slack-sig:<signature>`, `slack-trigger:<trigger_id>`. */
+  id: string;
+  seen_at: string;
+}
+
+export interface HostKeyMismatchesTable {
+  cluster: string;
+  host: string;
+  port: number;
+  /** The fingerprint Otto pinned or trusted first. */
+  expected: string;
+  /** The fingerprint the host offered instead. */
+  offered: string;
+  first_seen_at: string;
+  last_seen_at: string;
+  /** When the watcher alerted it; null until then. */
+  alerted_at: string | null;
+}
+
 export interface Schema {
+  seen_requests: SeenRequestsTable;
+  host_key_mismatches: HostKeyMismatchesTable;
   watch_health: WatchHealthTable;
   incidents: IncidentsTable;
   silences: SilencesTable;
