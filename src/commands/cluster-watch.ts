@@ -9,7 +9,6 @@ import {
 import { refsOf } from '../ops/incidents.js';
 import type { Ops } from '../ops/ops.js';
 import { fleetLogs } from '../ops/logs.js';
-import { maskSecrets } from '../ops/secrets.js';
 import { readCluster, type ServiceReading } from '../ops/telemetry-read.js';
 import { reminderText, worsenedText, type AlertFacts } from './alert-text.js';
 import { IncidentMessages, type AlertOutbox } from './incident-messages.js';
@@ -174,11 +173,10 @@ export class ClusterWatch {
     const incidents = this.ops.incidents;
     const fleet = this.fleets.find((f) => f.name === s.fleet);
     const replicas = `${s.running}/${s.desired} running`;
-    const hidden = (await this.ops.secrets.values(s.fleet)).values();
-    const reason = maskSecrets(
+    const mask = await this.ops.secrets.mask(s.fleet, this.cluster);
+    const reason = mask.mask(
       s.reason?.message ??
         `${s.running === 0 ? 'no task is running' : `only ${replicas}`}${s.newest ? ` (newest task: ${s.newest})` : ''}.`,
-      hidden,
     );
     const open = await incidents.current(key);
     if (!change) {
@@ -302,13 +300,12 @@ export class ClusterWatch {
   private async lastLines(s: ServiceReading): Promise<string[]> {
     if (!s.reason || !['exit_code', 'unhealthy'].includes(s.reason.kind)) return [];
     try {
-      const secrets = await this.ops.secrets.values(s.fleet);
       const r = await fleetLogs(
         this.ops.transport(this.cluster),
         s.fleet,
         [s.service],
         { tail: 10 },
-        secrets.values(),
+        await this.ops.secrets.mask(s.fleet, this.cluster),
       );
       return r.lines.slice(-10);
     } catch {

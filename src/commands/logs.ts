@@ -32,13 +32,12 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
   const wanted = ctx.command.args[1];
   const known = await fleetServicesWith(fleet, wanted);
   const services = wanted ? [wanted] : known;
-  const secrets = await ctx.ops.secrets.values(fleet.name);
   const res = await fleetLogs(
     ctx.ops.transport(fleet.cluster),
     fleet.name,
     services,
     flags.data,
-    secrets.values(),
+    await ctx.ops.secrets.mask(fleet.name, fleet.cluster),
   );
   const what = wanted ?? '(all services)';
   // Every line goes to the adapter: each fits it to its platform (Discord attaches a

@@ -1,7 +1,8 @@
 import { createTwoFilesPatch } from 'diff';
 import type { FleetConfig } from '../config.js';
 import { parseCompose, renderCompose } from './compose.js';
-import { maskSecrets, type SecretStore } from './secrets.js';
+import { MASK } from './mask.js';
+import type { SecretStore } from './secrets.js';
 
 export interface ComposeSide {
   /** `v3 (running)`, `stacks/shop.yml`. */
@@ -12,10 +13,16 @@ export interface ComposeSide {
 /** Diff lines shown at most; the rest is counted. */
 export const MAX_DIFF_LINES = 200;
 
+/** What a set secret reads as in a diff: `••••••(API_KEY)`, so a changed reference still shows. */
+export const secretPlaceholder = (name: string) => `${MASK}(${name})`;
+
 /**
- * A unified diff of two compose texts as Docker would receive them (secrets
- * filled in, Traefik labels added), with every secret value masked. A secret that
- * is not set shows as `<NAME not set>`. Returns no lines when nothing changes.
+ * A unified diff of two compose texts as Docker would receive them (Traefik
+ * labels added, `${VAR}` filled in). Secrets are masked on the data, before it is
+ * serialized: a set secret is filled in as `••••••(NAME)`, never with its value, so
+ * a multi-line or escaped value can't leak through YAML's block or quoted forms;
+ * a literal copy of a secret value in the file is masked too. A secret that is not
+ * set shows as `<NAME not set>`. Returns no lines when nothing changes.
  */
 export async function composeDiff(
   deps: { readonly secrets: SecretStore },
@@ -23,15 +30,17 @@ export async function composeDiff(
   from: ComposeSide,
   to: ComposeSide,
 ): Promise<string[]> {
-  const secrets = await deps.secrets.values(fleet.name);
+  const mask = await deps.secrets.mask(fleet.name, fleet.cluster);
+  const names = new Set((await deps.secrets.names(fleet.name)).map((s) => s.name));
   const render = (side: ComposeSide) => {
     const parsed = parseCompose(side.text, side.label);
-    const values = new Map(secrets);
+    const values = new Map<string, string>();
+    for (const name of names) values.set(name, secretPlaceholder(name));
     for (const name of parsed.required)
       if (!values.has(name)) values.set(name, `<${name} not set>`);
+    const masked = { ...parsed, data: mask.maskDeep(parsed.data) };
     // renderCompose doubles `$` for the remote docker CLI; show what the services get.
-    const text = renderCompose(parsed, fleet.name, values).replace(/\$\$/g, '$');
-    return maskSecrets(text, secrets.values());
+    return renderCompose(masked, fleet.name, values).replace(/\$\$/g, '$');
   };
   const a = render(from);
   const b = render(to);

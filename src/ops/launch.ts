@@ -8,7 +8,8 @@ import type { Deployments } from './deployments.js';
 import type { LaunchStage, ProgressListener, ServiceProgress } from './events.js';
 import { deployFailure, type LaunchFailure } from './failure.js';
 import type { Locks } from './locks.js';
-import { maskSecrets, type RegistryLogin, type SecretStore } from './secrets.js';
+import { SecretMask } from './mask.js';
+import type { RegistryLogin, SecretStore } from './secrets.js';
 import { fleetLogs } from './logs.js';
 import { registryLogin, stackDeploy } from './swarm.js';
 import type { Transport } from './transport.js';
@@ -57,7 +58,8 @@ interface Prepared {
   readonly parsed: ParsedCompose;
   readonly rendered: string;
   readonly logins: readonly RegistryLogin[];
-  readonly hidden: readonly string[];
+  /** Hides the fleet's secrets and its cluster's registry passwords in what is shown. */
+  readonly mask: SecretMask;
 }
 
 /** Reads, validates and renders the compose file; throws before anything is locked. */
@@ -71,11 +73,10 @@ async function prepare(deps: LaunchDeps, req: LaunchRequest): Promise<Prepared> 
   const secretValues = await deps.secrets.values(fleet.name);
   const rendered = renderCompose(parsed, fleet.name, secretValues);
   const registries = new Set([...parsed.services.values()].map((s) => imageRegistry(s.image)));
-  const logins = (await deps.secrets.registries(fleet.cluster)).filter((r) =>
-    registries.has(r.registry),
-  );
-  const hidden = [...secretValues.values(), ...logins.map((l) => l.password)];
-  return { text, parsed, rendered, logins, hidden };
+  const all = await deps.secrets.registries(fleet.cluster);
+  const logins = all.filter((r) => registries.has(r.registry));
+  const mask = new SecretMask([...secretValues.values(), ...all.map((l) => l.password)]);
+  return { text, parsed, rendered, logins, mask };
 }
 
 /**
@@ -144,7 +145,7 @@ async function deploy(
   const { fleet, signal } = req;
   const { parsed, logins } = prepared;
   const emit = req.onProgress ?? (() => {});
-  const mask = (s: string) => maskSecrets(s, prepared.hidden);
+  const mask = (s: string) => prepared.mask.mask(s);
   const transport = deps.transport(fleet.cluster);
   const services = [...parsed.services.keys()];
   const before = await snapshot(transport, fleet.name, services, signal);
@@ -209,7 +210,7 @@ async function deploy(
       const logTail =
         svc && wantsLogs
           ? (
-              await fleetLogs(transport, fleet.name, [svc], { tail: 10 }, prepared.hidden)
+              await fleetLogs(transport, fleet.name, [svc], { tail: 10 }, prepared.mask)
             ).lines.slice(-10)
           : [];
       return await fail(result.failure, result.services, logTail);

@@ -1,4 +1,4 @@
-import { maskSecrets } from './secrets.js';
+import { clipLine, type SecretMask } from './mask.js';
 import { serviceLogs, serviceName, type LogsOptions } from './swarm.js';
 import type { Transport } from './transport.js';
 
@@ -34,15 +34,18 @@ export function explainIncomplete(line: string): string {
     .join(', ');
 }
 
-/** Reads `docker service logs` of some services of a fleet, masking secret values. */
+/**
+ * Reads `docker service logs` of some services of a fleet. Secret values are
+ * masked on the whole output before it is split into lines (so a value printed
+ * across several lines is found too), then long lines are clipped.
+ */
 export async function fleetLogs(
   transport: Transport,
   fleet: string,
   services: readonly string[],
   opts: LogsOptions,
-  secretValues: Iterable<string>,
+  mask: SecretMask,
 ): Promise<LogsResult> {
-  const hidden = [...secretValues];
   const results = await Promise.all(
     services.map(async (svc) => ({
       svc,
@@ -62,9 +65,12 @@ export async function fleetLogs(
     }
     const prefix = services.length > 1 ? `${svc} | ` : '';
     const fromTasks = (l: string) => TASK_LINE.test(l);
-    const errLines = res.stderr.split('\n').filter((l) => l.trim());
-    for (const line of [...res.stdout.split('\n'), ...errLines.filter(fromTasks)]) {
-      if (line.trim()) lines.push(prefix + maskSecrets(line, hidden));
+    const errLines = mask
+      .mask(res.stderr)
+      .split('\n')
+      .filter((l) => l.trim());
+    for (const line of [...mask.mask(res.stdout).split('\n'), ...errLines.filter(fromTasks)]) {
+      if (line.trim()) lines.push(clipLine(prefix + line));
     }
     const problems = errLines.filter((l) => !fromTasks(l));
     if (res.timedOut) {
@@ -74,7 +80,7 @@ export async function fleetLogs(
     }
     const problem =
       problems.find((l) => INCOMPLETE.test(l)) ?? (res.exitCode !== 0 ? problems[0] : undefined);
-    if (problem) incomplete = maskSecrets(explainIncomplete(problem), hidden);
+    if (problem) incomplete = clipLine(explainIncomplete(problem));
   }
   return { lines, incomplete, missing };
 }

@@ -1,5 +1,6 @@
 import type { Db } from './db.js';
 import { decrypt, encrypt } from './crypto.js';
+import { SecretMask } from './mask.js';
 
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -64,6 +65,16 @@ export class SecretStore {
       .execute();
   }
 
+  /**
+   * What must never be shown for a fleet: its secrets' values and the passwords of
+   * its cluster's registries, in every form they can be printed in.
+   */
+  async mask(fleet: string, cluster: string): Promise<SecretMask> {
+    const secrets = await this.values(fleet);
+    const logins = await this.registries(cluster);
+    return new SecretMask([...secrets.values(), ...logins.map((l) => l.password)]);
+  }
+
   async registries(cluster: string): Promise<RegistryLogin[]> {
     const rows = await this.db
       .selectFrom('registry_credentials')
@@ -76,15 +87,4 @@ export class SecretStore {
       password: decrypt(this.key, r.ciphertext, `registry:${cluster}/${r.registry}`),
     }));
   }
-}
-
-/**
- * Replaces every secret value in `text` with `••••••`. Values shorter than 4
- * characters are left alone: masking them would hide ordinary text.
- */
-export function maskSecrets(text: string, values: Iterable<string>): string {
-  let out = text;
-  const sorted = [...values].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
-  for (const v of sorted) out = out.split(v).join('••••••');
-  return out;
 }

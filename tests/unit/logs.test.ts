@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { explainIncomplete, fleetLogs } from '../../src/ops/logs.js';
+import { SecretMask } from '../../src/ops/mask.js';
 import type { RunResult, Transport } from '../../src/ops/transport.js';
 
 /** Docker's own words when a node that ran tasks is down (daemon/cluster log subscription). */
@@ -34,7 +35,7 @@ describe('fleetLogs', () => {
         stderr: `a_web.2@n1    | oops on stderr\n${NODE_DOWN}\n`,
       },
     });
-    const r = await fleetLogs(t, 'a', ['web'], { tail: 50 }, []);
+    const r = await fleetLogs(t, 'a', ['web'], { tail: 50 }, new SecretMask([]));
     expect(r.lines).toEqual(['a_web.1@n1    | hello', 'a_web.2@n1    | oops on stderr']);
     expect(r.incomplete).toBe('node kirvqb5ndj4lfw02prx3vecu3 is down');
     expect(t.calls).toEqual([
@@ -46,7 +47,13 @@ describe('fleetLogs', () => {
     const t = answering({
       a_web: { exitCode: 0, stdout: 'a_web.1@n1    | token=abcd1234\n', stderr: '' },
     });
-    const r = await fleetLogs(t, 'a', ['web', 'db'], { tail: 5, since: '10m' }, ['abcd1234']);
+    const r = await fleetLogs(
+      t,
+      'a',
+      ['web', 'db'],
+      { tail: 5, since: '10m' },
+      new SecretMask(['abcd1234']),
+    );
     expect(r.lines).toEqual(['web | a_web.1@n1    | token=••••••']);
     expect(r.missing).toEqual(['db']);
     expect(r.incomplete).toBeUndefined();
@@ -56,7 +63,7 @@ describe('fleetLogs', () => {
     const t = answering({
       a_web: { exitCode: 124, stdout: 'a_web.1@n1    | early line\n', stderr: '', timedOut: true },
     });
-    const r = await fleetLogs(t, 'a', ['web'], { tail: 50 }, []);
+    const r = await fleetLogs(t, 'a', ['web'], { tail: 50 }, new SecretMask([]));
     expect(r.lines).toEqual(['a_web.1@n1    | early line']);
     expect(r.incomplete).toBe(
       'docker service logs of web did not finish within 10 s: a node that ran its tasks may be unreachable',

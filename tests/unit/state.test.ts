@@ -8,7 +8,8 @@ import { type Db, migrate, openDb } from '../../src/ops/db.js';
 import { Deployments } from '../../src/ops/deployments.js';
 import { Locks } from '../../src/ops/locks.js';
 import { HOSTNAME } from '../../src/ops/process-alive.js';
-import { maskSecrets, SecretStore } from '../../src/ops/secrets.js';
+import { SecretStore } from '../../src/ops/secrets.js';
+import { SecretMask } from '../../src/ops/mask.js';
 
 let db: Db;
 let dir: string;
@@ -138,7 +139,7 @@ describe('secrets at rest', () => {
   });
 
   it('masks secret values in text', () => {
-    expect(maskSecrets('key=abcd1234 and abcd1234', ['abcd1234', 'x'])).toBe(
+    expect(new SecretMask(['abcd1234', 'x']).mask('key=abcd1234 and abcd1234')).toBe(
       'key=•••••• and ••••••',
     );
   });
