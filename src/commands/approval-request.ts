@@ -1,5 +1,6 @@
 import type { FleetConfig } from '../config.js';
 import type { Approval, ApprovalAction, Deployment } from '../ops/db.js';
+import { heldSummary } from './held-compose.js';
 import type { Button, Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
@@ -20,10 +21,8 @@ export function requestButtons(a: Approval): Button[] {
   return [
     { label: 'Approve', command: `approve ${a.id}`, style: 'primary' },
     { label: 'Deny', command: `deny ${a.id}`, style: 'danger' },
-    {
-      label: 'Diff',
-      command: a.action === 'rollback' ? `diff ${a.fleet} ${a.target_version}` : `diff ${a.fleet}`,
-    },
+    // Running → the snapshot the request holds: what approving will actually deploy.
+    { label: 'Diff', command: `diff #${a.id}` },
   ];
 }
 
@@ -63,6 +62,7 @@ export async function requestApproval(
     text: `${question} Needs ${otto.directors(needed)}.`,
     fields: [
       { label: 'Request', value: `#${a.id} by ${a.requester}` },
+      { label: 'Holds', value: heldSummary(a.compose_snapshot) },
       {
         label: 'Expires',
         value: `${otto.when(a.expires_at)} (in ${Math.round(fleet.approvals.timeoutSeconds / 60) || 1} min)`,
@@ -86,7 +86,10 @@ export function requestCard(a: Approval, approvers: readonly string[]): Reply {
       return {
         outcome: 'ok',
         text: `${what} Waiting for approval: ${approvers.length} of ${a.needed} so far${votes}.`,
-        fields: [{ label: 'Expires', value: otto.when(a.expires_at) }],
+        fields: [
+          { label: 'Holds', value: heldSummary(a.compose_snapshot) },
+          { label: 'Expires', value: otto.when(a.expires_at) },
+        ],
         buttons: requestButtons(a),
         approval: a.id,
       };

@@ -26,6 +26,8 @@ export interface CommandSpec {
   readonly role: Role;
   /** Where the fleet the command acts on comes from: its first argument, or an approval request. */
   readonly fleetFrom?: 'arg' | 'approval';
+  /** The first argument may instead be `#<request id>`, for the request's fleet. */
+  readonly requestRef?: boolean;
   readonly handler: Handler;
 }
 
@@ -81,13 +83,14 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     handler: historyCommand,
   },
   diff: {
-    usage: 'diff <fleet> [version] [version]',
+    usage: 'diff <fleet> [version] [version] | diff #<request>',
     summary: 'what a launch (or a return to a version) would change, secrets masked',
     example: 'diff myapp 11',
     minArgs: 1,
     maxArgs: 3,
     role: 'viewer',
     fleetFrom: 'arg',
+    requestRef: true,
     handler: diffCommand,
   },
   launch: {

@@ -1,8 +1,10 @@
-import { NotFoundError } from '../errors.js';
+import type { FleetConfig } from '../config.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import type { Deployment } from '../ops/db.js';
 import { composeDiff, MAX_DIFF_LINES, type ComposeSide } from '../ops/diff.js';
 import { readFleetCompose } from '../ops/fleet-compose.js';
 import { displayPath, findFleet } from './fleet-lookup.js';
+import { heldSummary } from './held-compose.js';
 import { parseVersion } from './rollback.js';
 import type { Context, Reply } from './types.js';
 
@@ -16,6 +18,7 @@ function side(d: Deployment, note = ''): ComposeSide {
  * change). `diff <fleet> <a> <b>`: a → b.
  */
 export async function diffCommand(ctx: Context): Promise<Reply> {
+  if (ctx.command.args[0]?.startsWith('#')) return requestDiff(ctx);
   const { ops } = ctx;
   const [name, ...versions] = ctx.command.args;
   const fleet = findFleet(ops, name);
@@ -41,7 +44,44 @@ export async function diffCommand(ctx: Context): Promise<Reply> {
       ? side(await get(versions[0]))
       : { label: file, text: await readFleetCompose(fleet) };
   }
-  const lines = await composeDiff(ops, fleet, from, to);
+  return drawDiff(ctx, fleet, from, to);
+}
+
+/**
+ * `diff #42`: the running version → the compose snapshot request 42 holds, which is
+ * exactly what approving it deploys (not the file on disk now).
+ */
+async function requestDiff(ctx: Context): Promise<Reply> {
+  const { ops } = ctx;
+  const [ref, ...rest] = ctx.command.args;
+  const id = Number(ref?.slice(1));
+  if (rest.length > 0 || !Number.isSafeInteger(id) || id < 1)
+    throw new UsageError(`diff ${ref} names no request.`, 'For example: diff #42');
+  const a = await ops.approvals.get(id);
+  if (!a)
+    throw new NotFoundError(
+      `There is no request #${id}.`,
+      'Requests are numbered as their message shows: #42.',
+    );
+  const fleet = findFleet(ops, a.fleet);
+  const current = await ops.deployments.latest(fleet.name);
+  const from: ComposeSide = current
+    ? side(current, ` (running, ${current.status})`)
+    : { label: `${fleet.name} (never launched)`, text: 'services: {}\n' };
+  const to = {
+    label: `request #${a.id} (${heldSummary(a.compose_snapshot)})`,
+    text: a.compose_snapshot,
+  };
+  return drawDiff(ctx, fleet, from, to);
+}
+
+async function drawDiff(
+  ctx: Context,
+  fleet: FleetConfig,
+  from: ComposeSide,
+  to: ComposeSide,
+): Promise<Reply> {
+  const lines = await composeDiff(ctx.ops, fleet, from, to);
   if (lines.length === 0) {
     return { outcome: 'ok', text: `No changes: ${to.label} renders the same as ${from.label}.` };
   }

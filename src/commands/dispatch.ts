@@ -79,7 +79,9 @@ async function targetFleet(
 ): Promise<FleetConfig | undefined> {
   const first = command.args[0];
   if (!first || !spec.fleetFrom) return undefined;
-  if (spec.fleetFrom === 'arg') return ops.config.fleets.get(first);
+  // `diff #42` names an approval request: its fleet's rules apply.
+  if (spec.fleetFrom === 'arg' && !(spec.requestRef && first.startsWith('#')))
+    return ops.config.fleets.get(first);
   const id = Number(first.replace(/^#/, ''));
   if (!Number.isSafeInteger(id)) return undefined;
   const fleet = await ops.approvals.fleetOf(id);

@@ -84,7 +84,7 @@ describe.skipIf(bed === null)('return to base on a real Swarm, behind approvals'
       "Return to base? base v2 → v1 (launched just now by console:alice). Needs a flight director's approval.",
     );
     const id = requestId(ask.stdout);
-    expect(ask.stdout).toContain(`[Approve: approve ${id}] [Deny: deny ${id}] [Diff: diff base 1]`);
+    expect(ask.stdout).toContain(`[Approve: approve ${id}] [Deny: deny ${id}] [Diff: diff #${id}]`);
     expect((await spec('base_web')).Image).toMatch(/^otto-test:v2/);
 
     const self = await ws.say(`approve ${id}`, { as: 'console:carol' });

@@ -7,6 +7,7 @@ import { dispatch } from '../../src/commands/dispatch.js';
 import type { Reply } from '../../src/commands/types.js';
 import { buildConfig } from '../../src/config.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
+import { composeHash } from '../../src/commands/held-compose.js';
 import { BACKSLASHES, JSON_CREDENTIAL, PEM, TABS, UNICODE } from '../support/secret-values.js';
 
 // The policy around rollbacks (roles, approvals, locks, audit) on a real SQLite
@@ -85,8 +86,12 @@ describe('rollback requests', () => {
     expect(r.buttons).toEqual([
       { label: 'Approve', command: `approve ${id}`, style: 'primary' },
       { label: 'Deny', command: `deny ${id}`, style: 'danger' },
-      { label: 'Diff', command: 'diff shop 1' },
+      { label: 'Diff', command: `diff #${id}` },
     ]);
+    expect(r.fields?.[1]).toEqual({
+      label: 'Holds',
+      value: `compose ${composeHash(V1)} · web otto-test:v1`,
+    });
   });
 
   it('refuses versions that do not exist, never succeeded or are current, listing good ones', async () => {
@@ -196,6 +201,33 @@ describe('rollback requests', () => {
     const id = requestId(r);
     const row = await ops.approvals.get(id);
     expect(row).toMatchObject({ action: 'launch', status: 'pending', compose_snapshot: V1 });
+  });
+
+  it('shows an approver the compose the request holds, not the file as it is now', async () => {
+    const r = await say('launch duo', 'console:alice');
+    const id = requestId(r);
+    expect(r.fields?.find((f) => f.label === 'Holds')?.value).toBe(
+      `compose ${composeHash(V1)} · web otto-test:v1`,
+    );
+    expect(r.buttons?.find((b) => b.label === 'Diff')?.command).toBe(`diff #${id}`);
+    // The file changes after the request: the Diff button still shows what approval runs.
+    const file = join(ops.config.fleets.get('duo')!.composeFile);
+    writeFileSync(file, V2.replace('v2', 'edited-later'));
+    try {
+      const d = await say(`diff #${id}`, 'console:vera');
+      expect(d.outcome).toBe('ok');
+      expect(d.text).toContain(`to request #${id} (compose ${composeHash(V1)}`);
+      expect(d.block).toContain('+    image: otto-test:v1');
+      expect(d.block?.join('\n')).not.toContain('edited-later');
+      expect(d.block?.join('\n')).not.toContain('hunter2');
+      // Request numbers are checked like fleets: an unknown one is not found, and the
+      // request's fleet rules apply to who may see it.
+      expect((await say('diff #9999', 'console:vera')).outcome).toBe('failed');
+      expect((await say(`diff #${id}`, 'console:nobody')).outcome).toBe('refused');
+      expect((await say(`diff #${id} 2`, 'console:vera')).outcome).toBe('usage');
+    } finally {
+      writeFileSync(file, V1);
+    }
   });
 });
 
