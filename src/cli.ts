@@ -13,7 +13,7 @@ import { findFleet } from './commands/fleet-lookup.js';
 import { CHANNEL, loadConfig, SNOWFLAKE } from './config.js';
 import type { Outcome } from './commands/types.js';
 import { ConfigError, InterruptedError, UsageError } from './errors.js';
-import { normalizeRegistry } from './ops/compose.js';
+import { isRegistryHost, normalizeRegistry } from './ops/compose.js';
 import { openOps, type Ops } from './ops/ops.js';
 import { SECRET_NAME } from './ops/secrets.js';
 import { otto } from './commands/voice.js';
@@ -340,8 +340,11 @@ async function registryCommand(args: string[], config: string | undefined): Prom
         `Known clusters: ${[...ops.config.clusters.keys()].join(', ')}.`,
       );
     }
-    if (!/^[a-z0-9.-]+(:\d+)?$/i.test(normalizeRegistry(registry)))
-      throw new UsageError(`"${registry}" is not a registry host such as ghcr.io.`);
+    if (!isRegistryHost(normalizeRegistry(registry)))
+      throw new UsageError(
+        `"${registry.slice(0, 80)}" is not a registry host such as ghcr.io. Nothing was stored.`,
+        'Give the host name and, if needed, the port: ghcr.io or registry.example.com:5000.',
+      );
     const password = await readSecretInput(`Password for ${username}@${registry} (hidden): `);
     if (!password) throw new UsageError('The password is empty; nothing was stored.');
     await ops.secrets.setRegistry(cluster, normalizeRegistry(registry), username, password);

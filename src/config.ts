@@ -520,5 +520,21 @@ export function loadConfig(file: string, explicit: boolean): OttoConfig {
       'Fix the YAML at that spot and try again.',
     );
   }
-  return buildConfig(doc.toJS(), dirname(path), path);
+  let data: unknown;
+  try {
+    // yaml's default limit, made explicit: a "billion laughs" file nests aliases to exhaust memory.
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    throw /^Excessive alias count/.test(e.message)
+      ? new ConfigError(
+          `${path} expands its YAML aliases (*name) more than 100 times over, as a "billion laughs" file does to exhaust memory. Otto did not expand it.`,
+          'Write the repeated parts out, or alias smaller anchors, and try again.',
+        )
+      : new ConfigError(
+          `${path} has a YAML alias Otto can't resolve: ${e.message}.`,
+          'Define the anchor (&name) before its alias (*name) and try again.',
+        );
+  }
+  return buildConfig(data, dirname(path), path);
 }

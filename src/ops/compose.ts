@@ -91,6 +91,13 @@ function scanVariables(s: string, path: string, required: Set<string>): void {
 }
 
 /**
+ * How far YAML aliases may expand (yaml's own default, made explicit): a compose
+ * file reuses an anchor a few times (`<<: *defaults`), a "billion laughs" file
+ * nests aliases to blow up memory.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
  * Parses and validates a compose file. `label` names the file in messages.
  * @example parseCompose('services:\n  web:\n    image: nginx\n', 'stacks/web.yml')
  */
@@ -104,7 +111,22 @@ export function parseCompose(text: string, label: string): ParsedCompose {
       'Fix the YAML at that spot and launch again.',
     );
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // yaml throws a ReferenceError for an alias it won't resolve: too many ("billion laughs") or unknown.
+    if (!(e instanceof ReferenceError)) throw e;
+    throw /^Excessive alias count/.test(e.message)
+      ? new ComposeError(
+          `Configuration error: ${label} expands its YAML aliases (*name) more than ${MAX_ALIAS_COUNT} times over, as a "billion laughs" file does to exhaust memory. Otto did not expand it.`,
+          'Write the repeated parts out, or alias smaller anchors, and launch again.',
+        )
+      : new ComposeError(
+          `Configuration error: ${label} has a YAML alias Otto can't resolve: ${e.message}.`,
+          'Define the anchor (&name) before its alias (*name) and launch again.',
+        );
+  }
   const parsed = composeSchema.safeParse(data);
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
@@ -242,6 +264,20 @@ export function imageRegistry(image: string): string {
   return 'docker.io';
 }
 
+/**
+ * A registry as `docker login` takes it: a host name or IPv4 address, and an
+ * optional port. Nothing else, so that it can never start with `-`.
+ * @example isRegistryHost('registry.example.com:5000') // true; isRegistryHost('--help') // false
+ */
+export function isRegistryHost(registry: string): boolean {
+  const m =
+    /^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)(?::(\d{1,5}))?$/i.exec(
+      registry,
+    );
+  return !!m && m[1]!.length <= 253 && (m[2] === undefined || (+m[2] >= 1 && +m[2] <= 65535));
+}
+
+/** `https://GHCR.io/` → `ghcr.io`; Docker Hub's other names → `docker.io`. */
 export function normalizeRegistry(registry: string): string {
   const r = registry
     .replace(/^https?:\/\//, '')

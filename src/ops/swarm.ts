@@ -1,7 +1,9 @@
 /**
  * Pure builders of docker CLI argv. Nothing here runs anything: a Transport does.
  * `{{json .}}` is used instead of `--format json` so that Docker CLIs older than 23
- * on a manager answer the same way.
+ * on a manager answer the same way. Names from otto.yml or from chat (stacks,
+ * services, registries) come after `--`, so that one starting with `-` is never
+ * read as an option: the docker CLI takes everything after `--` as arguments.
  */
 
 const JSON_LINES = '{{json .}}';
@@ -22,6 +24,7 @@ export function stackDeploy(fleet: string): string[] {
     'always',
     '-c',
     '-',
+    '--',
     fleet,
   ];
 }
@@ -31,16 +34,26 @@ export function serviceLs(): string[] {
 }
 
 export function serviceInspect(services: readonly string[]): string[] {
-  return ['docker', 'service', 'inspect', ...services];
+  return ['docker', 'service', 'inspect', '--', ...services];
 }
 
 export function servicePs(services: readonly string[]): string[] {
-  return ['docker', 'service', 'ps', '--no-trunc', '--format', JSON_LINES, ...services];
+  return ['docker', 'service', 'ps', '--no-trunc', '--format', JSON_LINES, '--', ...services];
 }
 
 export interface LogsOptions {
   readonly tail: number;
+  /** A duration (`90s`, `10m`, `2h`, `1d`) or a date (`2026-01-31`, RFC 3339). */
   readonly since?: string | undefined;
+}
+
+/**
+ * `--since` as Docker reads it. Docker parses durations with Go's
+ * time.ParseDuration, which has no days: `1d` becomes `24h`. Dates pass as they are.
+ */
+export function dockerSince(since: string): string {
+  const days = /^(\d+)d$/.exec(since);
+  return days ? `${Number(days[1]) * 24}h` : since;
 }
 
 export function serviceLogs(service: string, opts: LogsOptions): string[] {
@@ -51,14 +64,15 @@ export function serviceLogs(service: string, opts: LogsOptions): string[] {
     '--no-task-ids',
     '--tail',
     String(opts.tail),
-    ...(opts.since ? ['--since', opts.since] : []),
+    ...(opts.since ? ['--since', dockerSince(opts.since)] : []),
+    '--',
     service,
   ];
 }
 
 /** The password goes on stdin, never in argv. */
 export function registryLogin(registry: string, username: string): string[] {
-  return ['docker', 'login', '--username', username, '--password-stdin', registry];
+  return ['docker', 'login', '--username', username, '--password-stdin', '--', registry];
 }
 
 export function info(): string[] {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ComposeError, MissingSecretsError } from '../../src/errors.js';
-import { imageRegistry, parseCompose, renderCompose } from '../../src/ops/compose.js';
+import {
+  imageRegistry,
+  isRegistryHost,
+  parseCompose,
+  renderCompose,
+} from '../../src/ops/compose.js';
+import { billionLaughs } from '../support/billion-laughs.js';
 
 const web = `
 services:
@@ -29,6 +35,30 @@ describe('parseCompose', () => {
   it('names the line and column of a YAML error', () => {
     expect(() => parseCompose('services:\n  web:\n    image: [oops\n', 'stacks/x.yml')).toThrow(
       /stacks\/x.yml is not valid YAML at line \d+, column \d+/,
+    );
+  });
+
+  it('refuses a billion-laughs alias bomb with a ComposeError, not a stack trace', () => {
+    const bomb = `services:\n  web:\n    image: nginx\n${billionLaughs()}`;
+    let error: unknown;
+    try {
+      parseCompose(bomb, 'stacks/lol.yml');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ComposeError);
+    expect((error as ComposeError).message).toBe(
+      'Configuration error: stacks/lol.yml expands its YAML aliases (*name) more than 100 times over, as a "billion laughs" file does to exhaust memory. Otto did not expand it.',
+    );
+    expect((error as ComposeError).fix).toContain('Write the repeated parts out');
+  });
+
+  it('still reads a file that reuses anchors, and names an alias without its anchor', () => {
+    const reuse =
+      'x-svc: &svc\n  image: nginx\n  deploy: {replicas: 2}\nservices:\n  a: *svc\n  b: *svc\n  c: *svc\n';
+    expect([...parseCompose(reuse, 'x.yml').services.keys()]).toEqual(['a', 'b', 'c']);
+    expect(() => parseCompose('services:\n  web: *nope\n', 'x.yml')).toThrow(
+      /x.yml has a YAML alias Otto can't resolve: .*nope/,
     );
   });
 
@@ -139,5 +169,31 @@ describe('imageRegistry', () => {
     expect(imageRegistry('library/nginx:1')).toBe('docker.io');
     expect(imageRegistry('ghcr.io/acme/web:1')).toBe('ghcr.io');
     expect(imageRegistry('localhost:5000/web')).toBe('localhost:5000');
+  });
+});
+
+describe('isRegistryHost', () => {
+  it('takes host[:port] and nothing that docker login could read as an option', () => {
+    for (const ok of [
+      'ghcr.io',
+      'localhost:5000',
+      '127.0.0.1:5000',
+      'registry.example.com',
+      'a-b.io:443',
+    ])
+      expect(isRegistryHost(ok), ok).toBe(true);
+    for (const bad of [
+      '--help',
+      '-x.io',
+      'ghcr.io/acme',
+      'a..io',
+      'host:0',
+      'host:70000',
+      'ghcr.io:',
+      '',
+      'x -y',
+      'a-.io',
+    ])
+      expect(isRegistryHost(bad), bad).toBe(false);
   });
 });

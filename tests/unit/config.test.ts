@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildConfig, embeddedDefault, loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
+import { billionLaughs } from '../support/billion-laughs.js';
 
 const base = {
   clusters: {
@@ -198,6 +199,17 @@ describe('otto.yml', () => {
     const dir = mkdtempSync(join(tmpdir(), 'otto-cfg-'));
     writeFileSync(join(dir, 'otto.yml'), 'clusters:\n  a: [\n');
     expect(message(() => loadConfig(join(dir, 'otto.yml'), true))).toMatch(/line \d+, column \d+/);
+  });
+
+  it('refuses a billion-laughs alias bomb with a ConfigError', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otto-cfg-'));
+    const file = join(dir, 'otto.yml');
+    writeFileSync(file, billionLaughs('x-lol'));
+    expect(message(() => loadConfig(file, true))).toBe(
+      `${file} expands its YAML aliases (*name) more than 100 times over, as a "billion laughs" file does to exhaust memory. Otto did not expand it.`,
+    );
+    writeFileSync(file, 'data_dir: *nowhere\n');
+    expect(message(() => loadConfig(file, true))).toMatch(/has a YAML alias Otto can't resolve/);
   });
 
   it('uses the embedded default only when no file was named', () => {

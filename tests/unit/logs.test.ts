@@ -39,7 +39,7 @@ describe('fleetLogs', () => {
     expect(r.lines).toEqual(['a_web.1@n1    | hello', 'a_web.2@n1    | oops on stderr']);
     expect(r.incomplete).toBe('node kirvqb5ndj4lfw02prx3vecu3 is down');
     expect(t.calls).toEqual([
-      ['docker', 'service', 'logs', '--no-task-ids', '--tail', '50', 'a_web'],
+      ['docker', 'service', 'logs', '--no-task-ids', '--tail', '50', '--', 'a_web'],
     ]);
   });
 

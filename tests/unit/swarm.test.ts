@@ -15,6 +15,7 @@ describe('docker argv builders', () => {
       'always',
       '-c',
       '-',
+      '--',
       'myapp',
     ]);
   });
@@ -25,6 +26,7 @@ describe('docker argv builders', () => {
       'docker',
       'service',
       'inspect',
+      '--',
       'a_web',
       'a_db',
     ]);
@@ -35,6 +37,7 @@ describe('docker argv builders', () => {
       '--no-trunc',
       '--format',
       '{{json .}}',
+      '--',
       'a_web',
     ]);
   });
@@ -47,6 +50,7 @@ describe('docker argv builders', () => {
       '--no-task-ids',
       '--tail',
       '50',
+      '--',
       'a_web',
     ]);
     expect(swarm.serviceLogs('a_web', { tail: 5, since: '10m' })).toEqual([
@@ -58,8 +62,37 @@ describe('docker argv builders', () => {
       '5',
       '--since',
       '10m',
+      '--',
       'a_web',
     ]);
+  });
+
+  it('turns days into hours for --since, as Go durations have no d, and keeps dates', () => {
+    expect(swarm.serviceLogs('a_web', { tail: 5, since: '1d' })).toEqual([
+      'docker',
+      'service',
+      'logs',
+      '--no-task-ids',
+      '--tail',
+      '5',
+      '--since',
+      '24h',
+      '--',
+      'a_web',
+    ]);
+    expect(swarm.dockerSince('365d')).toBe('8760h');
+    expect(swarm.dockerSince('90s')).toBe('90s');
+    expect(swarm.dockerSince('2026-01-31')).toBe('2026-01-31');
+    expect(swarm.dockerSince('2026-01-31T12:00:00Z')).toBe('2026-01-31T12:00:00Z');
+  });
+
+  it('ends options with -- before names, so a name starting with - is never an option', () => {
+    const tail = (argv: string[]) => argv.slice(argv.indexOf('--'));
+    expect(tail(swarm.stackDeploy('-x'))).toEqual(['--', '-x']);
+    expect(tail(swarm.serviceInspect(['--help']))).toEqual(['--', '--help']);
+    expect(tail(swarm.servicePs(['--help']))).toEqual(['--', '--help']);
+    expect(tail(swarm.serviceLogs('--help', { tail: 1 }))).toEqual(['--', '--help']);
+    expect(tail(swarm.registryLogin('--help', 'u'))).toEqual(['--', '--help']);
   });
 
   it('keeps the registry password out of argv', () => {
@@ -69,6 +102,7 @@ describe('docker argv builders', () => {
       '--username',
       'otto',
       '--password-stdin',
+      '--',
       'ghcr.io',
     ]);
   });
