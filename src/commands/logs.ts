@@ -5,6 +5,12 @@ import { findFleet, fleetServicesWith } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
+/** How far back a `--since` duration goes, in seconds; 0 for a date. */
+function sinceSeconds(since: string): number {
+  const m = /^(\d+)([smhd])$/.exec(since);
+  return m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as 's' | 'm' | 'h' | 'd'] : 0;
+}
+
 export const logsFlags = z
   .object({
     tail: z.coerce.number().int().min(1, 'use 1 to 1000').max(1000, 'use 1 to 1000').default(50),
@@ -14,6 +20,7 @@ export const logsFlags = z
         /^(\d+(s|m|h|d)|\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)$/,
         'use a duration such as 10m, 2h or 1d, or a date such as 2026-01-31T12:00:00Z',
       )
+      .refine((s) => sinceSeconds(s) <= 365 * 86_400, 'go back at most 365d (8760h)')
       .optional(),
   })
   .strict();
