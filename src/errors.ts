@@ -1,3 +1,5 @@
+import { userText } from './commands/user-text.js';
+
 /**
  * Coded errors that carry a message a person can act on.
  *
@@ -45,6 +47,7 @@ export class MissingSecretsError extends OttoError {
   }
 }
 
+/** A held lock, as a refusal. Its reason may be a person's words: drawn with userText, never as a mention. */
 export class LockHeldError extends OttoError {
   override readonly code = 'lock_held';
   constructor(
@@ -56,8 +59,8 @@ export class LockHeldError extends OttoError {
   ) {
     super(
       manual
-        ? `Fleet ${fleet} is locked by ${holder} since ${since.replace('T', ' ').slice(0, 19)} UTC: ${reason}. Nothing was changed.`
-        : `Fleet ${fleet} is busy: ${reason} by ${holder}, started at ${since.replace('T', ' ').slice(0, 19)} UTC. Nothing was changed.`,
+        ? `Fleet ${fleet} is locked by ${holder} since ${since.replace('T', ' ').slice(0, 19)} UTC: ${userText(reason)}. Nothing was changed.`
+        : `Fleet ${fleet} is busy: ${userText(reason)} by ${holder}, started at ${since.replace('T', ' ').slice(0, 19)} UTC. Nothing was changed.`,
       manual
         ? `Ask ${holder} first. When it is safe: unlock ${fleet} (the holder or an admin).`
         : 'Wait for that mission to finish, then try again.',

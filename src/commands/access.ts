@@ -72,11 +72,13 @@ export function requireRole(
 /**
  * `fleets.<name>.channels` limits the chat channels that may run commands for a
  * fleet. The console and `otto say` (channel `console`, `cli`) are always local.
+ * The refusal does not name the allowed channels: whoever is refused may not know
+ * them (a private channel's name is news too), so it says whom to ask.
  */
 export function requireChannel(fleet: FleetConfig, channel: string): void {
   if (!fleet.channels || !CHANNEL.test(channel) || fleet.channels.includes(channel)) return;
   throw new RefusedError(
-    `Commands for ${fleet.name} are heard only in ${fleet.channels.join(', ')}, not in ${channel}. Nothing was changed.`,
-    `Run it in ${fleet.channels[0]}, or add ${channel} to fleets.${fleet.name}.channels in otto.yml.`,
+    `${fleet.name} is not available from this channel (${channel}). Nothing was changed.`,
+    `Ask an admin which channel takes commands for ${fleet.name}: they are listed under fleets.${fleet.name}.channels in otto.yml.`,
   );
 }

@@ -3,6 +3,7 @@ import type { Approval } from '../ops/db.js';
 import { askAgain, closedReply, describeRequest, requestButtons } from './approval-request.js';
 import { carryOut } from './launch.js';
 import type { Context, Reply } from './types.js';
+import { userText } from './user-text.js';
 
 /** Thrown inside the fleet's lock when another approver's call already claimed the request. */
 class AlreadyClaimedError extends OttoError {
@@ -127,7 +128,7 @@ export async function denyCommand(ctx: Context): Promise<Reply> {
   }
   return {
     outcome: 'ok',
-    text: `🚫 Request ${a.id} ${withdraw ? 'withdrawn' : 'denied'} by ${ctx.command.actor}${why ? ` (${why})` : ''}: ${describeRequest(a)} will not run. Nothing was changed.`,
+    text: `🚫 Request ${a.id} ${withdraw ? 'withdrawn' : 'denied'} by ${ctx.command.actor}${why ? ` (${userText(why)})` : ''}: ${describeRequest(a)} will not run. Nothing was changed.`,
     fix: `${withdraw ? 'To ask again' : `${a.requester} can ask again`}: ${askAgain(a)}`,
   };
 }

@@ -15,8 +15,20 @@ export function suggest(name: string, names: readonly string[]): string | undefi
   return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
-/** Finds a fleet by name, or explains what exists. */
-export function findFleet(ops: Ops, name: string | undefined): FleetConfig {
+/** Who asks, and from which channel: a `Command` is one. */
+export interface Asker extends Who {
+  readonly channel: string;
+}
+
+/**
+ * Finds a fleet by name, or explains what exists. An unknown name is answered with
+ * the closest fleet and the list of fleets `asker` may view from their channel, and
+ * no others: a chat handler passes `ctx.command`. Without `asker` every fleet is
+ * named, which suits only trusted local callers (the `otto secret` CLI).
+ *
+ * @example findFleet(ctx.ops, 'shp', ctx.command) // NotFoundError: "Did you mean shop?"
+ */
+export function findFleet(ops: Ops, name: string | undefined, asker?: Asker): FleetConfig {
   if (!name)
     throw new UsageError(
       'Which fleet? Name one, for example: launch myapp',
@@ -30,11 +42,20 @@ export function findFleet(ops: Ops, name: string | undefined): FleetConfig {
   }
   const fleet = ops.config.fleets.get(name);
   if (fleet) return fleet;
-  const names = [...ops.config.fleets.keys()];
+  const names = (
+    asker ? fleetsVisibleTo(ops.config, asker, asker.channel) : [...ops.config.fleets.values()]
+  ).map((f) => f.name);
   throw new NotFoundError(
     otto.unknownFleet(name, suggest(name, names)),
-    names.length ? `Known fleets: ${names.join(', ')}.` : 'Add fleets under fleets: in otto.yml.',
+    unknownFleetFix(ops, names, asker !== undefined),
   );
+}
+
+function unknownFleetFix(ops: Ops, names: readonly string[], filtered: boolean): string {
+  if (names.length)
+    return `${filtered ? 'Fleets you can see from here' : 'Known fleets'}: ${names.join(', ')}.`;
+  if (ops.config.fleets.size === 0) return 'Add fleets under fleets: in otto.yml.';
+  return 'No fleet is open to you from this channel: ask an admin which fleets and channels you may use.';
 }
 
 /** Fleets grouped by the cluster they run on. */

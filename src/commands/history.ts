@@ -2,6 +2,7 @@ import type { Deployment } from '../ops/db.js';
 import { findFleet } from './fleet-lookup.js';
 import { limitFlag } from './limit-flag.js';
 import type { Context, Reply } from './types.js';
+import { userText } from './user-text.js';
 import { otto } from './voice.js';
 
 const ICON: Record<Deployment['status'], string> = {
@@ -15,13 +16,13 @@ export function historyLine(d: Deployment, approvedBy?: string): string {
   const secs = d.duration_ms === null ? '' : ` in ${(d.duration_ms / 1000).toFixed(1)} s`;
   const rb = d.rollback_of ? ` (return to v${d.rollback_of})` : '';
   const approved = approvedBy ? `, approved by ${approvedBy}` : '';
-  const reason = d.reason && d.status !== 'succeeded' ? ` — ${d.reason}` : '';
+  const reason = d.reason && d.status !== 'succeeded' ? ` — ${userText(d.reason)}` : '';
   return `${ICON[d.status]} v${d.version} ${d.status}${secs} · ${d.actor}${approved} · ${otto.when(d.started_at)}${rb}${reason}`;
 }
 
 /** `history <fleet> [--limit N]`: the fleet's launches, newest first. */
 export async function historyCommand(ctx: Context): Promise<Reply> {
-  const fleet = findFleet(ctx.ops, ctx.command.args[0]);
+  const fleet = findFleet(ctx.ops, ctx.command.args[0], ctx.command);
   const limit = limitFlag(ctx, 10, 100, `history ${fleet.name} --limit 20`);
   const rows = await ctx.ops.deployments.list(fleet.name, limit);
   if (rows.length === 0) return { outcome: 'ok', text: otto.noLaunches(fleet.name) };

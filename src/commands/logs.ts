@@ -27,7 +27,7 @@ export const logsFlags = z
 
 /** `logs <fleet> [service] [--tail N] [--since 10m]`: the fleet's latest transmissions. */
 export async function logsCommand(ctx: Context): Promise<Reply> {
-  const fleet = findFleet(ctx.ops, ctx.command.args[0]);
+  const fleet = findFleet(ctx.ops, ctx.command.args[0], ctx.command);
   const flags = logsFlags.safeParse(ctx.command.flags);
   if (!flags.success) {
     const i = flags.error.issues[0];

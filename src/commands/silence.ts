@@ -13,7 +13,7 @@ const MAX_SILENCE_S = 7 * 86_400;
  */
 export async function silenceCommand(ctx: Context): Promise<Reply> {
   const [, ...rest] = ctx.command.args;
-  const fleet = findFleet(ctx.ops, ctx.command.args[0]);
+  const fleet = findFleet(ctx.ops, ctx.command.args[0], ctx.command);
   const when = rest.at(-1) ?? '';
   const service = rest.length === 2 ? rest[0] : undefined;
   if (service) await fleetServicesWith(fleet, service);

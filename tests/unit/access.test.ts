@@ -87,7 +87,18 @@ describe('channels', () => {
     expect(() => requireChannel(prod, 'console')).not.toThrow();
     expect(() => requireChannel(shop, 'slack:CRANDOM')).not.toThrow();
     expect(() => requireChannel(prod, 'slack:CRANDOM')).toThrow(
-      'Commands for prod are heard only in slack:COPS, not in slack:CRANDOM. Nothing was changed.',
+      'prod is not available from this channel (slack:CRANDOM). Nothing was changed.',
+    );
+    // Whoever is refused may not know the fleet's channels: they are not named.
+    const fix = (() => {
+      try {
+        requireChannel(prod, 'slack:CRANDOM');
+      } catch (e) {
+        return (e as RefusedError).fix;
+      }
+    })();
+    expect(fix).toBe(
+      'Ask an admin which channel takes commands for prod: they are listed under fleets.prod.channels in otto.yml.',
     );
   });
 });

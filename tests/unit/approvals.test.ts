@@ -274,7 +274,8 @@ describe('roles and channels', () => {
   it('limits a fleet to its channels and uses platform groups', async () => {
     const elsewhere = await say('history shop', 'slack:U1', { channel: 'slack:CRANDOM' });
     expect(elsewhere.outcome).toBe('refused');
-    expect(elsewhere.text).toContain('heard only in slack:COPS');
+    expect(elsewhere.text).toContain('shop is not available from this channel');
+    expect(`${elsewhere.text} ${elsewhere.fix}`).not.toContain('COPS');
     expect((await say('history shop', 'slack:U1', { channel: 'slack:COPS' })).outcome).toBe('ok');
     const viewer = await say('lock shop', 'slack:U1', { channel: 'slack:COPS' });
     expect(viewer.text).toContain('needs the deployer role for shop');
