@@ -1,7 +1,18 @@
 # Otto's runtime image: multi-stage, non-root, `otto start` as the command.
 # Build: docker build -t otto .   Run: docker run -v $PWD/otto.yml:/app/otto.yml -v otto-data:/app/.otto otto
 
-FROM node:20-bookworm-slim AS build
+# Base: Node 26, the Active LTS line since 2026-10-28 (Node 20 reached end of life on
+# 2026-04-30), on Debian 12 bookworm slim like CI. 26.12.1 is the 2026-10-21 security
+# release, the version scripts/ensure-node.sh gives CI.
+# NOT YET PINNED BY DIGEST: no published digest of node:26.12.1-bookworm-slim could be
+# verified without registry access. Where a registry is reachable, take the "Digest:"
+# (the multi-arch index) from
+#   docker buildx imagetools inspect node:26.12.1-bookworm-slim
+# and set NODE_IMAGE=node:26.12.1-bookworm-slim@sha256:<digest>. To refresh later, run the
+# same command on the new tag (node:26-bookworm-slim is the newest 26.x).
+ARG NODE_IMAGE=node:26.12.1-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # better-sqlite3 compiles its native addon with node-gyp.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -13,7 +24,7 @@ COPY bin ./bin
 # npm ci runs `prepare`: type-check, then bundle into dist/ with esbuild.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./
