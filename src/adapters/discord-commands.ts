@@ -23,14 +23,21 @@ const request = {
   min_value: 1,
 };
 
+/** Discord's interaction context GUILD and installation type GUILD_INSTALL. */
+const GUILD = 0;
+
 /**
  * The one `/otto` command with its subcommands, as `otto discord register` sends it
- * (Discord's application command JSON).
+ * (Discord's application command JSON). It is offered in servers only, never in
+ * direct messages: `contexts` and `integration_types`, and the older `dm_permission`.
  */
 export const OTTO_COMMAND = {
   name: 'otto',
   description: 'Talk to Otto at Mission Control',
   type: 1,
+  contexts: [GUILD],
+  integration_types: [GUILD],
+  dm_permission: false,
   options: [
     {
       type: SUB,

@@ -8,6 +8,7 @@ import type {
 import type { DiscordConfig } from '../config.js';
 import type { Source } from '../commands/dispatch.js';
 import { fleetChoices, serviceChoices } from '../commands/choices.js';
+import { userText } from '../commands/user-text.js';
 import type { Reply } from '../commands/types.js';
 import type { Ops } from '../ops/ops.js';
 import { AdapterLife, type ChatAdapter } from './adapter-life.js';
@@ -38,6 +39,27 @@ const TOKEN_LIFETIME_MS = 14 * 60_000;
 /** Redacts a Discord bot token (three dot-separated base64 parts) from log text. */
 export const redactDiscordToken = (text: string, token: string) =>
   text.split(token).join('[token]');
+
+/**
+ * Why Otto must not serve an interaction, or undefined when it may: a direct
+ * message (`/otto` is registered for servers only, so only an old registration
+ * or a crafted call gets here), or a server other than `discord.guild_id`.
+ * `discord:*` and per-user grants would otherwise reach past the home server.
+ */
+export function outsideHome(guildId: string | null, home: string | undefined): string | undefined {
+  if (!guildId) return 'a direct message: /otto is served in servers only';
+  if (home && guildId !== home)
+    return `server ${guildId}: only ${home} (discord.guild_id) is served`;
+  return undefined;
+}
+
+/**
+ * The answer to an interaction from outside: only the person sees it, and it names
+ * nothing of Otto's (no server, fleet or channel). Silence would leave Discord's
+ * "The application did not respond", which reads as Otto being down.
+ */
+export const OUTSIDE_HOME_REPLY =
+  "⛔ Otto doesn't take commands here, only in the Discord server it works for (never in direct messages). Nothing was run.\n→ Run /otto from a channel of that server, or ask your Otto admin which one.";
 
 /** `discord:<user>` and the member's roles as `discord-role:<role>`, as the interaction says. */
 function who(i: Interaction): { actor: string; groups: string[] } {
@@ -152,6 +174,15 @@ export function startDiscord(
 
   const onInteraction = async (discord: DiscordJs, i: Interaction) => {
     try {
+      const outside = outsideHome(i.guildId, cfg.guildId);
+      if (outside) {
+        safeLog(`otto: Discord: dropped an interaction from discord:${i.user.id} in ${outside}.`);
+        if (i.isAutocomplete()) return await i.respond([]);
+        if (i.isRepliable()) {
+          await i.reply({ content: OUTSIDE_HOME_REPLY, flags: discord.MessageFlags.Ephemeral });
+        }
+        return;
+      }
       if (i.isAutocomplete()) return await autocomplete(i);
       if (i.isChatInputCommand() && i.commandName === 'otto') {
         await i.deferReply();
@@ -168,7 +199,12 @@ export function startDiscord(
         await i.deferReply();
         const label = (i.component as { label?: string | null } | undefined)?.label ?? 'a button';
         const command = i.customId.slice(BUTTON_PREFIX.length);
-        return run(discord, i, command, `discord:${i.user.id} pressed ${label} · ${command}`);
+        return run(
+          discord,
+          i,
+          command,
+          `discord:${i.user.id} pressed ${userText(`${label} · ${command}`)}`,
+        );
       }
     } catch (e) {
       safeLog(`otto: a Discord interaction failed: ${e instanceof Error ? e.message : e}`);
@@ -286,7 +322,11 @@ export async function registerDiscordCommand(
       'Check discord.token and discord.application_id in otto.yml, and that the bot was invited with the applications.commands scope.',
     );
   }
+  const elsewhere =
+    cfg.guildId && guild !== cfg.guildId
+      ? ` Note: discord.guild_id is ${cfg.guildId}, so Otto answers /otto only there.`
+      : '';
   return guild
-    ? `🛰️  /otto is registered in guild ${guild}: it can be used there now.`
-    : '🛰️  /otto is registered globally: Discord can take up to an hour to show it everywhere.';
+    ? `🛰️  /otto is registered in guild ${guild}: it can be used there now.${elsewhere}`
+    : `🛰️  /otto is registered globally: Discord can take up to an hour to show it everywhere.${elsewhere}`;
 }

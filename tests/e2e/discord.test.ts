@@ -3,6 +3,10 @@ import { rows } from '../support/db.js';
 import {
   APP_ID,
   DiscordStandin,
+  GUILD_ID,
+  OTHER_GUILD_ID,
+  inDirectMessage,
+  inOtherGuild,
   member,
   slash,
   type RestCall,
@@ -75,7 +79,12 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
         [`discord:${EVE}`]: 'viewer',
         [`discord-role:${APPROVERS_ROLE}`]: 'approver',
       },
-      discord: { token: '${DISCORD_TOKEN}', application_id: APP_ID, api_url: '${DISCORD_API}' },
+      discord: {
+        token: '${DISCORD_TOKEN}',
+        application_id: APP_ID,
+        guild_id: GUILD_ID,
+        api_url: '${DISCORD_API}',
+      },
     },
   );
   let otto: OttoProcess;
@@ -195,18 +204,93 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
     ).toEqual(['web']);
   });
 
+  it('answers another server and direct messages with a private refusal, and runs nothing', async () => {
+    /** Sends an interaction and resolves with Otto's callback to it. */
+    const answer = async (d: Record<string, unknown>) => {
+      const i = discord.interaction(d);
+      await i.deferred;
+      return discord.calls.find((c) => c.path.startsWith(`/interactions/${i.id}/`))!;
+    };
+    const lock = (where: string) => slash('lock', { fleet: 'helm', reason: `from ${where}` });
+    const button = {
+      type: 3,
+      data: { custom_id: 'otto:lock helm from a button', component_type: 2 },
+      message: discord.apiMessage({
+        id: '100000000000000088',
+        channel_id: '100000000000000006',
+        content: 'a message with a button',
+        components: [],
+        attachments: [],
+      }),
+    };
+    const refusals = [
+      await answer({ ...lock('another server'), ...inOtherGuild(ALICE) }),
+      await answer({ ...lock('a direct message'), ...inDirectMessage(ALICE) }),
+      await answer({ ...button, ...inOtherGuild(ALICE) }),
+      await answer({ ...button, ...inDirectMessage(ALICE) }),
+    ];
+    for (const r of refusals) {
+      // 4 is a reply (not 5, a deferral: nothing runs behind it); flag 64, only they see it.
+      expect(r.body['type']).toBe(4);
+      const data = r.body['data'] as { content: string; flags: number };
+      expect(data.flags).toBe(64);
+      expect(data.content).toContain("Otto doesn't take commands here");
+      expect(data.content).not.toContain(GUILD_ID);
+    }
+    const completion = await answer({
+      type: 4,
+      ...inOtherGuild(ALICE),
+      data: {
+        id: '100000000000000010',
+        name: 'otto',
+        type: 1,
+        options: [
+          {
+            type: 1,
+            name: 'launch',
+            options: [{ type: 3, name: 'fleet', value: '', focused: true }],
+          },
+        ],
+      },
+    });
+    expect(completion.body).toEqual({ type: 8, data: { choices: [] } });
+    await otto.waitForLog(
+      `dropped an interaction from discord:${ALICE} in server ${OTHER_GUILD_ID}: only ${GUILD_ID}`,
+    );
+    await otto.waitForLog(`dropped an interaction from discord:${ALICE} in a direct message`);
+    expect(rows(ws.dir, "select command from audit where command like 'lock helm%'")).toEqual([]);
+    expect(rows(ws.dir, 'select fleet from locks')).toEqual([]);
+  });
+
+  it("draws a pressed button's command as text, so it pings nobody", async () => {
+    const help = await command('help', {}, EVE);
+    await reply(help, 'launch');
+    const i = discord.interaction({
+      type: 3,
+      member: member(EVE),
+      data: { custom_id: `otto:help discord:${ALICE}`, component_type: 2 },
+      message: discord.apiMessage(discord.messages.get(discord.originalOf(help)!)!),
+    });
+    await i.deferred;
+    const drawn = await reply(i.token, 'pressed');
+    expect(textOf(drawn)).toContain(`<@${EVE}> pressed`);
+    expect(textOf(drawn)).not.toContain(`<@${ALICE}>`);
+  });
+
   it('refuses a viewer, saying which role it takes', async () => {
     const token = await command('launch', { fleet: 'helm' }, EVE);
     const refused = await reply(token, '⛔');
     expect(textOf(refused)).toContain('deployer');
   });
 
-  it("refuses a fleet's commands outside its channels, naming where they are heard", async () => {
+  it("refuses a fleet's commands outside its channels, without naming its channels", async () => {
     const token = await command('status', { fleet: 'vault' }, EVE);
     const refused = await reply(token, '⛔');
     expect(textOf(refused)).toContain(
-      'Commands for vault are heard only in <#100000000000000099>, not in <#100000000000000004>',
+      'vault is not available from this channel (<#100000000000000004>)',
     );
+    expect(textOf(refused)).toContain('Ask an admin');
+    expect(textOf(refused)).not.toContain('100000000000000099');
   });
 
   it('asks for approval with buttons, and draws who approved and who denied on the request', async () => {
@@ -280,13 +364,24 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
     delete process.env['DISCORD_API'];
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('/otto is registered in guild 500000000000000001');
+    expect(r.stdout).toContain(`discord.guild_id is ${GUILD_ID}, so Otto answers /otto only there`);
     const put = discord.calls.find(
       (c) =>
         c.method === 'PUT' &&
         c.path === `/applications/${APP_ID}/guilds/500000000000000001/commands`,
     )!;
-    const [cmd] = put.body as unknown as { name: string; options: { name: string }[] }[];
+    const [cmd] = put.body as unknown as {
+      name: string;
+      options: { name: string }[];
+      contexts: number[];
+      integration_types: number[];
+      dm_permission: boolean;
+    }[];
     expect(cmd!.name).toBe('otto');
+    // Offered in servers (context 0, installed to a server) only, never in direct messages.
+    expect(cmd!.contexts).toEqual([0]);
+    expect(cmd!.integration_types).toEqual([0]);
+    expect(cmd!.dm_permission).toBe(false);
     expect(cmd!.options.map((o) => o.name)).toEqual([
       'launch',
       'rollback',

@@ -6,6 +6,9 @@ export const APP_ID = '100000000000000001';
 export const BOT_ID = '100000000000000002';
 export const GUILD_ID = '100000000000000003';
 export const CHANNEL_ID = '100000000000000004';
+/** A server Otto was invited to that is not its home (`discord.guild_id`). */
+export const OTHER_GUILD_ID = '100000000000000005';
+const DM_CHANNEL_ID = '100000000000000006';
 
 const BOT_USER = {
   id: BOT_ID,
@@ -359,6 +362,27 @@ export function member(userId: string, roles: string[] = []) {
     deaf: false,
     mute: false,
     flags: 0,
+  };
+}
+
+/** Interaction fields for a channel of another server than GUILD_ID. */
+export function inOtherGuild(userId: string) {
+  return {
+    guild_id: OTHER_GUILD_ID,
+    channel: { id: CHANNEL_ID, type: 0, guild_id: OTHER_GUILD_ID, name: 'ops' },
+    member: member(userId),
+  };
+}
+
+/** Interaction fields for a direct message: no guild and no member, only the user. */
+export function inDirectMessage(userId: string) {
+  const { user } = member(userId);
+  return {
+    guild_id: undefined,
+    channel_id: DM_CHANNEL_ID,
+    channel: { id: DM_CHANNEL_ID, type: 1, recipients: [user] },
+    context: 1,
+    user,
   };
 }
 
