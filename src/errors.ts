@@ -79,7 +79,13 @@ export class UnreachableError extends OttoError {
   constructor(
     readonly target: string,
     readonly why:
-      'refused' | 'auth failed' | 'timed out' | 'not found' | 'host key changed' | 'error',
+      | 'refused'
+      | 'auth failed'
+      | 'bad key'
+      | 'timed out'
+      | 'not found'
+      | 'host key changed'
+      | 'error',
     detail: string,
     fix?: string,
   ) {
@@ -101,23 +107,36 @@ export class HostKeyChangedError extends UnreachableError {
   }
 }
 
+/** A manager offered a changed host key and strict_host_keys forbids trying the next one. */
+export class StrictHostKeyError extends UnreachableError {
+  constructor(
+    readonly cluster: string,
+    readonly changed: HostKeyChangedError,
+  ) {
+    super(
+      changed.target,
+      'host key changed',
+      `${changed.message} Otto did not fail over to another manager of cluster ${cluster} (strict_host_keys).`,
+      `${changed.fix ?? ''} Until then, set strict_host_keys: false under clusters.${cluster} to let Otto use the other managers.`.trim(),
+    );
+  }
+}
+
 export class AllManagersUnreachableError extends OttoError {
   override readonly code = 'cluster_unreachable';
   constructor(
     readonly cluster: string,
     readonly attempts: readonly UnreachableError[],
   ) {
+    // A changed host key or an unusable key file is told in full: its fix is specific.
+    const specific = attempts.filter((a) => a.why === 'host key changed' || a.why === 'bad key');
     super(
       `The otternauts couldn't reach any manager of cluster ${cluster}. Tried: ` +
         attempts.map((a) => `${a.target} (${a.why})`).join(', ') +
         '.' +
-        attempts
-          .filter((a) => a instanceof HostKeyChangedError)
-          .map((a) => ` ${a.message}`)
-          .join(''),
-      attempts.some((a) => a.why === 'host key changed')
-        ? attempts.find((a) => a.why === 'host key changed')?.fix
-        : 'Is the station still online? Check that SSH runs on the configured port, the firewall allows it, and the user and key in otto.yml are right.',
+        specific.map((a) => ` ${a.message}`).join(''),
+      specific[0]?.fix ??
+        'Is the station still online? Check that SSH runs on the configured port, the firewall allows it, and the user and key in otto.yml are right.',
     );
   }
 }

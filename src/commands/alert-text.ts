@@ -154,3 +154,15 @@ export function deployNotice(d: Deployment): Reply {
       };
   }
 }
+
+/** The one alert for a manager that offered a host key other than the one Otto knows. */
+export function hostKeyChangedText(
+  m: { host: string; port: number; expected: string; offered: string; cluster: string },
+  strict: boolean,
+): Reply {
+  return {
+    outcome: 'failed',
+    text: `🔑 Outpost ${m.host}:${m.port} of cluster ${m.cluster} offered a different host key! This could indicate a security issue. Expected ${m.expected}, it offered ${m.offered}. Otto ran nothing there${strict ? ' and does not fail over to other managers (strict_host_keys)' : ' and uses the other managers meanwhile'}.`,
+    fix: `If the server was reinstalled, check its new key (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server) and pin it as host_key in otto.yml. Otherwise treat it as an intrusion attempt.`,
+  };
+}

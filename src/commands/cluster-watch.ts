@@ -10,8 +10,9 @@ import { refsOf } from '../ops/incidents.js';
 import type { Ops } from '../ops/ops.js';
 import { fleetLogs } from '../ops/logs.js';
 import { readCluster, type ServiceReading } from '../ops/telemetry-read.js';
-import { reminderText, worsenedText, type AlertFacts } from './alert-text.js';
-import { IncidentMessages, type AlertOutbox } from './incident-messages.js';
+import { markMismatchAlerted, unalertedMismatches } from '../ops/host-keys.js';
+import { hostKeyChangedText, reminderText, worsenedText, type AlertFacts } from './alert-text.js';
+import { IncidentMessages, redactTarget, type AlertOutbox } from './incident-messages.js';
 
 export interface WatchOptions {
   readonly log: (line: string) => void;
@@ -89,6 +90,7 @@ export class ClusterWatch {
         now,
       );
     } catch (e) {
+      await this.hostKeyAlerts();
       const prev = (await incidents.health<ClusterRecord>([clusterSubject])).get(clusterSubject);
       const failures = (prev?.failures ?? 0) + 1;
       await incidents.saveHealth(clusterSubject, { failures }, iso);
@@ -105,6 +107,7 @@ export class ClusterWatch {
       }
       return;
     }
+    await this.hostKeyAlerts();
     const before = (await incidents.health<ClusterRecord>([clusterSubject])).get(clusterSubject);
     if (before?.failures) await incidents.saveHealth(clusterSubject, { failures: 0 }, iso);
     const unreachable = await incidents.current(clusterSubject);
@@ -115,6 +118,31 @@ export class ClusterWatch {
     await this.judgeServices(reading.services, locked, now);
     await this.judgeNodes(reading.nodes, now);
     await this.followUp(now, locked);
+  }
+
+  /**
+   * One alert per changed host key a manager offered, even when another manager
+   * answered: posted to the cluster's targets, then never again for that key.
+   */
+  private async hostKeyAlerts(): Promise<void> {
+    const cluster = this.ops.config.clusters.get(this.cluster);
+    const strict = cluster?.kind === 'ssh' && cluster.strictHostKeys;
+    for (const m of await unalertedMismatches(this.ops.db, this.cluster)) {
+      const reply = hostKeyChangedText(m, strict);
+      this.options.log(`🚨 ${reply.text}`);
+      let posted = this.targets.length === 0;
+      for (const target of this.targets) {
+        try {
+          await this.messages.post(target, reply);
+          posted = true;
+        } catch (e) {
+          this.options.log(
+            `⚠️ Otto could not post the host key alert to ${redactTarget(target)}: ${(e as Error).message}; it tries again at the next poll.`,
+          );
+        }
+      }
+      if (posted) await markMismatchAlerted(this.ops.db, m, new Date().toISOString());
+    }
   }
 
   private async judgeServices(

@@ -29,6 +29,11 @@ export class IncidentMessages {
     private readonly log: (line: string) => void,
   ) {}
 
+  /** A one-off message that belongs to no incident (a changed host key). */
+  async post(target: string, reply: Reply): Promise<void> {
+    await this.outbox.post(target, reply);
+  }
+
   async silenced(i: Incident, iso: string): Promise<boolean> {
     if (!i.fleet) return false;
     return (await this.ops.incidents.silencedUntil(i.fleet, i.service, iso)) !== undefined;

@@ -1,15 +1,23 @@
-import { AllManagersUnreachableError, UnreachableError } from '../errors.js';
+import {
+  AllManagersUnreachableError,
+  HostKeyChangedError,
+  StrictHostKeyError,
+  UnreachableError,
+} from '../errors.js';
 import type { SshTransport } from './ssh-transport.js';
 import type { RunOptions, RunResult, Transport } from './transport.js';
 
 /**
  * The managers of one cluster, tried in order. Failover happens only while
- * connecting: a command that has started is never sent to a second manager.
+ * connecting: a command that has started is never sent to a second manager. With
+ * `strictHostKeys` (the default), a manager that offers a changed host key stops
+ * the failover: the cluster is refused until someone checks that key.
  */
 export class ClusterTransport implements Transport {
   constructor(
     readonly cluster: string,
     private readonly managers: readonly SshTransport[],
+    private readonly strictHostKeys = true,
   ) {}
 
   get target(): string {
@@ -33,6 +41,8 @@ export class ClusterTransport implements Transport {
         return manager;
       } catch (e) {
         if (!(e instanceof UnreachableError)) throw e;
+        if (this.strictHostKeys && e instanceof HostKeyChangedError)
+          throw new StrictHostKeyError(this.cluster, e);
         attempts.push(e);
       }
     }

@@ -40,10 +40,17 @@ export interface OpenOpsOptions {
   readonly makeTransport?: (cluster: ClusterConfig, db: Db) => Transport;
 }
 
-export function defaultTransport(cluster: ClusterConfig, db: Db): Transport {
+/** Where transports say what an operator should know (stderr unless a test listens). */
+const stderrLog = (line: string) => void process.stderr.write(`${line}\n`);
+
+export function defaultTransport(
+  cluster: ClusterConfig,
+  db: Db,
+  log: (line: string) => void = stderrLog,
+): Transport {
   if (cluster.kind === 'local')
     return new DockerHostTransport(new LocalTransport(), cluster.dockerHost);
-  const hostKeys = sqliteHostKeys(db);
+  const hostKeys = sqliteHostKeys(db, cluster.name);
   const managers = cluster.managers.map(
     (m) =>
       new SshTransport(
@@ -55,9 +62,13 @@ export function defaultTransport(cluster: ClusterConfig, db: Db): Transport {
           hostKey: m.host_key,
         },
         hostKeys,
+        { log },
       ),
   );
-  return new DockerHostTransport(new ClusterTransport(cluster.name, managers), cluster.dockerHost);
+  return new DockerHostTransport(
+    new ClusterTransport(cluster.name, managers, cluster.strictHostKeys),
+    cluster.dockerHost,
+  );
 }
 
 /** Opens the database (migrating it), the secret key and lazy cluster transports. */

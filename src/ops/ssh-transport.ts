@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { HostKeyChangedError, UnreachableError } from '../errors.js';
 import {
@@ -16,6 +16,8 @@ export const MAX_CHANNELS = 10;
 export interface HostKeyStore {
   get(host: string, port: number): Promise<string | undefined>;
   remember(host: string, port: number, fingerprint: string): Promise<void>;
+  /** Records a host that offered another key than the one pinned or trusted, for the alert. */
+  mismatch?(host: string, port: number, expected: string, offered: string): Promise<void>;
 }
 
 export interface SshTarget {
@@ -30,7 +32,12 @@ export interface SshTarget {
 export interface SshOptions {
   readonly readyTimeoutMs?: number;
   readonly keepaliveIntervalMs?: number;
+  /** The operator's log: keys trusted on first use, changed keys, loose key files. */
+  readonly log?: (line: string) => void;
 }
+
+/** Lines already logged by this process, so each is said once. */
+const logged = new Set<string>();
 
 /** `SHA256:` + unpadded base64 of the key's SHA-256, as `ssh-keygen -lf` prints it. */
 export function fingerprint(key: Buffer): string {
@@ -105,18 +112,57 @@ export class SshTransport implements Transport {
     return this.client !== undefined;
   }
 
-  private async open(): Promise<Client> {
-    let privateKey: Buffer;
+  private logOnce(line: string): void {
+    if (logged.has(line)) return;
+    logged.add(line);
+    this.options.log?.(line);
+  }
+
+  /** Reads and checks the private key, so a bad one is an UnreachableError (and the next manager is tried). */
+  private async privateKey(): Promise<Buffer> {
+    const file = this.ssh.privateKeyFile;
+    let key: Buffer;
     try {
-      privateKey = readFileSync(this.ssh.privateKeyFile);
+      key = readFileSync(file);
     } catch {
       throw new UnreachableError(
         this.target,
-        'auth failed',
-        `Otto can't read the private key ${this.ssh.privateKeyFile} for ${this.target}.`,
+        'bad key',
+        `Otto can't read the private key ${file} for ${this.target}.`,
         'Check private_key_file in otto.yml and that the file is readable by Otto.',
       );
     }
+    // ssh2 is CommonJS: Node's ESM loader sees `utils` only on the default export.
+    const ssh2 = await import('ssh2');
+    const { utils } = (ssh2 as unknown as { default?: typeof ssh2 }).default ?? ssh2;
+    const parsed = utils.parseKey(key);
+    if (parsed instanceof Error) {
+      const encrypted = /encrypted|passphrase/i.test(parsed.message);
+      throw new UnreachableError(
+        this.target,
+        'bad key',
+        encrypted
+          ? `The private key ${file} for ${this.target} is protected by a passphrase, which Otto can't type.`
+          : `The file ${file} for ${this.target} is not a private key Otto can read (${parsed.message}).`,
+        encrypted
+          ? `Give Otto a key of its own without a passphrase (ssh-keygen -t ed25519 -N '' -f ${file}.otto), add its .pub to the outpost's authorized_keys, and point private_key_file at it.`
+          : 'Point private_key_file at an OpenSSH or PEM private key (ssh-keygen -t ed25519 makes one).',
+      );
+    }
+    try {
+      const mode = statSync(file).mode & 0o777;
+      if (mode & 0o077)
+        this.logOnce(
+          `⚠️ The private key ${file} can be read by other users on this machine (mode 0${mode.toString(8)}). Fix: chmod 600 ${file}`,
+        );
+    } catch {
+      // read above: a stat failing now changes nothing
+    }
+    return key;
+  }
+
+  private async open(): Promise<Client> {
+    const privateKey = await this.privateKey();
     const { host, port } = this.ssh;
     const expected = this.ssh.hostKey ?? (await this.hostKeys.get(host, port));
     let mismatch: HostKeyChangedError | undefined;
@@ -156,11 +202,25 @@ export class SshTransport implements Transport {
         });
         client.connect(config);
       });
-    } catch (e) {
+    } catch (caught) {
       client.end();
+      // ssh2 throws some problems from connect() itself: still a manager Otto can't reach.
+      const e =
+        caught instanceof UnreachableError
+          ? caught
+          : this.describe(caught as Error & { code?: string });
+      if (e instanceof HostKeyChangedError && expected && offered) {
+        this.logOnce(`🔑 ${e.message}`);
+        await this.hostKeys.mismatch?.(host, port, expected, offered);
+      }
       throw e;
     }
-    if (!expected && offered) await this.hostKeys.remember(host, port, offered);
+    if (!expected && offered) {
+      await this.hostKeys.remember(host, port, offered);
+      this.logOnce(
+        `🔑 Otto trusted the host key of ${host}:${port} on first use: ${offered}. Compare it with ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server, or pin it as host_key in otto.yml.`,
+      );
+    }
     const forget = () => {
       this.client = undefined;
     };

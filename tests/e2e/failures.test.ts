@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -198,6 +198,88 @@ describe.skipIf(bed === null)(
       const r = await tofu.say('status');
       expect(r.code).toBe(1);
       expect(r.stdout).toContain('fingerprint has changed');
+    });
+
+    it('says which key it trusted on first use', async () => {
+      const tofu = workspace(bed, {
+        ghost: { compose: { services: { web: webService(bed.images.v1) } } },
+      });
+      const r = await tofu.say('status');
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(
+        `Otto trusted the host key of 127.0.0.1:${bed.sshPort} on first use: ${bed.hostKeyFingerprint}.`,
+      );
+    });
+
+    it('does not fail over past a manager whose host key changed, unless told to', async () => {
+      const good = sshCluster(bed);
+      const wrong = 'SHA256:' + 'A'.repeat(43);
+      const managers = [
+        { ...good.managers[0], host_key: wrong },
+        { ...good.managers[0], host_key: bed.hostKeyFingerprint },
+      ];
+      const fleet = {
+        keyed: {
+          compose: { services: { web: webService(bed.images.v1, { deploy: { replicas: 1 } }) } },
+        },
+      };
+      const strict = workspace(bed, fleet, { swarm: { ...good, managers } });
+      const refused = await strict.say('launch keyed');
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toContain('fingerprint has changed!');
+      expect(refused.stdout).toContain('did not fail over to another manager of cluster swarm');
+      expect(refused.stdout).toContain('strict_host_keys: false');
+      expect(rows(strict.dir, 'select * from deployments')).toHaveLength(0);
+      expect(rows(strict.dir, 'select * from locks')).toHaveLength(0);
+      expect(rows(strict.dir, 'select host, expected, offered from host_key_mismatches')).toEqual([
+        { host: '127.0.0.1', expected: wrong, offered: bed.hostKeyFingerprint },
+      ]);
+
+      const lenient = workspace(bed, fleet, {
+        swarm: { ...good, managers, strict_host_keys: false },
+      });
+      const r = await lenient.say('launch keyed');
+      expect(r.stdout).toContain('keyed v1 is in orbit');
+      expect(r.code).toBe(0);
+      // The changed key is still logged and kept for the watcher's one alert.
+      expect(r.stderr).toContain(
+        `Expected ${wrong}, the outpost offered ${bed.hostKeyFingerprint}`,
+      );
+      expect(rows(lenient.dir, 'select alerted_at from host_key_mismatches')).toEqual([
+        { alerted_at: null },
+      ]);
+      await docker(bed, ['stack', 'rm', 'keyed']);
+    });
+
+    it('fails over from a key with a passphrase, and warns about a key others can read', async () => {
+      const keyDir = mkdtempSync(join(tmpdir(), 'otto-key-'));
+      const locked = join(keyDir, 'locked');
+      await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'open sesame', '-f', locked]);
+      const loose = join(keyDir, 'loose');
+      copyFileSync(bed.privateKeyFile, loose);
+      chmodSync(loose, 0o644);
+      const good = sshCluster(bed);
+      const fleet = { ghost: { compose: { services: { web: webService(bed.images.v1) } } } };
+      const only = workspace(bed, fleet, {
+        swarm: { ...good, managers: [{ ...good.managers[0], private_key_file: locked }] },
+      });
+      const r = await only.say('status ghost');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('is protected by a passphrase');
+      expect(r.stdout).not.toContain('unexpected');
+      const failover = workspace(bed, fleet, {
+        swarm: {
+          ...good,
+          managers: [
+            { ...good.managers[0], private_key_file: locked },
+            { ...good.managers[0], private_key_file: loose },
+          ],
+        },
+      });
+      const ok = await failover.say('status ghost');
+      expect(ok.code, ok.stdout).toBe(0);
+      expect(ok.stderr).toContain(`The private key ${loose} can be read by other users`);
+      expect(ok.stderr).toContain(`chmod 600 ${loose}`);
     });
 
     it('fails over from a manager that refuses connections to a working one', async () => {

@@ -7,6 +7,7 @@ import type { AlertOutbox } from '../../src/commands/incident-messages.js';
 import { announceLaunches, sendDigest } from '../../src/commands/telemetry.js';
 import type { Reply } from '../../src/commands/types.js';
 import { buildConfig, type FleetConfig } from '../../src/config.js';
+import { sqliteHostKeys } from '../../src/ops/host-keys.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
 import type { RunResult, Transport } from '../../src/ops/transport.js';
 
@@ -188,6 +189,30 @@ describe('a cluster watch', () => {
     swarm.availability = 'Active';
     await watch.pass();
     expect(drawn[1]).toBe('reply: ✅ node n1 has recovered. It was drained for 0 s.');
+  });
+});
+
+describe('changed host keys', () => {
+  it('alerts each changed fingerprint once, even when the cluster answered', async () => {
+    const keys = sqliteHostKeys(ops.db, 'laptop');
+    const good = 'SHA256:' + 'G'.repeat(43);
+    const bad = 'SHA256:' + 'B'.repeat(43);
+    await keys.mismatch!('10.0.0.2', 22, good, bad);
+    await keys.mismatch!('10.0.0.2', 22, good, bad);
+    Object.assign(swarm, { running: 2, desired: 2, failedSecondsAgo: [] });
+    await watch.pass();
+    const alerts = drawn.filter((d) => d.includes('host key'));
+    expect(alerts).toEqual([
+      `post slack:C1: 🔑 Outpost 10.0.0.2:22 of cluster laptop offered a different host key! This could indicate a security issue. Expected ${good}, it offered ${bad}. Otto ran nothing there and uses the other managers meanwhile.`,
+    ]);
+    await watch.pass();
+    await keys.mismatch!('10.0.0.2', 22, good, bad);
+    await watch.pass();
+    expect(drawn.filter((d) => d.includes('host key'))).toHaveLength(1);
+    // Another fingerprint is another alert.
+    await keys.mismatch!('10.0.0.2', 22, good, 'SHA256:' + 'C'.repeat(43));
+    await watch.pass();
+    expect(drawn.filter((d) => d.includes('host key'))).toHaveLength(2);
   });
 });
 
