@@ -159,7 +159,10 @@ const slackSchema = z
     port: z.number().int().min(1).max(65535).default(3000),
     host: z
       .string()
-      .regex(/^[0-9a-fA-F.:]+$|^localhost$/, 'host is a bind address such as 127.0.0.1, 0.0.0.0 or ::')
+      .regex(
+        /^[0-9a-fA-F.:]+$|^localhost$/,
+        'host is a bind address such as 127.0.0.1, 0.0.0.0 or ::',
+      )
       .default('0.0.0.0'),
     api_url: z.url({ protocol: /^https?$/ }).optional(),
   })

@@ -58,6 +58,8 @@ describe('otto.yml', () => {
       port: 22,
       private_key_file: join(homedir(), '.ssh/id_ed25519'),
     });
+    // A changed host key on one manager stops failover unless the cluster says otherwise.
+    expect(prod?.kind === 'ssh' && prod.strictHostKeys).toBe(true);
     expect(c.fleets.get('myapp')).toMatchObject({
       composeFile: '/srv/otto/stacks/myapp.yml',
       convergeTimeoutSeconds: 300,
@@ -115,8 +117,25 @@ describe('otto.yml', () => {
       appToken: 'xapp-1-secret',
       signingSecret: undefined,
       port: 3000,
+      host: '0.0.0.0',
       apiUrl: 'https://slack.com/api/',
     });
+    expect(
+      buildConfig(
+        { ...base, slack: { bot_token: 'xoxb-1', app_token: 'xapp-1', host: '127.0.0.1' } },
+        '/',
+        'otto.yml',
+      ).slack?.host,
+    ).toBe('127.0.0.1');
+    expect(
+      message(() =>
+        buildConfig(
+          { ...base, slack: { bot_token: 'xoxb-1', app_token: 'xapp-1', host: 'a b' } },
+          '/',
+          'otto.yml',
+        ),
+      ),
+    ).toContain('slack.host: host is a bind address');
     const http = message(() =>
       buildConfig(
         { ...base, slack: { mode: 'http', bot_token: 'xoxp-user-token' } },
