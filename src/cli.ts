@@ -293,7 +293,7 @@ async function secretCommand(args: string[], config: string | undefined): Promis
     if (verb === 'set') {
       need(rest, 2, 'otto secret set <fleet> <NAME>   (the value is read from stdin)');
       const [fleetName, name] = rest as [string, string];
-      const fleet = findFleet(ops, fleetName);
+      const fleet = findFleet(ops, fleetName, 'operator');
       if (!SECRET_NAME.test(name)) {
         throw new UsageError(
           `"${name}" is not a secret name: use letters, digits and _, as in API_KEY.`,
@@ -313,7 +313,7 @@ async function secretCommand(args: string[], config: string | undefined): Promis
     }
     if (verb === 'list') {
       need(rest, 1, 'otto secret list <fleet>');
-      const fleet = findFleet(ops, rest[0]);
+      const fleet = findFleet(ops, rest[0], 'operator');
       const names = await ops.secrets.names(fleet.name);
       if (names.length === 0) io.out(`No secrets stored for ${fleet.name}.`);
       else for (const s of names) io.out(`${s.name}\t(updated ${s.updatedAt})`);

@@ -21,7 +21,7 @@ export async function diffCommand(ctx: Context): Promise<Reply> {
   if (ctx.command.args[0]?.startsWith('#')) return requestDiff(ctx);
   const { ops } = ctx;
   const [name, ...versions] = ctx.command.args;
-  const fleet = findFleet(ops, name);
+  const fleet = findFleet(ops, name, ctx.command);
   const get = async (text: string) => {
     const version = parseVersion(text);
     const d = await ops.deployments.get(fleet.name, version);
@@ -63,7 +63,7 @@ async function requestDiff(ctx: Context): Promise<Reply> {
       `There is no request #${id}.`,
       'Requests are numbered as their message shows: #42.',
     );
-  const fleet = findFleet(ops, a.fleet);
+  const fleet = findFleet(ops, a.fleet, ctx.command);
   const current = await ops.deployments.latest(fleet.name);
   const from: ComposeSide = current
     ? side(current, ` (running, ${current.status})`)

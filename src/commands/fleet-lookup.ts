@@ -23,12 +23,16 @@ export interface Asker extends Who {
 /**
  * Finds a fleet by name, or explains what exists. An unknown name is answered with
  * the closest fleet and the list of fleets `asker` may view from their channel, and
- * no others: a chat handler passes `ctx.command`. Without `asker` every fleet is
- * named, which suits only trusted local callers (the `otto secret` CLI).
+ * no others: a chat handler passes `ctx.command`. `'operator'` names every fleet,
+ * which suits only trusted local callers (the `otto secret` CLI, who can read otto.yml).
  *
  * @example findFleet(ctx.ops, 'shp', ctx.command) // NotFoundError: "Did you mean shop?"
  */
-export function findFleet(ops: Ops, name: string | undefined, asker?: Asker): FleetConfig {
+export function findFleet(
+  ops: Ops,
+  name: string | undefined,
+  asker: Asker | 'operator',
+): FleetConfig {
   if (!name)
     throw new UsageError(
       'Which fleet? Name one, for example: launch myapp',
@@ -43,11 +47,13 @@ export function findFleet(ops: Ops, name: string | undefined, asker?: Asker): Fl
   const fleet = ops.config.fleets.get(name);
   if (fleet) return fleet;
   const names = (
-    asker ? fleetsVisibleTo(ops.config, asker, asker.channel) : [...ops.config.fleets.values()]
+    asker === 'operator'
+      ? [...ops.config.fleets.values()]
+      : fleetsVisibleTo(ops.config, asker, asker.channel)
   ).map((f) => f.name);
   throw new NotFoundError(
     otto.unknownFleet(name, suggest(name, names)),
-    unknownFleetFix(ops, names, asker !== undefined),
+    unknownFleetFix(ops, names, asker !== 'operator'),
   );
 }
 

@@ -98,7 +98,7 @@ function outcomeReply(fleet: FleetConfig, outcome: LaunchOutcome): Reply {
 
 /** `launch <fleet>`: deploys the fleet's compose file, or asks for approval first. */
 export async function launchCommand(ctx: Context): Promise<Reply> {
-  const fleet = findFleet(ctx.ops, ctx.command.args[0]);
+  const fleet = findFleet(ctx.ops, ctx.command.args[0], ctx.command);
   if (fleet.approvals.launch === 0) return carryOut(ctx, fleet, { actor: ctx.command.actor });
   const text = await readFleetCompose(fleet);
   await checkCompose(ctx.ops, fleet, text, fleet.composeFile);

@@ -67,7 +67,7 @@ async function pickTarget(
  */
 export async function rollbackCommand(ctx: Context): Promise<Reply> {
   const { ops } = ctx;
-  const fleet = findFleet(ops, ctx.command.args[0]);
+  const fleet = findFleet(ops, ctx.command.args[0], ctx.command);
   const current = await ops.deployments.latest(fleet.name);
   if (!current) {
     throw new NotFoundError(

@@ -1,3 +1,4 @@
+import { userText } from './user-text.js';
 import type { FleetConfig } from '../config.js';
 import { OttoError } from '../errors.js';
 import { clusterStatus, type FleetStatus } from '../ops/status.js';
@@ -24,7 +25,7 @@ function describeFleet(s: FleetStatus, last: string): { label: string; value: st
 export async function statusCommand(ctx: Context): Promise<Reply> {
   const { ops } = ctx;
   const name = ctx.command.args[0];
-  const fleets: FleetConfig[] = name ? [findFleet(ops, name)] : visibleFleets(ctx);
+  const fleets: FleetConfig[] = name ? [findFleet(ops, name, ctx.command)] : visibleFleets(ctx);
   if (fleets.length === 0) return { outcome: 'ok', text: otto.noFleets() };
   const latest = await ops.deployments.latestByFleet();
   const fields: { label: string; value: string }[] = [];
@@ -56,7 +57,7 @@ export async function statusCommand(ctx: Context): Promise<Reply> {
   for (const l of locks.filter((l) => fleets.some((f) => f.name === l.fleet))) {
     fields.push({
       label: `🔒 ${l.fleet}`,
-      value: `locked by ${l.holder} since ${otto.when(l.acquired_at)}: ${l.reason}`,
+      value: `locked by ${l.holder} since ${otto.when(l.acquired_at)}: ${userText(l.reason)}`,
     });
   }
   return {

@@ -8,5 +8,10 @@
  * @example userText('ask slack:U0BOB') // 'ask slack:\u2060U0BOB', drawn as plain text
  */
 export function userText(text: string): string {
-  return text.replace(/\b(slack|discord|slack-group|discord-role):(?=[A-Za-z0-9])/g, '$1:\u2060');
+  return (
+    text
+      .replace(/\b(slack|discord|slack-group|discord-role):(?=[A-Za-z0-9])/g, '$1:\u2060')
+      // Discord's raw mention syntax (<@id>, <@&role>, <#channel>) typed by a person.
+      .replace(/<(?=[@#!])/g, '<\u2060')
+  );
 }

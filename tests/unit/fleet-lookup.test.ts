@@ -69,6 +69,10 @@ describe('unknown fleet names', () => {
       ['audit vaul', OUTSIDER.actor],
       ['silence payrol 1h', DEPLOYER],
       ['lock payrol', DEPLOYER],
+      ['launch payrol', DEPLOYER],
+      ['rollback payrol', DEPLOYER],
+      ['diff payrol', OUTSIDER.actor],
+      ['status payrol', OUTSIDER.actor],
     ] as const) {
       const r = await say(text, actor, 'slack:CRANDOM');
       expect(words(r), text).not.toMatch(/payroll|vault/);

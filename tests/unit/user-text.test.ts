@@ -110,4 +110,13 @@ describe('user text in replies', () => {
     expect(slack).not.toContain(`<@${BOB}>`);
     expect(discord).not.toContain(`<@${DAVE}>`);
   });
+
+  it("keeps Discord's raw mention syntax typed by a person from drawing as a mention", async () => {
+    await say(`lock shop see <@${DAVE}> and <@&${DAVE}> in <#${DAVE}>`, 'slack:UALICE');
+    const status = await say('status shop', 'slack:UALICE');
+    await say('unlock shop', 'slack:UALICE');
+    const { discord } = drawn(status);
+    expect(discord).toContain('see <\u2060@');
+    expect(discord).not.toMatch(new RegExp(`<[@#]&?${DAVE}>`));
+  });
 });
