@@ -15,6 +15,7 @@ import type { Outcome } from './commands/types.js';
 import { ConfigError, InterruptedError, UsageError } from './errors.js';
 import { isRegistryHost, normalizeRegistry } from './ops/compose.js';
 import { openOps, type Ops } from './ops/ops.js';
+import { rekey } from './ops/rekey.js';
 import { SECRET_NAME } from './ops/secrets.js';
 import { otto } from './commands/voice.js';
 
@@ -26,6 +27,7 @@ const USAGE = `Usage:
   otto migrate [--config FILE]               create or update the database
   otto secret set <fleet> <NAME>             store a secret (value read from stdin)
   otto secret list <fleet>                   list secret names
+  otto secret rekey                          re-encrypt every secret under a new key (new key from stdin, or generated)
   otto registry login <cluster> <registry> <username>   store registry credentials (password from stdin)
   otto discord register [--guild ID]         register /otto with Discord (a guild: at once; else global)
 
@@ -145,13 +147,21 @@ async function runChatAdapters(ops: Ops, signal: AbortSignal): Promise<void> {
   await Promise.all(adapters.map((a) => a.stop(signal.reason)));
 }
 
+/**
+ * Opens the config and the database for one command. Start-up notices (a key that
+ * was just generated and must be backed up, launches cleaned up) are printed here,
+ * once, whatever the command: `otto secret set` as the very first command says it too.
+ */
 async function withOps<T>(
   configFile: string | undefined,
   fn: (ops: Ops) => Promise<T>,
+  { notices = true }: { notices?: boolean } = {},
 ): Promise<T> {
   const file = configFile ?? process.env['OTTO_CONFIG'];
   const config = loadConfig(file ?? 'otto.yml', file !== undefined);
   const ops = await openOps(config);
+  // The console and the chat adapters print them after their greeting.
+  if (notices) for (const n of ops.notices) io.err(`ℹ️  ${n}`);
   try {
     return await fn(ops);
   } finally {
@@ -202,7 +212,6 @@ export async function main(argv: string[]): Promise<number> {
         };
         const signal = stopSignal();
         return await withOps(values.config, async (ops) => {
-          for (const n of ops.notices) io.err(`ℹ️  ${n}`);
           const reply = await dispatch(ops, rest.join(' '), source, {
             progress: progressPrinter((l) => io.err(l)),
             signal,
@@ -214,33 +223,36 @@ export async function main(argv: string[]): Promise<number> {
       case 'console':
       case 'start': {
         const signal = stopSignal();
-        return await withOps(values.config, async (ops) => {
-          if (sub === 'start' && (ops.config.slack || ops.config.discord)) {
-            await runChatAdapters(ops, signal);
-            return 0;
-          }
-          const telemetry = maybeTelemetry(
-            ops,
-            consoleOutbox((t) => io.out(t)),
-            (line) => io.err(line),
-            ['console'],
-          );
-          try {
-            await runConsole(
+        return await withOps(
+          values.config,
+          async (ops) => {
+            if (sub === 'start' && (ops.config.slack || ops.config.discord)) {
+              await runChatAdapters(ops, signal);
+              return 0;
+            }
+            const telemetry = maybeTelemetry(
               ops,
-              { actor: actorId(values.as), channel: 'console', platform: 'console' },
-              signal,
+              consoleOutbox((t) => io.out(t)),
+              (line) => io.err(line),
+              ['console'],
             );
-          } finally {
-            await telemetry?.stop();
-          }
-          return 0;
-        });
+            try {
+              await runConsole(
+                ops,
+                { actor: actorId(values.as), channel: 'console', platform: 'console' },
+                signal,
+              );
+            } finally {
+              await telemetry?.stop();
+            }
+            return 0;
+          },
+          { notices: false },
+        );
       }
       case 'migrate':
         return await withOps(values.config, async (ops) => {
           io.out(`Otto's flight log database in ${ops.config.dataDir} is up to date.`);
-          for (const n of ops.notices) io.err(`ℹ️  ${n}`);
           return 0;
         });
       case 'secret':
@@ -319,7 +331,25 @@ async function secretCommand(args: string[], config: string | undefined): Promis
       else for (const s of names) io.out(`${s.name}\t(updated ${s.updatedAt})`);
       return 0;
     }
-    throw new UsageError('Usage: otto secret set <fleet> <NAME> | otto secret list <fleet>');
+    if (verb === 'rekey') {
+      need(rest, 0, 'otto secret rekey   (the new key is read from stdin; empty: Otto makes one)');
+      const input = (
+        await readSecretInput('New key (base64 or hex; Enter: Otto makes one): ')
+      ).trim();
+      const r = await rekey(ops, input);
+      const text = `🔐 Re-encrypted ${r.secrets} secret${r.secrets === 1 ? '' : 's'} and ${r.registries} registry password${r.registries === 1 ? '' : 's'} under the new key.`;
+      await auditCli(ops, 'secret rekey', null, text);
+      io.out(text);
+      io.err(
+        r.file
+          ? `ℹ️  The new key is in ${r.file} (mode 0600). Back it up now: the old key no longer opens anything, and without the new one the stored secrets can't be read.`
+          : 'ℹ️  Set OTTO_SECRET_KEY to the new key before Otto starts again: the old key no longer opens anything.',
+      );
+      return 0;
+    }
+    throw new UsageError(
+      'Usage: otto secret set <fleet> <NAME> | otto secret list <fleet> | otto secret rekey',
+    );
   });
 }
 

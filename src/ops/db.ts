@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -209,9 +209,23 @@ export type Silence = Selectable<SilencesTable>;
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
 
+/**
+ * The database holds encrypted secrets, the audit log and who approved what: its
+ * folder is 0700 and its files 0600, whatever the umask (and also when an earlier
+ * Otto made them with looser modes).
+ */
+function lockDown(file: string): void {
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  // Made before SQLite opens it: the -wal and -shm files copy the database's mode.
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+}
+
 /** Opens (and creates) the SQLite file in WAL mode. Does not migrate. */
 export function openDb(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') lockDown(file);
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   // With WAL, NORMAL syncs at checkpoints instead of at every commit: still crash-safe

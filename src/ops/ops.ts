@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterConfig, OttoConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { Approvals } from './approvals.js';
 import { AuditLog } from './audit.js';
 import { ClusterTransport, DockerHostTransport } from './cluster-transport.js';
-import { loadSecretKey } from './crypto.js';
+import { loadSecretKey, NEW_KEY_FILE } from './crypto.js';
 import { type Db, migrate, openDb } from './db.js';
 import { Deployments } from './deployments.js';
 import { sqliteHostKeys } from './host-keys.js';
@@ -30,6 +31,8 @@ export interface Ops {
   readonly incidents: Incidents;
   /** Start-up notices for the operator (a generated key, interrupted launches cleaned up). */
   readonly notices: readonly string[];
+  /** Where the secret key lives: OTTO_SECRET_KEY, or the key file in data_dir. */
+  readonly secretKey: { readonly source: 'env' | 'file'; readonly file: string };
   transport(cluster: string): Transport;
   close(): Promise<void>;
 }
@@ -91,7 +94,17 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
     );
   }
   const notices: string[] = [];
-  const key = loadSecretKey(config.dataDir, options.env);
+  let key;
+  try {
+    key = loadSecretKey(config.dataDir, options.env);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  if (existsSync(join(config.dataDir, NEW_KEY_FILE)))
+    notices.push(
+      `${join(config.dataDir, NEW_KEY_FILE)} is left from an otto secret rekey that was cut short. If stored secrets can't be read, that file holds the key they now need: move it over ${key.file}.`,
+    );
   if (key.generatedAt) {
     notices.push(
       `Otto generated a new secret key in ${key.generatedAt} (mode 0600). Back it up: without it, stored secrets can't be read. Set OTTO_SECRET_KEY to use your own.`,
@@ -117,6 +130,7 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
     audit: new AuditLog(db),
     incidents: new Incidents(db),
     notices,
+    secretKey: { source: key.source, file: key.file },
     transport(name) {
       let t = transports.get(name);
       if (!t) {

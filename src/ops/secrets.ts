@@ -14,8 +14,41 @@ export interface RegistryLogin {
 export class SecretStore {
   constructor(
     private readonly db: Db,
-    private readonly key: Buffer,
+    private key: Buffer,
   ) {}
+
+  /**
+   * Re-encrypts every secret and registry password under `next`, in one
+   * transaction: either all rows move to the new key or none does. The store uses
+   * `next` from then on. Returns how many values moved.
+   */
+  async rekey(next: Buffer): Promise<{ secrets: number; registries: number }> {
+    const moved = await this.db.transaction().execute(async (trx) => {
+      const secrets = await trx.selectFrom('secrets').selectAll().execute();
+      for (const r of secrets) {
+        const context = `secret:${r.fleet}/${r.name}`;
+        await trx
+          .updateTable('secrets')
+          .set({ ciphertext: encrypt(next, decrypt(this.key, r.ciphertext, context), context) })
+          .where('fleet', '=', r.fleet)
+          .where('name', '=', r.name)
+          .execute();
+      }
+      const logins = await trx.selectFrom('registry_credentials').selectAll().execute();
+      for (const r of logins) {
+        const context = `registry:${r.cluster}/${r.registry}`;
+        await trx
+          .updateTable('registry_credentials')
+          .set({ ciphertext: encrypt(next, decrypt(this.key, r.ciphertext, context), context) })
+          .where('cluster', '=', r.cluster)
+          .where('registry', '=', r.registry)
+          .execute();
+      }
+      return { secrets: secrets.length, registries: logins.length };
+    });
+    this.key = next;
+    return moved;
+  }
 
   async set(fleet: string, name: string, value: string): Promise<void> {
     const ciphertext = encrypt(this.key, value, `secret:${fleet}/${name}`);

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Testbed } from './testbed.js';
+import { testKey } from './keys.js';
 
 export const OTTO_BIN = resolve(import.meta.dirname, '../../bin/otto.js');
 /** A fixed key so tests can read what they stored. */
-export const TEST_KEY = Buffer.alloc(32, 7).toString('base64');
+export const TEST_KEY = testKey(7).toString('base64');
 
 export interface SayResult {
   readonly code: number;

@@ -9,6 +9,7 @@ import { buildConfig } from '../../src/config.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
 import { composeHash } from '../../src/commands/held-compose.js';
 import { BACKSLASHES, JSON_CREDENTIAL, PEM, TABS, UNICODE } from '../support/secret-values.js';
+import { testKey } from '../support/keys.js';
 
 // The policy around rollbacks (roles, approvals, locks, audit) on a real SQLite
 // file. Nothing here reaches a Swarm: every path stops before a deploy. The
@@ -62,7 +63,7 @@ beforeAll(async () => {
     dir,
     join(dir, 'otto.yml'),
   );
-  ops = await openOps(config, { env: { OTTO_SECRET_KEY: Buffer.alloc(32, 3).toString('base64') } });
+  ops = await openOps(config, { env: { OTTO_SECRET_KEY: testKey(3).toString('base64') } });
   await ops.secrets.set('shop', 'TOKEN', 'hunter2-very-secret');
   await ops.secrets.set('duo', 'TOKEN', 'hunter2-very-secret');
   await record('shop', V1, 'succeeded');

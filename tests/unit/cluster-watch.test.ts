@@ -10,6 +10,7 @@ import { buildConfig, type FleetConfig } from '../../src/config.js';
 import { sqliteHostKeys } from '../../src/ops/host-keys.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
 import type { RunResult, Transport } from '../../src/ops/transport.js';
+import { testKey } from '../support/keys.js';
 
 /** What the fake Swarm shows: shop_web's replicas and failed tasks, and node n1. */
 const swarm = {
@@ -95,7 +96,7 @@ beforeAll(async () => {
     join(dir, 'otto.yml'),
   );
   ops = await openOps(config, {
-    env: { OTTO_SECRET_KEY: Buffer.alloc(32, 9).toString('base64') },
+    env: { OTTO_SECRET_KEY: testKey(9).toString('base64') },
     makeTransport: () => fakeSwarm,
   });
   shop = config.fleets.get('shop')!;

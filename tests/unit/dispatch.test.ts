@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/commands/dispatch.js';
 import { buildConfig } from '../../src/config.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
+import { testKey } from '../support/keys.js';
 
 const source = { actor: 'console:tester', channel: 'test', platform: 'console' as const };
 let ops: Ops;
@@ -21,7 +22,7 @@ beforeAll(async () => {
     dir,
     join(dir, 'otto.yml'),
   );
-  ops = await openOps(config, { env: { OTTO_SECRET_KEY: Buffer.alloc(32, 9).toString('base64') } });
+  ops = await openOps(config, { env: { OTTO_SECRET_KEY: testKey(9).toString('base64') } });
 });
 afterAll(async () => {
   await ops.close();

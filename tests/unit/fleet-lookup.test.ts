@@ -7,6 +7,7 @@ import { dispatch } from '../../src/commands/dispatch.js';
 import type { Reply } from '../../src/commands/types.js';
 import { buildConfig } from '../../src/config.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
+import { testKey } from '../support/keys.js';
 
 // A fleet's name is news to whoever may not view it: suggestions and lists name only
 // the fleets the asker may view from the channel they ask in, and a channel refusal
@@ -50,7 +51,7 @@ beforeAll(async () => {
     dir,
     join(dir, 'otto.yml'),
   );
-  ops = await openOps(config, { env: { OTTO_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') } });
+  ops = await openOps(config, { env: { OTTO_SECRET_KEY: testKey(7).toString('base64') } });
 });
 afterAll(async () => {
   await ops.close();

@@ -1,15 +1,16 @@
-import { mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockHeldError } from '../../src/errors.js';
-import { decrypt, encrypt, loadSecretKey } from '../../src/ops/crypto.js';
+import { decrypt, encrypt, isWeakKey, loadSecretKey } from '../../src/ops/crypto.js';
 import { type Db, migrate, openDb } from '../../src/ops/db.js';
 import { Deployments } from '../../src/ops/deployments.js';
 import { Locks } from '../../src/ops/locks.js';
 import { HOSTNAME } from '../../src/ops/process-alive.js';
 import { SecretStore } from '../../src/ops/secrets.js';
 import { SecretMask } from '../../src/ops/mask.js';
+import { testKey } from '../support/keys.js';
 
 let db: Db;
 let dir: string;
@@ -110,12 +111,12 @@ describe('deployments', () => {
 
 describe('secrets at rest', () => {
   it('round-trips with AES-256-GCM bound to its row', () => {
-    const key = Buffer.alloc(32, 1);
+    const key = testKey(1);
     const stored = encrypt(key, 'hunter2', 'secret:a/X');
     expect(stored).not.toContain('hunter2');
     expect(decrypt(key, stored, 'secret:a/X')).toBe('hunter2');
     expect(() => decrypt(key, stored, 'secret:b/X')).toThrow(/can't decrypt/);
-    expect(() => decrypt(Buffer.alloc(32, 2), stored, 'secret:a/X')).toThrow(
+    expect(() => decrypt(testKey(2), stored, 'secret:a/X')).toThrow(
       /not the one it was stored with/,
     );
   });
@@ -128,8 +129,65 @@ describe('secrets at rest', () => {
     expect(() => loadSecretKey(dir, { OTTO_SECRET_KEY: 'short' })).toThrow(/not 32 bytes/);
   });
 
+  it('refuses keys that were not drawn at random', () => {
+    for (const weak of [Buffer.alloc(32), Buffer.alloc(32, 7), Buffer.from('ab'.repeat(16))]) {
+      expect(() => loadSecretKey(dir, { OTTO_SECRET_KEY: weak.toString('base64') })).toThrow(
+        /not random/,
+      );
+      expect(() => loadSecretKey(dir, { OTTO_SECRET_KEY: weak.toString('hex') })).toThrow(
+        /not random/,
+      );
+    }
+    expect(isWeakKey(testKey(4))).toBe(false);
+  });
+
+  it('keeps the data folder 0700 and the database files 0600, also when made looser before', async () => {
+    const data = join(dir, 'loose');
+    mkdirSync(data, { mode: 0o755 });
+    chmodSync(data, 0o755);
+    writeFileSync(join(data, 'otto.db'), '', { mode: 0o644 });
+    chmodSync(join(data, 'otto.db'), 0o644);
+    const opened = openDb(join(data, 'otto.db'));
+    await migrate(opened);
+    expect(statSync(data).mode & 0o777).toBe(0o700);
+    for (const f of ['otto.db', 'otto.db-wal', 'otto.db-shm'])
+      expect(statSync(join(data, f)).mode & 0o777, f).toBe(0o600);
+    await opened.destroy();
+    const fresh = join(dir, 'fresh', 'deeper');
+    const made = openDb(join(fresh, 'otto.db'));
+    await migrate(made);
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+    expect(statSync(join(fresh, 'otto.db')).mode & 0o777).toBe(0o600);
+    await made.destroy();
+  });
+
+  it('re-encrypts every secret and registry password under a new key, all or nothing', async () => {
+    const s = new SecretStore(db, testKey(5));
+    await s.set('a', 'API_KEY', 'one');
+    await s.set('b', 'TOKEN', 'two');
+    await s.setRegistry('prod', 'ghcr.io', 'bot', 'pw');
+    expect(await s.rekey(testKey(6))).toEqual({ secrets: 2, registries: 1 });
+    expect((await s.values('a')).get('API_KEY')).toBe('one');
+    const fresh = new SecretStore(db, testKey(6));
+    expect((await fresh.values('b')).get('TOKEN')).toBe('two');
+    expect((await fresh.registries('prod'))[0]?.password).toBe('pw');
+    await expect(new SecretStore(db, testKey(5)).values('a')).rejects.toThrow(/can't decrypt/);
+    // A value that the current key can't open stops the rekey before anything moved.
+    await db
+      .insertInto('secrets')
+      .values({
+        fleet: 'c',
+        name: 'X',
+        ciphertext: encrypt(testKey(9), 'x', 'secret:c/X'),
+        updated_at: '',
+      })
+      .execute();
+    await expect(fresh.rekey(testKey(7))).rejects.toThrow(/can't decrypt/);
+    expect((await new SecretStore(db, testKey(6)).values('a')).get('API_KEY')).toBe('one');
+  });
+
   it('stores values encrypted and lists names only', async () => {
-    const s = new SecretStore(db, Buffer.alloc(32, 3));
+    const s = new SecretStore(db, testKey(3));
     await s.set('a', 'API_KEY', 'v1');
     await s.set('a', 'API_KEY', 'v2');
     expect(await s.names('a')).toMatchObject([{ name: 'API_KEY' }]);

@@ -9,6 +9,7 @@ import type { Reply } from '../../src/commands/types.js';
 import { userText } from '../../src/commands/user-text.js';
 import { buildConfig } from '../../src/config.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
+import { testKey } from '../support/keys.js';
 
 // Text a person typed (lock and deny reasons, commands in the audit log) must never
 // become a mention: only identities Otto itself inserts may ping. Each reply is
@@ -48,7 +49,7 @@ beforeAll(async () => {
     dir,
     join(dir, 'otto.yml'),
   );
-  ops = await openOps(config, { env: { OTTO_SECRET_KEY: Buffer.alloc(32, 5).toString('base64') } });
+  ops = await openOps(config, { env: { OTTO_SECRET_KEY: testKey(5).toString('base64') } });
 });
 afterAll(async () => {
   await ops.close();
