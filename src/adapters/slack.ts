@@ -4,20 +4,29 @@ import { z } from 'zod';
 import type { SlackConfig } from '../config.js';
 import { MAX_COMMAND_LENGTH, type Source } from '../commands/dispatch.js';
 import type { Reply } from '../commands/types.js';
+import { userText } from '../commands/user-text.js';
 import type { Ops } from '../ops/ops.js';
+import { SeenRequests } from '../ops/seen-requests.js';
 import { AdapterLife, type ChatAdapter } from './adapter-life.js';
 import { startCardSweep } from './approval-cards.js';
 import { runInMessage } from './chat-run.js';
 import { RateLimited, type MessageSink } from './live-message.js';
 import { codeBlocks, mrkdwn, toBlocks, type Block } from './slack-blocks.js';
 import { SlackGroups, usesSlackGroups } from './slack-groups.js';
-import { Seen } from './seen.js';
+import { SlackReceiver } from './slack-receiver.js';
 
 /** Where a reply is drawn: a channel message, or (when Otto is not in the channel) the command's response URL. */
 type SlackRef = { readonly channel: string; readonly ts: string } | { readonly ephemeral: true };
 
+/**
+ * How long a request id (a trigger id, a request signature) is remembered: longer
+ * than the 10 minutes a signed request can be valid (its timestamp ±5 minutes).
+ */
+const SEEN_TTL_MS = 15 * 60_000;
+
+/** An over-long text is read on, so that dispatch answers it as the console does. */
 const slashCommand = z.object({
-  text: z.string().max(MAX_COMMAND_LENGTH),
+  text: z.string(),
   user_id: z.string().regex(/^[UW][A-Z0-9]{2,40}$/),
   channel_id: z.string().regex(/^[CDG][A-Z0-9]{2,40}$/),
   trigger_id: z.string().min(1).max(200),
@@ -34,6 +43,18 @@ const buttonPress = z.object({
     )
     .min(1),
 });
+
+/** The answer, to its sender only, to a slash command whose fields Otto cannot read. */
+const UNREADABLE: Reply = {
+  outcome: 'usage',
+  text: 'Otto could not read that command. Usage: /otto <command> [arguments], for example /otto status',
+  fix: 'Type /otto help to see every command.',
+};
+
+/** How the header of a reply echoes typed text: shortened, and never as a mention. */
+export function echo(text: string): string {
+  return userText(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+}
 
 const TOKEN = /\b(xox[a-z]|xapp)-[A-Za-z0-9-]+/g;
 /** Log text with Slack tokens blanked out. */
@@ -103,7 +124,7 @@ function apiError(e: unknown): string | undefined {
  */
 export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => void): ChatAdapter {
   const life = new AdapterLife<App>('Slack', (m) => log(redactTokens(m)));
-  const seen = new Seen(10 * 60_000);
+  const seen = new SeenRequests(ops.db, SEEN_TTL_MS);
 
   const sinkFor = (
     client: App['client'],
@@ -194,7 +215,15 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
       token: cfg.botToken,
       ...(cfg.mode === 'socket'
         ? { socketMode: true, appToken: cfg.appToken }
-        : { signingSecret: cfg.signingSecret, port: cfg.port }),
+        : {
+            receiver: new SlackReceiver({
+              signingSecret: cfg.signingSecret ?? '',
+              host: cfg.host,
+              port: cfg.port,
+              seen,
+              log: (m) => log(redactTokens(m)),
+            }),
+          }),
       clientOptions: {
         fetch: (await import('undici')).fetch as unknown as typeof fetch,
         slackApiUrl: cfg.apiUrl,
@@ -209,8 +238,14 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
     created.command('/otto', async ({ command, ack, respond, client }) => {
       await ack();
       const c = slashCommand.safeParse(command);
-      if (!c.success) return log('otto: ignored a malformed Slack slash command');
-      if (!seen.first(c.data.trigger_id)) return;
+      if (!c.success) {
+        log('otto: could not read a Slack slash command; answered its sender with the usage');
+        await respond({ response_type: 'ephemeral', ...toBlocks(UNREADABLE) }).catch((e: unknown) =>
+          log(redactTokens(`otto: could not answer it: ${String(e)}`)),
+        );
+        return;
+      }
+      if (!(await seen.first(`slack-trigger:${c.data.trigger_id}`))) return;
       const text = c.data.text.trim() || 'help';
       run(
         client,
@@ -218,7 +253,7 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
         c.data.user_id,
         c.data.channel_id,
         undefined,
-        `slack:${c.data.user_id} · /otto ${text}`,
+        `slack:${c.data.user_id} · /otto ${echo(text)}`,
         respond,
         groups,
       );
@@ -229,7 +264,7 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
       const b = buttonPress.safeParse(body);
       if (!b.success) return log('otto: ignored a malformed Slack button press');
       const action = b.data.actions[0];
-      if (!action || !seen.first(`${b.data.trigger_id}`)) return;
+      if (!action || !(await seen.first(`slack-trigger:${b.data.trigger_id}`))) return;
       const thread = b.data.message?.thread_ts;
       run(
         client,
@@ -237,7 +272,7 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
         b.data.user.id,
         b.data.channel.id,
         thread,
-        `slack:${b.data.user.id} pressed ${action.text.text} · ${action.value}`,
+        `slack:${b.data.user.id} pressed ${echo(action.text.text)} · ${echo(action.value)}`,
         respond,
         groups,
       );
@@ -255,13 +290,13 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
         );
       throw e;
     }
-    await (cfg.mode === 'http' ? created.start(cfg.port) : created.start());
+    await created.start();
     return created;
   };
 
   life.start(connect, (app) => {
     log(
-      `🛰️  Slack connected (${cfg.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${cfg.port}, /slack/events`}).`,
+      `🛰️  Slack connected (${cfg.mode === 'socket' ? 'Socket Mode' : `HTTP on ${cfg.host} port ${cfg.port}, /slack/events`}).`,
     );
     return startCardSweep(
       ops,

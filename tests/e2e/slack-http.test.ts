@@ -1,8 +1,17 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rows } from '../support/db.js';
 import { startOtto, type OttoProcess } from '../support/otto-process.js';
 import { Conversation, textOf, tsOf } from '../support/slack-messages.js';
-import { buttonPayload, postToOtto, slashPayload, SlackStandin } from '../support/slack-standin.js';
+import {
+  buttonPayload,
+  postToOtto,
+  sign,
+  slashPayload,
+  SlackStandin,
+} from '../support/slack-standin.js';
 import { docker, freePort } from '../support/testbed.js';
 import { slowStack, webService, workspace, type Workspace } from '../support/workspace.js';
 
@@ -11,16 +20,100 @@ const SECRET = 'test-signing-secret-8f2a';
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
+/**
+ * Opens a connection, sends `data` and then nothing more. Resolves with what Otto
+ * answered once it closes the connection; fails if it is still open after `ms`.
+ */
+function stall(port: number, data: string, ms = 40_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write(data));
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    socket.on('error', () => {}); // a reset is a close too
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`Otto kept a stalled connection open for ${ms} ms`));
+    }, ms);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+  });
+}
+
+/**
+ * POSTs an unsigned body of `bytes` in 16 KB chunks, announced by Content-Length or
+ * not, and never ends it. Resolves with the status Otto answered meanwhile.
+ */
+function sendLarge(url: string, bytes: number, announce: boolean, ms = 30_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`Otto did not answer a ${bytes}-byte body within ${ms} ms`));
+    }, ms);
+    const req = request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+        'x-slack-signature': 'v0=unsigned',
+        ...(announce ? { 'content-length': String(bytes) } : {}),
+      },
+    });
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      clearTimeout(timer);
+      res.resume();
+      resolve(res.statusCode ?? 0);
+      req.destroy();
+    });
+    req.on('error', () => {}); // Otto closing the connection mid-body is expected
+    const chunk = 'text='.padEnd(16 * 1024, 'a');
+    void (async () => {
+      for (let sent = 0; sent + chunk.length <= bytes && !answered && !req.destroyed;) {
+        sent += chunk.length;
+        if (!req.write(chunk)) await new Promise((r) => req.once('drain', r).once('close', r));
+      }
+    })();
+  });
+}
+
+/** An IPv4 address of this machine other than loopback, if it has one. */
+const otherAddress = () =>
+  Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+
+/** Resolves with the error code of a connection to `host:port` (undefined if it connected). */
+const tryConnect = (host: string, port: number) =>
+  new Promise<string | undefined>((resolve) => {
+    const s = connect(port, host, () => {
+      s.destroy();
+      resolve(undefined);
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+
 describe.skipIf(bed === null)('Slack over signed HTTP requests', () => {
   if (!bed) return;
   const slack = new SlackStandin();
   let otto: OttoProcess;
   let url = '';
+  let port = 0;
   let ws: Workspace;
+  const start = async () => {
+    otto = startOtto(ws.config, ws.dir, {
+      SLACK_BOT_TOKEN: 'xoxb-0000-secret-bot-token',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API: slack.apiUrl,
+    });
+    await otto.waitForLog('Slack connected (HTTP');
+  };
 
   beforeAll(async () => {
     await slack.listen();
-    const port = await freePort();
+    port = await freePort();
     url = `http://127.0.0.1:${port}/slack/events`;
     ws = workspace(
       bed,
@@ -39,16 +132,12 @@ describe.skipIf(bed === null)('Slack over signed HTTP requests', () => {
           bot_token: '${SLACK_BOT_TOKEN}',
           signing_secret: '${SLACK_SIGNING_SECRET}',
           port,
+          host: '127.0.0.1',
           api_url: '${SLACK_API}',
         },
       },
     );
-    otto = startOtto(ws.config, ws.dir, {
-      SLACK_BOT_TOKEN: 'xoxb-0000-secret-bot-token',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API: slack.apiUrl,
-    });
-    await otto.waitForLog('Slack connected (HTTP');
+    await start();
   });
 
   afterAll(async () => {
@@ -65,6 +154,32 @@ describe.skipIf(bed === null)('Slack over signed HTTP requests', () => {
     expect(r.status).toBe(200);
   });
 
+  it('listens on slack.host only', async () => {
+    expect(otto.log()).toContain(`HTTP on 127.0.0.1 port ${port}`);
+    expect(await tryConnect('127.0.0.1', port)).toBeUndefined();
+    const other = otherAddress();
+    if (other) expect(await tryConnect(other, port)).toBe('ECONNREFUSED');
+  });
+
+  it('answers an over-size body with 413 before reading it all, and stays up', async () => {
+    // Announced by Content-Length: refused before Otto reads any of it.
+    expect(await sendLarge(url, 1024 * 1024, true)).toBe(413);
+    // Not announced: refused at the limit, while the body is still being sent.
+    expect(await sendLarge(url, 1024 * 1024, false)).toBe(413);
+    expect(otto.log()).toContain('refused a Slack request larger than');
+    const ok = await postToOtto(url, form({ ssl_check: '1' }), { secret: SECRET, signature: 'x' });
+    expect(ok.status).toBe(200);
+  });
+
+  it('cuts off a client that never finishes its headers or its body', async () => {
+    const [headers, body] = await Promise.all([
+      stall(port, 'POST /slack/events HTTP/1.1\r\nHost: otto\r\nX-Slack-Signature: v0='),
+      stall(port, 'POST /slack/events HTTP/1.1\r\nHost: otto\r\nContent-Length: 100\r\n\r\ntext='),
+    ]);
+    expect(headers).toMatch(/^HTTP\/1\.1 408|^$/);
+    expect(body).toMatch(/^HTTP\/1\.1 408|^$/);
+  });
+
   it('refuses a request with a bad signature, and one older than five minutes, with 401', async () => {
     const before = slack.calls.length;
     const body = form(slashPayload(slack, 'launch bay', 'UALICE'));
@@ -75,6 +190,11 @@ describe.skipIf(bed === null)('Slack over signed HTTP requests', () => {
       ts: Math.floor(Date.now() / 1000) - 6 * 60,
     });
     expect(stale.status).toBe(401);
+    const future = await postToOtto(url, body, {
+      secret: SECRET,
+      ts: Math.floor(Date.now() / 1000) + 6 * 60,
+    });
+    expect(future.status).toBe(401);
     await new Promise((r) => setTimeout(r, 1500));
     expect(slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage')).toEqual([]);
   });
@@ -94,6 +214,33 @@ describe.skipIf(bed === null)('Slack over signed HTTP requests', () => {
       slack.callsOf('chat.postMessage').filter((c) => textOf(c).includes('/otto launch bay')),
     ).toHaveLength(1);
     expect(rows(ws.dir, "select count(*) as n from deployments where fleet = 'bay'")).toEqual([
+      { n: 1 },
+    ]);
+  });
+
+  it('runs a signed request once, even when it is replayed after a restart', async () => {
+    const talk = new Conversation(slack);
+    const fields = slashPayload(slack, 'history bay', 'UALICE');
+    const body = form(fields);
+    const ts = Math.floor(Date.now() / 1000);
+    expect((await postToOtto(url, body, { secret: SECRET, ts })).status).toBe(200);
+    await talk.posted('/otto history bay');
+
+    expect(await otto.stop()).toBe(0);
+    await start();
+    // The same request, byte for byte: acked, and dropped.
+    expect((await postToOtto(url, body, { secret: SECRET, ts })).status).toBe(200);
+    await otto.waitForLog('dropped a signed Slack request that already ran');
+    // Signed anew (as Slack's own redelivery would be): its trigger id ran already.
+    expect((await postToOtto(url, body, { secret: SECRET, ts: ts + 1 })).status).toBe(200);
+    expect(sign(SECRET, ts + 1, body)).not.toBe(sign(SECRET, ts, body));
+    // A later command is drawn, and still the first one ran only once.
+    await postToOtto(url, form(slashPayload(slack, 'status bay', 'UALICE')), { secret: SECRET });
+    await talk.posted('/otto status bay');
+    expect(
+      slack.callsOf('chat.postMessage').filter((c) => textOf(c).includes('/otto history bay')),
+    ).toHaveLength(1);
+    expect(rows(ws.dir, "select count(*) as n from audit where command = 'history bay'")).toEqual([
       { n: 1 },
     ]);
   });

@@ -2,11 +2,20 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rows } from '../support/db.js';
 import { startOtto, type OttoProcess } from '../support/otto-process.js';
 import { Conversation, textOf, tsOf } from '../support/slack-messages.js';
-import { buttonPayload, slashPayload, SlackStandin } from '../support/slack-standin.js';
+import {
+  buttonPayload,
+  slashPayload,
+  SlackStandin,
+  type ApiCall,
+} from '../support/slack-standin.js';
 import { docker } from '../support/testbed.js';
 import { webService, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
+
+/** The first block of a message Otto posted for a command: who ran it, and what. */
+const header = (call: ApiCall): string =>
+  String((call.args['blocks'] as { elements?: { text: string }[] }[])[0]?.elements?.[0]?.text);
 
 const ACCESS = {
   'slack:UALICE': 'deployer',
@@ -231,6 +240,35 @@ describe.skipIf(bed === null)('Slack over Socket Mode, with the real Bolt client
     expect(answer?.args['response_type']).toBe('ephemeral');
     expect(JSON.stringify(answer?.args['blocks'])).toContain('/invite @Otto');
     expect(JSON.stringify(answer?.args['blocks'])).toContain('deck');
+  });
+
+  it('answers an over-long or unreadable command with the usage', async () => {
+    const talk = new Conversation(slack);
+    await slash(`status ${'x'.repeat(2100)}`, 'UEVE');
+    const long = await talk.posted('Otto reads at most 2000');
+    expect(header(long)).toMatch(/^<@UEVE> · \/otto status x{190,200}…$/);
+
+    const before = slack.responses.length;
+    await slack.envelope('slash_commands', {
+      ...slashPayload(slack, 'status', 'UEVE'),
+      user_id: 'not a user id',
+    });
+    const end = Date.now() + 60_000;
+    while (slack.responses.length === before && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [answer] = slack.responses.slice(before);
+    expect(answer?.args['response_type']).toBe('ephemeral');
+    expect(JSON.stringify(answer?.args['blocks'])).toContain('Usage: /otto <command>');
+  });
+
+  it('echoes typed text in the header without pinging anyone it names', async () => {
+    const talk = new Conversation(slack);
+    await slash('status deck slack:UBOB slack:C0SECRET', 'UEVE');
+    const echoed = header(await talk.posted('/otto status deck'));
+    expect(echoed).toMatch(/^<@UEVE> · /);
+    expect(echoed).not.toMatch(/<@UBOB>|<#C0SECRET>/);
+    expect(echoed.replace(/\u2060/g, '')).toContain('status deck slack:UBOB slack:C0SECRET');
   });
 
   it('reconnects by itself when the Socket Mode connection drops', async () => {

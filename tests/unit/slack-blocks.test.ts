@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { codeBlocks, mrkdwn, toBlocks } from '../../src/adapters/slack-blocks.js';
-import { Seen } from '../../src/adapters/seen.js';
 import { redactTokens } from '../../src/adapters/slack.js';
 
 describe('Block Kit drawing', () => {
@@ -85,12 +84,5 @@ describe('Slack housekeeping', () => {
     expect(redactTokens('auth failed for xoxb-123-456-abcDEF and xapp-1-A0-xyz')).toBe(
       'auth failed for xoxb-… and xapp-…',
     );
-  });
-
-  it('remembers a delivery for a while, to run a retry only once', () => {
-    const seen = new Seen(60_000);
-    expect(seen.first('trigger-1')).toBe(true);
-    expect(seen.first('trigger-1')).toBe(false);
-    expect(seen.first('trigger-2')).toBe(true);
   });
 });
