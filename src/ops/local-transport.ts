@@ -1,4 +1,5 @@
 import { UnreachableError } from '../errors.js';
+import { MAX_OUTPUT_BYTES } from './bounded-output.js';
 import {
   DEFAULT_TIMEOUT_MS,
   type RunOptions,
@@ -21,6 +22,8 @@ export class LocalTransport implements Transport {
       reject: false,
       stripFinalNewline: false,
       buffer: { stdout: !options.onStdout, stderr: true },
+      // Past this, execa stops the command and keeps what came first.
+      maxBuffer: MAX_OUTPUT_BYTES,
     });
     const onStdout = options.onStdout;
     if (onStdout) running.stdout?.on('data', (d: Buffer) => onStdout(d.toString('utf8')));
@@ -41,10 +44,15 @@ export class LocalTransport implements Transport {
         `${file} did not answer within ${Math.round((options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)} s.`,
       );
     }
+    // Cut at the limit: the last, partial line is dropped so no value shows cut in half.
+    const whole = (t: unknown) => {
+      const text = String(t ?? '');
+      return result.isMaxBuffer ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+    };
     return {
       exitCode: result.exitCode ?? 1,
-      stdout: String(result.stdout ?? ''),
-      stderr: String(result.stderr ?? ''),
+      stdout: whole(result.stdout),
+      stderr: whole(result.stderr),
       ...(result.timedOut ? { exitCode: 124, timedOut: true } : {}),
     };
   }

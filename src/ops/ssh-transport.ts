@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { HostKeyChangedError, UnreachableError } from '../errors.js';
+import { BoundedOutput } from './bounded-output.js';
 import {
   DEFAULT_TIMEOUT_MS,
   type RunOptions,
@@ -294,8 +295,8 @@ export class SshTransport implements Transport {
         if (err) {
           return reject(new ChannelRefused(this.target, err.message));
         }
-        const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
+        const out = new BoundedOutput();
+        const errOut = new BoundedOutput();
         let settled = false;
         const finish = (fn: () => void) => {
           if (settled) return;
@@ -307,8 +308,8 @@ export class SshTransport implements Transport {
         const timer = setTimeout(() => {
           stream.close();
           if (options.partialOnTimeout) {
-            const stdout = Buffer.concat(out).toString('utf8');
-            const stderr = Buffer.concat(errOut).toString('utf8');
+            const stdout = out.text();
+            const stderr = errOut.text();
             return finish(() => resolve({ exitCode: 124, stdout, stderr, timedOut: true }));
           }
           finish(() =>
@@ -344,8 +345,8 @@ export class SshTransport implements Transport {
           finish(() =>
             resolve({
               exitCode: code ?? 255,
-              stdout: Buffer.concat(out).toString('utf8'),
-              stderr: Buffer.concat(errOut).toString('utf8'),
+              stdout: out.text(),
+              stderr: errOut.text(),
             }),
           );
         });

@@ -65,6 +65,32 @@ describe.skipIf(bed === null)('SSH transport and status fan-out on the real sshd
     }
   });
 
+  it('keeps at most 8 MiB of what a command prints, whole lines only', async () => {
+    const t = new SshTransport(
+      {
+        host: '127.0.0.1',
+        port: bed.sshPort,
+        user: bed.sshUser,
+        privateKeyFile: bed.privateKeyFile,
+        hostKey: bed.hostKeyFingerprint,
+      },
+      { get: async () => undefined, remember: async () => {} },
+    );
+    try {
+      const r = await t.run([
+        'sh',
+        '-c',
+        'yes 0123456789abcdef0123456789abcdef | head -c 41943040',
+      ]);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout.length).toBeLessThanOrEqual(8 * 1024 * 1024);
+      expect(r.stdout.length).toBeGreaterThan(7 * 1024 * 1024);
+      expect(r.stdout.startsWith('0123456789abcdef0123456789abcdef\n')).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('reads status of many fleets with two docker calls', async () => {
     const ws = workspace(
       bed,
