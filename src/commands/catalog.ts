@@ -11,6 +11,7 @@ import { logsCommand } from './logs.js';
 import { rollbackCommand } from './rollback.js';
 import { silenceCommand } from './silence.js';
 import { statusCommand } from './status.js';
+import type { RATES } from './rate-limit.js';
 import type { Handler, Reply } from './types.js';
 import { otto } from './voice.js';
 
@@ -28,6 +29,8 @@ export interface CommandSpec {
   readonly fleetFrom?: 'arg' | 'approval';
   /** The first argument may instead be `#<request id>`, for the request's fleet. */
   readonly requestRef?: boolean;
+  /** A costly read, limited per identity (see RATES). */
+  readonly limit?: keyof typeof RATES;
   readonly handler: Handler;
 }
 
@@ -69,6 +72,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     flags: ['tail', 'since'],
     role: 'viewer',
     fleetFrom: 'arg',
+    limit: 'logs',
     handler: logsCommand,
   },
   history: {

@@ -1,7 +1,9 @@
+import type { FleetConfig } from '../config.js';
 import type { Ops } from '../ops/ops.js';
 import { fleetServices } from '../ops/fleet-compose.js';
 import { parseJsonLines, serviceLs } from '../ops/swarm.js';
 import type { Who } from './access.js';
+import { limiter } from './rate-limit.js';
 import { fleetsVisibleTo } from './fleet-lookup.js';
 
 /** Discord shows at most 25 choices. */
@@ -36,18 +38,24 @@ export async function serviceChoices(
 ): Promise<string[]> {
   const fleet = fleetsVisibleTo(ops.config, who, channel).find((f) => f.name === fleetName);
   if (!fleet) return [];
+  // Past the person's share, the compose file answers alone: no SSH channel is used.
+  const askCluster = limiter(ops, 'autocomplete').take(who.actor) === 0;
   const [running, planned] = await Promise.all([
-    ops
-      .transport(fleet.cluster)
-      .run(serviceLs(), { timeoutMs: CLUSTER_WAIT_MS })
-      .then((r) =>
-        parseJsonLines<{ Name?: string }>(r.stdout)
-          .map((s) => s.Name ?? '')
-          .filter((n) => n.startsWith(`${fleet.name}_`))
-          .map((n) => n.slice(fleet.name.length + 1)),
-      )
-      .catch(() => []),
+    askCluster ? runningServices(ops, fleet) : [],
     fleetServices(fleet).catch(() => []),
   ]);
   return matching([...running, ...planned], typed);
+}
+
+/** The fleet's services the cluster runs now; none when it does not answer in time. */
+async function runningServices(ops: Ops, fleet: FleetConfig): Promise<string[]> {
+  try {
+    const r = await ops.transport(fleet.cluster).run(serviceLs(), { timeoutMs: CLUSTER_WAIT_MS });
+    return parseJsonLines<{ Name?: string }>(r.stdout)
+      .map((s) => s.Name ?? '')
+      .filter((n) => n.startsWith(`${fleet.name}_`))
+      .map((n) => n.slice(fleet.name.length + 1));
+  } catch {
+    return [];
+  }
 }

@@ -4,6 +4,7 @@ import type { Ops } from '../ops/ops.js';
 import { atLeast, requireChannel, requireRole, roleOf, type Who } from './access.js';
 import { COMMANDS, type CommandSpec } from './catalog.js';
 import { parseText } from './parse.js';
+import { limiter, RATES, RateLimitedError } from './rate-limit.js';
 import type { Command, Context, Platform, Reply } from './types.js';
 import { otto } from './voice.js';
 
@@ -114,6 +115,14 @@ export async function dispatch(
       : [...ops.config.fleets.values()].find((f) => atLeast(roleOf(ops.config, who, f), spec.role));
     requireRole(ops.config, who, spec.role, what, fleet ?? anyFleet);
     if (fleet) requireChannel(fleet, command.channel);
+    if (spec.limit) {
+      const wait = limiter(ops, spec.limit).take(command.actor);
+      if (wait > 0)
+        throw new RateLimitedError(
+          `${command.actor} asked for ${command.name} ${RATES[spec.limit].perMinute} times a minute, Otto's limit per person: the managers' SSH sessions are shared with launches. Nothing was run.`,
+          `Try again in ${wait} s.`,
+        );
+    }
     const ctx: Context = {
       command,
       ops,

@@ -1,0 +1,86 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceChoices } from '../../src/commands/choices.js';
+import { dispatch } from '../../src/commands/dispatch.js';
+import { RateLimiter } from '../../src/commands/rate-limit.js';
+import { buildConfig } from '../../src/config.js';
+import { openOps, type Ops } from '../../src/ops/ops.js';
+import type { Transport } from '../../src/ops/transport.js';
+import { testKey } from '../support/keys.js';
+
+describe('RateLimiter', () => {
+  it('allows a burst, then one request per refill, per identity', () => {
+    let now = 0;
+    const l = new RateLimiter({ burst: 2, perMinute: 6 }, () => now);
+    expect([l.take('a'), l.take('a'), l.take('a')]).toEqual([0, 0, 10]);
+    expect(l.take('b')).toBe(0);
+    now += 10_000;
+    expect(l.take('a')).toBe(0);
+    expect(l.take('a')).toBe(10);
+  });
+});
+
+describe('costly reads per identity', () => {
+  let ops: Ops;
+  const calls: string[][] = [];
+  const fake: Transport = {
+    target: 'fake',
+    async run(argv) {
+      calls.push([...argv]);
+      return { exitCode: 0, stdout: '{"Name":"shop_web"}\n', stderr: '' };
+    },
+    async close() {},
+  };
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otto-rate-'));
+    mkdirSync(join(dir, 'stacks'));
+    writeFileSync(join(dir, 'stacks', 'shop.yml'), 'services:\n  web:\n    image: nginx\n');
+    const config = buildConfig(
+      {
+        clusters: { laptop: { local: true } },
+        access: { 'slack:*': 'viewer' },
+        fleets: { shop: { cluster: 'laptop', compose_file: 'stacks/shop.yml' } },
+      },
+      dir,
+      join(dir, 'otto.yml'),
+    );
+    ops = await openOps(config, {
+      env: { OTTO_SECRET_KEY: testKey(11).toString('base64') },
+      makeTransport: () => fake,
+    });
+  });
+  afterAll(async () => {
+    await ops.close();
+  });
+
+  it('stops a viewer flooding logs before any SSH channel is used, and not the others', async () => {
+    const source = { actor: 'slack:UFLOOD', channel: 'slack:C1', platform: 'slack' as const };
+    const replies = [];
+    for (let i = 0; i < 7; i++) replies.push(await dispatch(ops, 'logs shop --tail 1000', source));
+    expect(replies.slice(0, 5).every((r) => r.outcome === 'ok')).toBe(true);
+    const limited = replies[5]!;
+    expect(limited.outcome).toBe('failed');
+    expect(limited.text).toContain("Otto's limit per person");
+    expect(limited.fix).toMatch(/^Try again in \d+ s\.$/);
+    expect(calls.filter((c) => c.includes('logs'))).toHaveLength(5);
+    const other = await dispatch(ops, 'logs shop', { ...source, actor: 'slack:UCALM' });
+    expect(other.outcome).toBe('ok');
+  });
+
+  it('answers autocomplete from the compose file alone past the share', async () => {
+    calls.length = 0;
+    for (let i = 0; i < 15; i++) {
+      const names = await serviceChoices(
+        ops,
+        { actor: 'slack:UAUTO', groups: [] },
+        'slack:C1',
+        'shop',
+        '',
+      );
+      expect(names).toEqual(['web']);
+    }
+    expect(calls.filter((c) => c.includes('ls'))).toHaveLength(10);
+  });
+});
