@@ -132,4 +132,14 @@ describe.skipIf(bed === null)('launch on a real Swarm over SSH', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toContain('Did you mean web?');
   });
+
+  it('reads logs --since 1d (Docker gets 24h: its durations have no days) and at most a year back', async () => {
+    const r = await ws.say('logs shop web --since 1d');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Transmissions from shop web|No transmissions/);
+    expect(r.stdout).not.toContain('Some transmissions are missing');
+    const far = await ws.say('logs shop web --since 366d');
+    expect(far.code).toBe(2);
+    expect(far.stdout).toContain('go back at most 365d (8760h)');
+  });
 });
