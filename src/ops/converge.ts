@@ -6,6 +6,8 @@ import type { Transport } from './transport.js';
 /** The part of `docker service inspect` convergence needs. */
 export interface ServiceState {
   readonly ID: string;
+  /** Bumped by every update of the service's spec (`docker stack deploy` updates each one). */
+  readonly Version?: { readonly Index?: number };
   readonly Spec: {
     readonly Name: string;
     readonly Mode?: {
@@ -66,6 +68,18 @@ export async function snapshot(
     : [];
   const byName = new Map(found.map((s) => [s.Spec.Name, s]));
   return { services: byName, tasks: parseTasks(ps.stdout) };
+}
+
+/**
+ * Whether a `docker stack deploy` reached the Swarm between two snapshots: a service
+ * of the fleet was created or its spec was updated (its version index moved).
+ */
+export function deployLanded(before: FleetSnapshot, now: FleetSnapshot): boolean {
+  for (const [name, s] of now.services) {
+    const was = before.services.get(name);
+    if (!was || was.Version?.Index !== s.Version?.Index) return true;
+  }
+  return false;
 }
 
 const taskTemplate = (s: ServiceState | undefined) => JSON.stringify(s?.Spec.TaskTemplate ?? null);

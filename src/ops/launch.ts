@@ -1,7 +1,7 @@
 import { OttoError } from '../errors.js';
 import type { FleetConfig } from '../config.js';
 import { imageRegistry, parseCompose, renderCompose, type ParsedCompose } from './compose.js';
-import { snapshot, waitForConvergence } from './converge.js';
+import { deployLanded, snapshot, waitForConvergence, type FleetSnapshot } from './converge.js';
 import { readFleetCompose } from './fleet-compose.js';
 import type { Deployment } from './db.js';
 import type { Deployments } from './deployments.js';
@@ -187,11 +187,19 @@ async function deploy(
       }
     }
     stage('deploying');
+    const deployMs = deployTimeoutMs(fleet.convergeTimeoutSeconds);
     const deployed = await transport.run(stackDeploy(fleet.name), {
       stdin: prepared.rendered,
       signal,
+      timeoutMs: deployMs,
+      partialOnTimeout: true,
     });
-    if (deployed.exitCode !== 0) return await fail(deployFailure(deployed.stderr));
+    if (deployed.timedOut) {
+      // It may still be deploying: look at the Swarm before recording anything.
+      const outcome = await afterDeployTimeout(transport, fleet.name, services, before, signal);
+      if (outcome !== 'landed')
+        return await fail(deployTimeoutFailure(fleet.name, deployMs, outcome));
+    } else if (deployed.exitCode !== 0) return await fail(deployFailure(deployed.stderr));
 
     stage('converging');
     const result = await waitForConvergence(transport, {
@@ -227,4 +235,41 @@ async function deploy(
     await deps.deployments.finish(deployment, aborted ? 'interrupted' : 'failed', reason);
     throw e;
   }
+}
+
+/** `docker stack deploy` gets as long as the fleet may take to converge, and at least a minute. */
+export function deployTimeoutMs(convergeTimeoutSeconds: number): number {
+  return Math.max(60_000, convergeTimeoutSeconds * 1000);
+}
+
+/** After a deploy that did not answer in time: did it reach the Swarm, not, or can't Otto tell? */
+async function afterDeployTimeout(
+  transport: Transport,
+  fleet: string,
+  services: readonly string[],
+  before: FleetSnapshot,
+  signal: AbortSignal | undefined,
+): Promise<'landed' | 'not landed' | 'unknown'> {
+  try {
+    return deployLanded(before, await snapshot(transport, fleet, services, signal))
+      ? 'landed'
+      : 'not landed';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function deployTimeoutFailure(
+  fleet: string,
+  ms: number,
+  outcome: 'not landed' | 'unknown',
+): LaunchFailure {
+  const waited = `docker stack deploy did not answer within ${Math.round(ms / 1000)} s`;
+  return {
+    kind: 'timeout',
+    message:
+      outcome === 'not landed'
+        ? `${waited}, and the Swarm shows no change to ${fleet}: nothing was deployed. Check that the manager is not overloaded, then launch again.`
+        : `${waited}, and Otto could not read the Swarm afterwards: the outcome is unknown. Check status ${fleet} before launching again.`,
+  };
 }

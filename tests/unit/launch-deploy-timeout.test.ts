@@ -1,0 +1,159 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConfig, type FleetConfig } from '../../src/config.js';
+import { deployLanded, type FleetSnapshot } from '../../src/ops/converge.js';
+import { deployTimeoutMs, launch } from '../../src/ops/launch.js';
+import { openOps, type Ops } from '../../src/ops/ops.js';
+import type { RunOptions, RunResult, Transport } from '../../src/ops/transport.js';
+import { testKey } from '../support/keys.js';
+
+// A `docker stack deploy` that does not answer in time may still be deploying: Otto
+// looks at the Swarm before recording the launch, against a recording fake manager.
+
+const snap = (versions: Record<string, number>): FleetSnapshot => ({
+  services: new Map(
+    Object.entries(versions).map(([name, index]) => [
+      name,
+      { ID: name, Version: { Index: index }, Spec: { Name: name } },
+    ]),
+  ),
+  tasks: [],
+});
+
+describe('deployLanded', () => {
+  it('sees a created or updated service, and no change', () => {
+    expect(deployLanded(snap({ a_web: 3 }), snap({ a_web: 3 }))).toBe(false);
+    expect(deployLanded(snap({ a_web: 3 }), snap({ a_web: 4 }))).toBe(true);
+    expect(deployLanded(snap({}), snap({ a_web: 1 }))).toBe(true);
+    expect(deployLanded(snap({}), snap({}))).toBe(false);
+  });
+
+  it('gives the deploy as long as convergence, and at least a minute', () => {
+    expect(deployTimeoutMs(300)).toBe(300_000);
+    expect(deployTimeoutMs(5)).toBe(60_000);
+  });
+});
+
+describe('a deploy that does not answer in time', () => {
+  let ops: Ops;
+  let fleet: FleetConfig;
+  let inspectIndex = 7;
+  let inspectFails = false;
+  /** Set once this launch sent its deploy. */
+  let sent = false;
+  const deploys: RunOptions[] = [];
+  const manager: Transport = {
+    target: 'fake',
+    async run(argv, options = {}): Promise<RunResult> {
+      const verb = argv.slice(1, 3).join(' ');
+      if (verb === 'stack deploy') {
+        deploys.push(options);
+        sent = true;
+        return { exitCode: 124, stdout: '', stderr: '', timedOut: true };
+      }
+      if (verb === 'service inspect') {
+        if (inspectFails && sent) throw new Error('manager gone');
+        return {
+          exitCode: 0,
+          stdout: JSON.stringify([
+            {
+              ID: 's',
+              Version: { Index: inspectIndex },
+              Spec: {
+                Name: 'slow_web',
+                Mode: { Replicated: { Replicas: 1 } },
+                TaskTemplate: { ContainerSpec: { Image: 'nginx' } },
+              },
+            },
+          ]),
+          stderr: '',
+        };
+      }
+      if (verb === 'service ps')
+        return {
+          exitCode: 0,
+          stdout: JSON.stringify({
+            ID: 't1',
+            Name: 'slow_web.1',
+            Image: 'nginx',
+            Node: 'n1',
+            DesiredState: 'Running',
+            CurrentState: 'Running 5 seconds ago',
+            Error: '',
+          }),
+          stderr: '',
+        };
+      return { exitCode: 0, stdout: '', stderr: '' };
+    },
+    async close() {},
+  };
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otto-deploy-timeout-'));
+    mkdirSync(join(dir, 'stacks'));
+    writeFileSync(join(dir, 'stacks', 'slow.yml'), 'services:\n  web:\n    image: nginx\n');
+    const config = buildConfig(
+      {
+        clusters: { laptop: { local: true } },
+        fleets: {
+          slow: {
+            cluster: 'laptop',
+            compose_file: 'stacks/slow.yml',
+            converge_timeout: 90,
+            settle_seconds: 0,
+          },
+        },
+      },
+      dir,
+      join(dir, 'otto.yml'),
+    );
+    ops = await openOps(config, {
+      env: { OTTO_SECRET_KEY: testKey(12).toString('base64') },
+      makeTransport: () => manager,
+    });
+    fleet = config.fleets.get('slow')!;
+  });
+  afterAll(async () => {
+    await ops.close();
+  });
+
+  it('records failed, says nothing was deployed, and frees the fleet when the Swarm shows no change', async () => {
+    const r = await launch(ops, { fleet, actor: 'console:t' });
+    expect(deploys[0]).toMatchObject({ timeoutMs: 90_000, partialOnTimeout: true });
+    expect(r.ok).toBe(false);
+    expect(r.failure?.message).toBe(
+      'docker stack deploy did not answer within 90 s, and the Swarm shows no change to slow: nothing was deployed. Check that the manager is not overloaded, then launch again.',
+    );
+    expect(r.deployment.status).toBe('failed');
+    expect(await ops.locks.get('slow')).toBeUndefined();
+  });
+
+  it('says the outcome is unknown when the Swarm can no longer be read', async () => {
+    inspectFails = true;
+    sent = false;
+    const r = await launch(ops, { fleet, actor: 'console:t' });
+    inspectFails = false;
+    expect(r.failure?.message).toContain(
+      'the outcome is unknown. Check status slow before launching again.',
+    );
+    expect(r.deployment.status).toBe('failed');
+    expect(await ops.locks.get('slow')).toBeUndefined();
+  });
+
+  it('goes on waiting for convergence when the deploy reached the Swarm', async () => {
+    deploys.length = 0;
+    const before = inspectIndex;
+    const run = manager.run.bind(manager);
+    manager.run = async (argv, options) => {
+      if (argv.slice(1, 3).join(' ') === 'stack deploy') inspectIndex = before + 1;
+      return run(argv, options);
+    };
+    const r = await launch(ops, { fleet, actor: 'console:t' });
+    manager.run = run;
+    expect(r.failure?.message).toBeUndefined();
+    expect(r.ok).toBe(true);
+    expect(r.deployment.status).toBe('succeeded');
+  });
+});
