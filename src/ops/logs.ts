@@ -59,7 +59,7 @@ export async function fleetLogs(
   const missing: string[] = [];
   let incomplete: string | undefined;
   for (const { svc, res } of results) {
-    if (res.exitCode !== 0 && /no such service|not found/i.test(res.stderr)) {
+    if (res.exitCode !== 0 && /no such (task or )?service|not found/i.test(res.stderr)) {
       missing.push(svc);
       continue;
     }

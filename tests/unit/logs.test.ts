@@ -70,6 +70,15 @@ describe('fleetLogs', () => {
     );
   });
 
+  it("reads Docker's 'no such task or service' as a service not in the Swarm", async () => {
+    const t = answering({
+      a_db: { exitCode: 1, stdout: '', stderr: 'Error: no such task or service: a_db\n' },
+    });
+    const r = await fleetLogs(t, 'a', ['db'], { tail: 5 }, new SecretMask([]));
+    expect(r.missing).toEqual(['db']);
+    expect(r.incomplete).toBeUndefined();
+  });
+
   it('keeps unscheduled tasks as a reason', () => {
     expect(
       explainIncomplete(
