@@ -259,7 +259,9 @@ describe.skipIf(bed === null)('Slack over Socket Mode, with the real Bolt client
     }
     const [answer] = slack.responses.slice(before);
     expect(answer?.args['response_type']).toBe('ephemeral');
-    expect(JSON.stringify(answer?.args['blocks'])).toContain('Usage: /otto <command>');
+    expect(JSON.stringify(answer?.args['blocks'])).toContain(
+      'Otto could not read that command. Usage: /otto',
+    );
   });
 
   it('echoes typed text in the header without pinging anyone it names', async () => {
