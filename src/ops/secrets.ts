@@ -23,23 +23,23 @@ export class SecretStore {
    * `next` from then on. Returns how many values moved.
    */
   async rekey(next: Buffer): Promise<{ secrets: number; registries: number }> {
+    const moveTo = (ciphertext: string, context: string) =>
+      encrypt(next, decrypt(this.key, ciphertext, context), context);
     const moved = await this.db.transaction().execute(async (trx) => {
       const secrets = await trx.selectFrom('secrets').selectAll().execute();
       for (const r of secrets) {
-        const context = `secret:${r.fleet}/${r.name}`;
         await trx
           .updateTable('secrets')
-          .set({ ciphertext: encrypt(next, decrypt(this.key, r.ciphertext, context), context) })
+          .set({ ciphertext: moveTo(r.ciphertext, `secret:${r.fleet}/${r.name}`) })
           .where('fleet', '=', r.fleet)
           .where('name', '=', r.name)
           .execute();
       }
       const logins = await trx.selectFrom('registry_credentials').selectAll().execute();
       for (const r of logins) {
-        const context = `registry:${r.cluster}/${r.registry}`;
         await trx
           .updateTable('registry_credentials')
-          .set({ ciphertext: encrypt(next, decrypt(this.key, r.ciphertext, context), context) })
+          .set({ ciphertext: moveTo(r.ciphertext, `registry:${r.cluster}/${r.registry}`) })
           .where('cluster', '=', r.cluster)
           .where('registry', '=', r.registry)
           .execute();

@@ -12,6 +12,18 @@ const bed = inject('testbed');
 describe.skipIf(bed === null)('SSH transport and status fan-out on the real sshd', () => {
   if (!bed) return;
   const fleets = ['fan-a', 'fan-b', 'fan-c'];
+  /** A transport to the test bed's sshd with its host key pinned. */
+  const pinned = () =>
+    new SshTransport(
+      {
+        host: '127.0.0.1',
+        port: bed.sshPort,
+        user: bed.sshUser,
+        privateKeyFile: bed.privateKeyFile,
+        hostKey: bed.hostKeyFingerprint,
+      },
+      { get: async () => undefined, remember: async () => {} },
+    );
 
   afterAll(async () => {
     for (const f of fleets) await docker(bed, ['stack', 'rm', f]);
@@ -43,16 +55,7 @@ describe.skipIf(bed === null)('SSH transport and status fan-out on the real sshd
   });
 
   it('passes argv and stdin through untouched', async () => {
-    const t = new SshTransport(
-      {
-        host: '127.0.0.1',
-        port: bed.sshPort,
-        user: bed.sshUser,
-        privateKeyFile: bed.privateKeyFile,
-        hostKey: bed.hostKeyFingerprint,
-      },
-      { get: async () => undefined, remember: async () => {} },
-    );
+    const t = pinned();
     try {
       const tricky = `$(touch /tmp/otto-pwned) ; 'quoted' "double" \`id\` \n next`;
       const r = await t.run(['printf', '%s', tricky]);
@@ -66,16 +69,7 @@ describe.skipIf(bed === null)('SSH transport and status fan-out on the real sshd
   });
 
   it('keeps at most 8 MiB of what a command prints, whole lines only', async () => {
-    const t = new SshTransport(
-      {
-        host: '127.0.0.1',
-        port: bed.sshPort,
-        user: bed.sshUser,
-        privateKeyFile: bed.privateKeyFile,
-        hostKey: bed.hostKeyFingerprint,
-      },
-      { get: async () => undefined, remember: async () => {} },
-    );
+    const t = pinned();
     try {
       const r = await t.run([
         'sh',

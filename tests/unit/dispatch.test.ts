@@ -1,28 +1,23 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/commands/dispatch.js';
 import { buildConfig } from '../../src/config.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
-import { testKey } from '../support/keys.js';
+import { NGINX, testOps } from '../support/test-ops.js';
 
 const source = { actor: 'console:tester', channel: 'test', platform: 'console' as const };
 let ops: Ops;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'otto-dispatch-'));
-  mkdirSync(join(dir, 'stacks'));
-  writeFileSync(join(dir, 'stacks', 'shop.yml'), 'services:\n  web:\n    image: nginx\n');
-  const config = buildConfig(
+  ops = await testOps(
     {
       clusters: { laptop: { local: true } },
       fleets: { shop: { cluster: 'laptop', compose_file: 'stacks/shop.yml' } },
     },
-    dir,
-    join(dir, 'otto.yml'),
+    { files: { 'stacks/shop.yml': NGINX } },
   );
-  ops = await openOps(config, { env: { OTTO_SECRET_KEY: testKey(9).toString('base64') } });
 });
 afterAll(async () => {
   await ops.close();

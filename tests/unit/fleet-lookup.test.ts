@@ -1,13 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetChoices } from '../../src/commands/choices.js';
 import { dispatch } from '../../src/commands/dispatch.js';
 import type { Reply } from '../../src/commands/types.js';
-import { buildConfig } from '../../src/config.js';
-import { openOps, type Ops } from '../../src/ops/ops.js';
-import { testKey } from '../support/keys.js';
+import type { Ops } from '../../src/ops/ops.js';
+import { NGINX, testOps } from '../support/test-ops.js';
 
 // A fleet's name is news to whoever may not view it: suggestions and lists name only
 // the fleets the asker may view from the channel they ask in, and a channel refusal
@@ -27,16 +23,14 @@ const say = (text: string, actor: string, channel: string) =>
   });
 const words = (r: Reply) => `${r.text}\n${r.fix ?? ''}`;
 
+const fleet = (extra: object = {}) => ({
+  cluster: 'laptop',
+  compose_file: 'stacks/a.yml',
+  ...extra,
+});
+
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'otto-fleet-lookup-'));
-  mkdirSync(join(dir, 'stacks'));
-  writeFileSync(join(dir, 'stacks', 'a.yml'), 'services:\n  web:\n    image: nginx\n');
-  const fleet = (extra: object = {}) => ({
-    cluster: 'laptop',
-    compose_file: 'stacks/a.yml',
-    ...extra,
-  });
-  const config = buildConfig(
+  ops = await testOps(
     {
       clusters: { laptop: { local: true, docker_host: 'unix:///nonexistent.sock' } },
       access: { 'slack:*': 'viewer', [DEPLOYER]: 'deployer', 'slack:UROOT': 'admin' },
@@ -48,10 +42,8 @@ beforeAll(async () => {
         vault: fleet({ channels: ['slack:CVAULT'], access: { [VAULT_KEEPER]: 'viewer' } }),
       },
     },
-    dir,
-    join(dir, 'otto.yml'),
+    { files: { 'stacks/a.yml': NGINX }, key: 7 },
   );
-  ops = await openOps(config, { env: { OTTO_SECRET_KEY: testKey(7).toString('base64') } });
 });
 afterAll(async () => {
   await ops.close();

@@ -1,13 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig, type FleetConfig } from '../../src/config.js';
+import type { FleetConfig } from '../../src/config.js';
 import { deployLanded, type FleetSnapshot } from '../../src/ops/converge.js';
 import { deployTimeoutMs, launch } from '../../src/ops/launch.js';
-import { openOps, type Ops } from '../../src/ops/ops.js';
+import type { Ops } from '../../src/ops/ops.js';
 import type { RunOptions, RunResult, Transport } from '../../src/ops/transport.js';
-import { testKey } from '../support/keys.js';
+import { NGINX, testOps } from '../support/test-ops.js';
 
 // A `docker stack deploy` that does not answer in time may still be deploying: Otto
 // looks at the Swarm before recording the launch, against a recording fake manager.
@@ -91,10 +88,7 @@ describe('a deploy that does not answer in time', () => {
   };
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'otto-deploy-timeout-'));
-    mkdirSync(join(dir, 'stacks'));
-    writeFileSync(join(dir, 'stacks', 'slow.yml'), 'services:\n  web:\n    image: nginx\n');
-    const config = buildConfig(
+    ops = await testOps(
       {
         clusters: { laptop: { local: true } },
         fleets: {
@@ -106,14 +100,9 @@ describe('a deploy that does not answer in time', () => {
           },
         },
       },
-      dir,
-      join(dir, 'otto.yml'),
+      { files: { 'stacks/slow.yml': NGINX }, transport: manager },
     );
-    ops = await openOps(config, {
-      env: { OTTO_SECRET_KEY: testKey(12).toString('base64') },
-      makeTransport: () => manager,
-    });
-    fleet = config.fleets.get('slow')!;
+    fleet = ops.config.fleets.get('slow')!;
   });
   afterAll(async () => {
     await ops.close();

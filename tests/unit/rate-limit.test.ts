@@ -1,14 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceChoices } from '../../src/commands/choices.js';
 import { dispatch } from '../../src/commands/dispatch.js';
 import { RateLimiter } from '../../src/commands/rate-limit.js';
-import { buildConfig } from '../../src/config.js';
-import { openOps, type Ops } from '../../src/ops/ops.js';
+import type { Ops } from '../../src/ops/ops.js';
 import type { Transport } from '../../src/ops/transport.js';
-import { testKey } from '../support/keys.js';
+import { NGINX, testOps } from '../support/test-ops.js';
 
 describe('RateLimiter', () => {
   it('allows a burst, then one request per refill, per identity', () => {
@@ -34,22 +30,14 @@ describe('costly reads per identity', () => {
     async close() {},
   };
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'otto-rate-'));
-    mkdirSync(join(dir, 'stacks'));
-    writeFileSync(join(dir, 'stacks', 'shop.yml'), 'services:\n  web:\n    image: nginx\n');
-    const config = buildConfig(
+    ops = await testOps(
       {
         clusters: { laptop: { local: true } },
         access: { 'slack:*': 'viewer' },
         fleets: { shop: { cluster: 'laptop', compose_file: 'stacks/shop.yml' } },
       },
-      dir,
-      join(dir, 'otto.yml'),
+      { files: { 'stacks/shop.yml': NGINX }, transport: fake },
     );
-    ops = await openOps(config, {
-      env: { OTTO_SECRET_KEY: testKey(11).toString('base64') },
-      makeTransport: () => fake,
-    });
   });
   afterAll(async () => {
     await ops.close();

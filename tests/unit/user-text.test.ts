@@ -1,15 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toDiscord } from '../../src/adapters/discord-render.js';
 import { toBlocks } from '../../src/adapters/slack-blocks.js';
 import { dispatch, errorReply } from '../../src/commands/dispatch.js';
 import type { Reply } from '../../src/commands/types.js';
 import { userText } from '../../src/commands/user-text.js';
-import { buildConfig } from '../../src/config.js';
-import { openOps, type Ops } from '../../src/ops/ops.js';
-import { testKey } from '../support/keys.js';
+import type { Ops } from '../../src/ops/ops.js';
+import { NGINX, testOps } from '../support/test-ops.js';
 
 // Text a person typed (lock and deny reasons, commands in the audit log) must never
 // become a mention: only identities Otto itself inserts may ping. Each reply is
@@ -30,10 +26,7 @@ const drawn = (r: Reply) => ({
 });
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'otto-user-text-'));
-  mkdirSync(join(dir, 'stacks'));
-  writeFileSync(join(dir, 'stacks', 'shop.yml'), 'services:\n  web:\n    image: nginx\n');
-  const config = buildConfig(
+  ops = await testOps(
     {
       clusters: { laptop: { local: true, docker_host: 'unix:///nonexistent.sock' } },
       access: { 'slack:UALICE': 'deployer', 'slack:UCAROL': 'approver' },
@@ -46,10 +39,8 @@ beforeAll(async () => {
         },
       },
     },
-    dir,
-    join(dir, 'otto.yml'),
+    { files: { 'stacks/shop.yml': NGINX }, key: 5 },
   );
-  ops = await openOps(config, { env: { OTTO_SECRET_KEY: testKey(5).toString('base64') } });
 });
 afterAll(async () => {
   await ops.close();
