@@ -196,6 +196,17 @@ describe('secrets at rest', () => {
     expect(raw.ciphertext).not.toContain('v2');
   });
 
+  it("masks a fleet's secrets and its cluster's registry passwords together", async () => {
+    const s = new SecretStore(db, testKey(8));
+    await s.set('a', 'API_KEY', 'api-value-1');
+    await s.setRegistry('prod', 'ghcr.io', 'bot', 'registry-pass-2');
+    await s.setRegistry('other', 'ghcr.io', 'bot', 'elsewhere-pass-3');
+    const mask = await s.mask('a', 'prod');
+    expect(mask.mask('api-value-1 registry-pass-2 elsewhere-pass-3')).toBe(
+      '•••••• •••••• elsewhere-pass-3',
+    );
+  });
+
   it('masks secret values in text', () => {
     expect(new SecretMask(['abcd1234', 'x']).mask('key=abcd1234 and abcd1234')).toBe(
       'key=•••••• and ••••••',
