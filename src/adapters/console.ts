@@ -61,6 +61,13 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
   );
   for (const n of ops.notices) write(`ℹ️  ${n}`);
   await preflight(ops, write);
+  // Once stdin ends (piped input read to the end), readline is closed while the last
+  // commands still run; Node 24+ throws if it is asked for a prompt after that.
+  let closed = false;
+  rl.on('close', () => (closed = true));
+  const prompt = () => {
+    if (!closed) rl.prompt();
+  };
   let running: AbortController | undefined;
   rl.on('SIGINT', () => {
     if (running) {
@@ -76,16 +83,16 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
     void ops.approvals.expireDue().then(
       (expired) => {
         for (const a of expired) write(`⌛ ${renderText(closedReply(a))}`);
-        if (expired.length) rl.prompt();
+        if (expired.length) prompt();
       },
       (e: unknown) => write(`⚠️  Could not check approval requests: ${String(e)}`),
     );
   }, EXPIRY_SWEEP_MS);
   sweep.unref();
-  rl.prompt();
+  prompt();
   for await (const line of { [Symbol.asyncIterator]: () => lines }) {
     if (!line.trim()) {
-      rl.prompt();
+      prompt();
       continue;
     }
     if (['exit', 'quit'].includes(line.trim())) break;
@@ -96,7 +103,7 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
     });
     running = undefined;
     write(renderText(reply));
-    rl.prompt();
+    prompt();
   }
   clearInterval(sweep);
   rl.close();
