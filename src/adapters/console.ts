@@ -55,12 +55,6 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'otto> ' });
   // Take the iterator now: it buffers lines typed (or piped) while the preflight runs.
   const lines = rl[Symbol.asyncIterator]();
-  const write = (line: string) => process.stdout.write(`${line}\n`);
-  write(
-    `${otto.prefix} Otto at Mission Control, listening as ${source.actor}. Type help, or Ctrl-D to leave.`,
-  );
-  for (const n of ops.notices) write(`ℹ️  ${n}`);
-  await preflight(ops, write);
   // Once stdin ends (piped input read to the end), readline is closed while the last
   // commands still run; Node 24+ throws if it is asked for a prompt after that.
   let closed = false;
@@ -68,6 +62,12 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
   const prompt = () => {
     if (!closed) rl.prompt();
   };
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  write(
+    `${otto.prefix} Otto at Mission Control, listening as ${source.actor}. Type help, or Ctrl-D to leave.`,
+  );
+  for (const n of ops.notices) write(`ℹ️  ${n}`);
+  await preflight(ops, write);
   let running: AbortController | undefined;
   rl.on('SIGINT', () => {
     if (running) {
