@@ -1,22 +1,23 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { preflight, progressPrinter, runConsole } from './adapters/console.js';
+import { progressPrinter, runConsole } from './adapters/console.js';
+import { preflight } from './watch/preflight.js';
 import { startSlack } from './adapters/slack.js';
 import { registerDiscordCommand, startDiscord } from './adapters/discord.js';
 import { consoleOutbox, makeOutbox } from './adapters/alert-outbox.js';
 import { readSecretInput } from './adapters/stdin.js';
-import type { AlertOutbox } from './commands/incident-messages.js';
-import { startTelemetry, type Telemetry } from './commands/telemetry.js';
+import type { AlertOutbox } from './watch/incident-messages.js';
+import { startTelemetry, type Telemetry } from './watch/telemetry.js';
 import { renderText } from './adapters/text.js';
 import { dispatch, errorReply } from './commands/dispatch.js';
 import { findFleet } from './commands/fleet-lookup.js';
-import { CHANNEL, loadConfig, SNOWFLAKE } from './config.js';
+import { CHANNEL, loadConfig, SNOWFLAKE } from './config/config.js';
 import type { Outcome } from './commands/types.js';
 import { ConfigError, InterruptedError, UsageError } from './errors.js';
-import { isRegistryHost, normalizeRegistry } from './ops/compose.js';
+import { isRegistryHost, normalizeRegistry } from './swarm/compose.js';
 import { openOps, type Ops } from './ops/ops.js';
 import { rekey } from './ops/rekey.js';
-import { SECRET_NAME } from './ops/secrets.js';
+import { SECRET_NAME } from './store/secrets.js';
 import { otto } from './commands/voice.js';
 
 const USAGE = `Usage:

@@ -1,4 +1,4 @@
-import { userText } from './commands/user-text.js';
+import { userText } from './user-text.js';
 
 /**
  * Coded errors that carry a message a person can act on.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AlertOutbox } from '../commands/incident-messages.js';
+import type { AlertOutbox } from '../watch/incident-messages.js';
 import type { Reply } from '../commands/types.js';
 import { toDiscord } from './discord-render.js';
 import { renderText } from './text.js';

@@ -1,14 +1,11 @@
 import { createInterface } from 'node:readline';
-import { closedReply } from '../commands/approval-request.js';
 import { dispatch, type Source } from '../commands/dispatch.js';
 import type { Reply } from '../commands/types.js';
 import { otto } from '../commands/voice.js';
 import type { Ops } from '../ops/ops.js';
-import { info } from '../ops/swarm.js';
+import { startExpirySweep } from '../watch/approval-sweep.js';
+import { preflight } from '../watch/preflight.js';
 import { renderText } from './text.js';
-
-/** How often the console looks for approval requests that ran out of time (one indexed UPDATE). */
-const EXPIRY_SWEEP_MS = 1_000;
 
 /** Prints only the lines of a progress reply that changed since the last one. */
 export function progressPrinter(write: (line: string) => void): (r: Reply) => void {
@@ -18,33 +15,6 @@ export function progressPrinter(write: (line: string) => void): (r: Reply) => vo
     for (const l of lines) if (!last.has(l)) write(l);
     last = new Set(lines);
   };
-}
-
-/** Asks each cluster's Docker engine for its Swarm state; says so when one does not answer. */
-export async function preflight(ops: Ops, write: (line: string) => void): Promise<void> {
-  await Promise.all(
-    [...ops.config.clusters.keys()].map(async (name) => {
-      try {
-        const res = await ops.transport(name).run(info(), { timeoutMs: 10_000 });
-        const state = res.stdout.trim().replace(/"/g, '');
-        if (res.exitCode !== 0) {
-          write(
-            `⚠️  Cluster ${name}: no Docker engine answers (${res.stderr.trim().split('\n')[0]}). Otto keeps listening; launches there will fail until it does.`,
-          );
-        } else if (state !== 'active') {
-          write(
-            `⚠️  Cluster ${name}: Docker answers but is not a Swarm manager (swarm: ${state || 'unknown'}). Run docker swarm init there first.`,
-          );
-        } else {
-          write(`🛰️  Cluster ${name}: Swarm manager online.`);
-        }
-      } catch (e) {
-        write(
-          `⚠️  Cluster ${name}: ${e instanceof Error ? e.message : String(e)} Otto keeps listening.`,
-        );
-      }
-    }),
-  );
 }
 
 /**
@@ -79,16 +49,14 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
     running?.abort(shutdown.reason);
     rl.close();
   });
-  const sweep = setInterval(() => {
-    void ops.approvals.expireDue().then(
-      (expired) => {
-        for (const a of expired) write(`⌛ ${renderText(closedReply(a))}`);
-        if (expired.length) prompt();
-      },
-      (e: unknown) => write(`⚠️  Could not check approval requests: ${String(e)}`),
-    );
-  }, EXPIRY_SWEEP_MS);
-  sweep.unref();
+  const stopSweep = startExpirySweep(
+    ops,
+    (expired) => {
+      write(`⌛ ${renderText(expired)}`);
+      prompt();
+    },
+    write,
+  );
   prompt();
   for await (const line of { [Symbol.asyncIterator]: () => lines }) {
     if (!line.trim()) {
@@ -105,6 +73,6 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
     write(renderText(reply));
     prompt();
   }
-  clearInterval(sweep);
+  stopSweep();
   rl.close();
 }

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { App, Logger, RespondFn } from '@slack/bolt';
 import { z } from 'zod';
-import type { SlackConfig } from '../config.js';
+import type { SlackConfig } from '../config/config.js';
 import { MAX_COMMAND_LENGTH, type Source } from '../commands/dispatch.js';
 import type { Reply } from '../commands/types.js';
-import { userText } from '../commands/user-text.js';
+import { userText } from '../user-text.js';
 import type { Ops } from '../ops/ops.js';
-import { SeenRequests } from '../ops/seen-requests.js';
+import { SeenRequests } from '../store/seen-requests.js';
 import { AdapterLife, type ChatAdapter } from './adapter-life.js';
-import { startCardSweep } from './approval-cards.js';
+import { startCardSweep } from '../watch/approval-sweep.js';
 import { runInMessage } from './chat-run.js';
 import { RateLimited, type MessageSink } from './live-message.js';
 import { codeBlocks, mrkdwn, toBlocks, type Block } from './slack-blocks.js';

@@ -1,4 +1,4 @@
-import { CHANNEL, type FleetConfig, type OttoConfig, type Role } from '../config.js';
+import { CHANNEL, type FleetConfig, type OttoConfig, type Role } from '../config/config.js';
 import { RefusedError } from '../errors.js';
 
 const RANK: Readonly<Record<Role, number>> = {

@@ -2,8 +2,8 @@
  * What Otto says in alert channels: technical facts first (which service, since
  * when, replicas, why), in Otto's voice, never a secret.
  */
-import type { Deployment, Incident } from '../ops/db.js';
-import type { FailureKind } from '../ops/failure.js';
+import type { Deployment, Incident } from '../store/db.js';
+import type { FailureKind } from '../swarm/failure.js';
 import type { Button, Reply } from './types.js';
 import { otto } from './voice.js';
 

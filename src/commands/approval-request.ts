@@ -1,5 +1,5 @@
-import type { FleetConfig } from '../config.js';
-import type { Approval, ApprovalAction, Deployment } from '../ops/db.js';
+import type { FleetConfig } from '../config/config.js';
+import type { Approval, ApprovalAction, Deployment } from '../store/db.js';
 import { heldSummary } from './held-compose.js';
 import type { Button, Context, Reply } from './types.js';
 import { otto } from './voice.js';

@@ -1,9 +1,9 @@
 import { LockHeldError, NotFoundError, OttoError, RefusedError, UsageError } from '../errors.js';
-import type { Approval } from '../ops/db.js';
+import type { Approval } from '../store/db.js';
 import { askAgain, closedReply, describeRequest, requestButtons } from './approval-request.js';
 import { carryOut } from './launch.js';
 import type { Context, Reply } from './types.js';
-import { userText } from './user-text.js';
+import { userText } from '../user-text.js';
 
 /** Thrown inside the fleet's lock when another approver's call already claimed the request. */
 class AlreadyClaimedError extends OttoError {

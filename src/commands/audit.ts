@@ -1,8 +1,8 @@
-import type { AuditEntry } from '../ops/db.js';
+import type { AuditEntry } from '../store/db.js';
 import { findFleet } from './fleet-lookup.js';
 import { limitFlag } from './limit-flag.js';
 import type { Context, Reply } from './types.js';
-import { userText } from './user-text.js';
+import { userText } from '../user-text.js';
 import { otto } from './voice.js';
 
 const ICON: Record<AuditEntry['outcome'], string> = {

@@ -1,4 +1,4 @@
-import type { Role } from '../config.js';
+import type { Role } from '../config/config.js';
 import { alertsCommand } from './alerts.js';
 import { approveCommand, denyCommand } from './approve.js';
 import { auditCommand } from './audit.js';

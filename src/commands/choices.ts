@@ -1,7 +1,7 @@
-import type { FleetConfig } from '../config.js';
+import type { FleetConfig } from '../config/config.js';
 import type { Ops } from '../ops/ops.js';
-import { fleetServices } from '../ops/fleet-compose.js';
-import { parseJsonLines, serviceLs } from '../ops/swarm.js';
+import { fleetServices } from '../swarm/fleet-compose.js';
+import { parseJsonLines, serviceLs } from '../swarm/argv.js';
 import type { Who } from './access.js';
 import { limiter } from './rate-limit.js';
 import { fleetsVisibleTo } from './fleet-lookup.js';

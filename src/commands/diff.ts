@@ -1,8 +1,8 @@
-import type { FleetConfig } from '../config.js';
+import type { FleetConfig } from '../config/config.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import type { Deployment } from '../ops/db.js';
-import { composeDiff, MAX_DIFF_LINES, type ComposeSide } from '../ops/diff.js';
-import { readFleetCompose } from '../ops/fleet-compose.js';
+import type { Deployment } from '../store/db.js';
+import { composeDiff, MAX_DIFF_LINES, type ComposeSide } from '../swarm/diff.js';
+import { readFleetCompose } from '../swarm/fleet-compose.js';
 import { displayPath, findFleet } from './fleet-lookup.js';
 import { heldSummary } from './held-compose.js';
 import { parseVersion } from './rollback.js';

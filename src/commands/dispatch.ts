@@ -1,4 +1,4 @@
-import type { FleetConfig } from '../config.js';
+import type { FleetConfig } from '../config/config.js';
 import { OttoError, RefusedError, UsageError } from '../errors.js';
 import type { Ops } from '../ops/ops.js';
 import { atLeast, requireChannel, requireRole, roleOf, type Who } from './access.js';

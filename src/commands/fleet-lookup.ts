@@ -1,8 +1,8 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { dirname, isAbsolute, relative } from 'node:path';
-import { CHANNEL, FLEET_NAME, type FleetConfig, type OttoConfig } from '../config.js';
+import { CHANNEL, FLEET_NAME, type FleetConfig, type OttoConfig } from '../config/config.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { fleetServices } from '../ops/fleet-compose.js';
+import { fleetServices } from '../swarm/fleet-compose.js';
 import type { Ops } from '../ops/ops.js';
 import { atLeast, roleOf, type Who } from './access.js';
 import type { Context } from './types.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseCompose } from '../ops/compose.js';
+import { parseCompose } from '../swarm/compose.js';
 
 /** The first 12 hex digits of the SHA-256 of a compose text: names exactly what is held. */
 export function composeHash(text: string): string {

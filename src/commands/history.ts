@@ -1,8 +1,8 @@
-import type { Deployment } from '../ops/db.js';
+import type { Deployment } from '../store/db.js';
 import { findFleet } from './fleet-lookup.js';
 import { limitFlag } from './limit-flag.js';
 import type { Context, Reply } from './types.js';
-import { userText } from './user-text.js';
+import { userText } from '../user-text.js';
 import { otto } from './voice.js';
 
 const ICON: Record<Deployment['status'], string> = {

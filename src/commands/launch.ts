@@ -1,7 +1,7 @@
-import type { FleetConfig } from '../config.js';
-import type { LaunchEvent, ServiceProgress } from '../ops/events.js';
-import { readFleetCompose } from '../ops/fleet-compose.js';
-import { checkCompose } from '../ops/compose-check.js';
+import type { FleetConfig } from '../config/config.js';
+import type { LaunchEvent, ServiceProgress } from '../swarm/progress.js';
+import { readFleetCompose } from '../swarm/fleet-compose.js';
+import { checkCompose } from '../swarm/compose-check.js';
 import { launch, type LaunchOutcome, type LaunchRequest } from '../ops/launch.js';
 import { requestApproval } from './approval-request.js';
 import { findFleet } from './fleet-lookup.js';

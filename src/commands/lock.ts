@@ -1,6 +1,6 @@
-import { processAlive } from '../ops/process-alive.js';
+import { processAlive } from '../store/process-alive.js';
 import { findFleet } from './fleet-lookup.js';
-import { userText } from './user-text.js';
+import { userText } from '../user-text.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 

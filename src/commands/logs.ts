@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { fleetLogs } from '../ops/logs.js';
+import { fleetLogs } from '../swarm/logs.js';
 import { findFleet, fleetServicesWith } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';

@@ -1,7 +1,7 @@
-import type { FleetConfig } from '../config.js';
+import type { FleetConfig } from '../config/config.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { checkCompose } from '../ops/compose-check.js';
-import type { Deployment } from '../ops/db.js';
+import { checkCompose } from '../swarm/compose-check.js';
+import type { Deployment } from '../store/db.js';
 import type { Ops } from '../ops/ops.js';
 import { requestApproval } from './approval-request.js';
 import { findFleet } from './fleet-lookup.js';

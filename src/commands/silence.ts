@@ -1,4 +1,4 @@
-import { durationSeconds } from '../config.js';
+import { durationSeconds } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { findFleet, fleetServicesWith } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';

@@ -1,7 +1,7 @@
-import { userText } from './user-text.js';
-import type { FleetConfig } from '../config.js';
+import { userText } from '../user-text.js';
+import type { FleetConfig } from '../config/config.js';
 import { OttoError } from '../errors.js';
-import { clusterStatus, type FleetStatus } from '../ops/status.js';
+import { clusterStatus, type FleetStatus } from '../swarm/status.js';
 import { byCluster, findFleet, visibleFleets } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';

@@ -1,4 +1,4 @@
-import type { FleetConfig, Role } from '../config.js';
+import type { FleetConfig, Role } from '../config/config.js';
 import type { Ops } from '../ops/ops.js';
 
 export type Platform = 'console' | 'cli' | 'slack' | 'discord';

@@ -2,8 +2,8 @@
  * Otto's voice: every sentence Otto says that is not an error's own message.
  * Clarity first (what happened, to what, what next); the theme adds warmth.
  */
-import type { Deployment } from '../ops/db.js';
-import type { LaunchEvent, ServiceProgress } from '../ops/events.js';
+import type { Deployment } from '../store/db.js';
+import type { LaunchEvent, ServiceProgress } from '../swarm/progress.js';
 
 export const otto = {
   prefix: '🦦',

@@ -1,18 +1,28 @@
 import { OttoError } from '../errors.js';
-import type { FleetConfig } from '../config.js';
-import { imageRegistry, parseCompose, renderCompose, type ParsedCompose } from './compose.js';
-import { deployLanded, snapshot, waitForConvergence, type FleetSnapshot } from './converge.js';
-import { readFleetCompose } from './fleet-compose.js';
-import type { Deployment } from './db.js';
-import type { Deployments } from './deployments.js';
-import type { LaunchStage, ProgressListener, ServiceProgress } from './events.js';
-import { deployFailure, type LaunchFailure } from './failure.js';
-import type { Locks } from './locks.js';
-import { SecretMask } from './mask.js';
-import type { RegistryLogin, SecretStore } from './secrets.js';
-import { fleetLogs } from './logs.js';
-import { registryLogin, stackDeploy } from './swarm.js';
-import type { Transport } from './transport.js';
+import type { FleetConfig } from '../config/config.js';
+import {
+  imageRegistry,
+  parseCompose,
+  renderCompose,
+  type ParsedCompose,
+} from '../swarm/compose.js';
+import {
+  deployLanded,
+  snapshot,
+  waitForConvergence,
+  type FleetSnapshot,
+} from '../swarm/converge.js';
+import { readFleetCompose } from '../swarm/fleet-compose.js';
+import type { Deployment } from '../store/db.js';
+import type { Deployments } from '../store/deployments.js';
+import type { LaunchStage, ProgressListener, ServiceProgress } from '../swarm/progress.js';
+import { deployFailure, type LaunchFailure } from '../swarm/failure.js';
+import type { Locks } from '../store/locks.js';
+import { SecretMask } from '../store/secret-mask.js';
+import type { RegistryLogin, SecretStore } from '../store/secrets.js';
+import { fleetLogs } from '../swarm/logs.js';
+import { registryLogin, stackDeploy } from '../swarm/argv.js';
+import type { Transport } from '../transport/transport.js';
 
 export interface LaunchDeps {
   readonly locks: Locks;

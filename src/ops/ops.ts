@@ -1,21 +1,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClusterConfig, OttoConfig } from '../config.js';
+import type { ClusterConfig, OttoConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
-import { Approvals } from './approvals.js';
-import { AuditLog } from './audit.js';
-import { ClusterTransport, DockerHostTransport } from './cluster-transport.js';
-import { loadSecretKey, NEW_KEY_FILE } from './crypto.js';
-import { type Db, migrate, openDb } from './db.js';
-import { Deployments } from './deployments.js';
-import { sqliteHostKeys } from './host-keys.js';
-import { Incidents } from './incidents.js';
-import { LocalTransport } from './local-transport.js';
-import { Locks } from './locks.js';
-import { SecretStore } from './secrets.js';
-import { SshTransport } from './ssh-transport.js';
-import { TracingTransport } from './trace.js';
-import type { Transport } from './transport.js';
+import { Approvals } from '../store/approvals.js';
+import { AuditLog } from '../store/audit.js';
+import { ClusterTransport, DockerHostTransport } from '../transport/cluster-transport.js';
+import { loadSecretKey, NEW_KEY_FILE } from '../store/crypto.js';
+import { type Db, migrate, openDb } from '../store/db.js';
+import { Deployments } from '../store/deployments.js';
+import { sqliteHostKeys } from '../store/host-keys.js';
+import { Incidents } from '../store/incidents.js';
+import { LocalTransport } from '../transport/local-transport.js';
+import { Locks } from '../store/locks.js';
+import { SecretStore } from '../store/secrets.js';
+import { SshTransport } from '../transport/ssh-transport.js';
+import { TracingTransport } from '../transport/trace.js';
+import type { Transport } from '../transport/transport.js';
 
 export const DB_FILE = 'otto.db';
 

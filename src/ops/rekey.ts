@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../errors.js';
-import { commitKeyFile, decodeKey, stageKeyFile } from './crypto.js';
+import { commitKeyFile, decodeKey, stageKeyFile } from '../store/crypto.js';
 import type { Ops } from './ops.js';
 
 export interface RekeyResult {

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { dispatch } from '../../src/commands/dispatch.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { defaultTransport, openOps } from '../../src/ops/ops.js';
-import { SshTransport } from '../../src/ops/ssh-transport.js';
-import type { Transport } from '../../src/ops/transport.js';
+import { SshTransport } from '../../src/transport/ssh-transport.js';
+import type { Transport } from '../../src/transport/transport.js';
 import { docker } from '../support/testbed.js';
 import { TEST_KEY, webService, workspace } from '../support/workspace.js';
 

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { buildConfig } from '../../src/config.js';
+import { buildConfig } from '../../src/config/config.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
-import type { Transport } from '../../src/ops/transport.js';
+import type { Transport } from '../../src/transport/transport.js';
 import { testKey } from './keys.js';
 
 /** A one-service compose file, for fleets whose content does not matter. */

@@ -5,7 +5,7 @@
  * makes test images with `docker import`, and starts sshd on a free loopback port.
  */
 import { execa, type ResultPromise } from 'execa';
-import { processAlive } from '../../src/ops/process-alive.js';
+import { processAlive } from '../../src/store/process-alive.js';
 import {
   chmodSync,
   existsSync,

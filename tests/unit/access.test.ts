@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { requireChannel, requireRole, roleOf } from '../../src/commands/access.js';
-import { buildConfig } from '../../src/config.js';
+import { buildConfig } from '../../src/config/config.js';
 import { RefusedError } from '../../src/errors.js';
 
 const config = buildConfig(

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/commands/dispatch.js';
 import type { Reply } from '../../src/commands/types.js';
-import { buildConfig } from '../../src/config.js';
+import { buildConfig } from '../../src/config/config.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
 import { composeHash } from '../../src/commands/held-compose.js';
 import { BACKSLASHES, JSON_CREDENTIAL, PEM, TABS, UNICODE } from '../support/secret-values.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedOutput } from '../../src/ops/bounded-output.js';
-import { LocalTransport } from '../../src/ops/local-transport.js';
+import { BoundedOutput } from '../../src/transport/bounded-output.js';
+import { LocalTransport } from '../../src/transport/local-transport.js';
 
 describe('BoundedOutput', () => {
   it('keeps the newest bytes and drops the first, partial line once something was cut', () => {

@@ -2,14 +2,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ClusterWatch } from '../../src/commands/cluster-watch.js';
-import type { AlertOutbox } from '../../src/commands/incident-messages.js';
-import { announceLaunches, sendDigest } from '../../src/commands/telemetry.js';
+import { ClusterWatch } from '../../src/watch/cluster-watch.js';
+import type { AlertOutbox } from '../../src/watch/incident-messages.js';
+import { announceLaunches, sendDigest } from '../../src/watch/telemetry.js';
 import type { Reply } from '../../src/commands/types.js';
-import { buildConfig, type FleetConfig } from '../../src/config.js';
-import { sqliteHostKeys } from '../../src/ops/host-keys.js';
+import { buildConfig, type FleetConfig } from '../../src/config/config.js';
+import { sqliteHostKeys } from '../../src/store/host-keys.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
-import type { RunResult, Transport } from '../../src/ops/transport.js';
+import type { RunResult, Transport } from '../../src/transport/transport.js';
 import { testKey } from '../support/keys.js';
 
 /** What the fake Swarm shows: shop_web's replicas and failed tasks, and node n1. */

@@ -6,7 +6,7 @@ import {
   isRegistryHost,
   parseCompose,
   renderCompose,
-} from '../../src/ops/compose.js';
+} from '../../src/swarm/compose.js';
 import { billionLaughs } from '../support/billion-laughs.js';
 
 const web = `

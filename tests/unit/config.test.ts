@@ -3,7 +3,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildConfig, embeddedDefault, loadConfig } from '../../src/config.js';
+import { buildConfig, embeddedDefault, loadConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { billionLaughs } from '../support/billion-laughs.js';
 

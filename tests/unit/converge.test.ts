@@ -4,9 +4,9 @@ import {
   parseTasks,
   type ServiceState,
   type TaskRow,
-} from '../../src/ops/converge.js';
-import { slotProblems } from '../../src/ops/status.js';
-import { classifyTaskError, deployFailure } from '../../src/ops/failure.js';
+} from '../../src/swarm/converge.js';
+import { slotProblems } from '../../src/swarm/status.js';
+import { classifyTaskError, deployFailure } from '../../src/swarm/failure.js';
 
 function service(image: string, extra: Partial<ServiceState> = {}): ServiceState {
   return {

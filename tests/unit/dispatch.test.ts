@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/commands/dispatch.js';
-import { buildConfig } from '../../src/config.js';
+import { buildConfig } from '../../src/config/config.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
 import { NGINX, testOps } from '../support/test-ops.js';
 

@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ComposeError } from '../../src/errors.js';
-import { parseCompose } from '../../src/ops/compose.js';
-import { COMPOSE_MAX_BYTES, decodeCompose, readFleetCompose } from '../../src/ops/fleet-compose.js';
+import { parseCompose } from '../../src/swarm/compose.js';
+import {
+  COMPOSE_MAX_BYTES,
+  decodeCompose,
+  readFleetCompose,
+} from '../../src/swarm/fleet-compose.js';
 
 const COMPOSE = 'services:\n  web:\n    image: nginx\n';
 

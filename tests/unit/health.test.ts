@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEALTHY, judgeHealth, type HealthRecord } from '../../src/ops/health.js';
+import { HEALTHY, judgeHealth, type HealthRecord } from '../../src/swarm/health.js';
 
 const T0 = Date.parse('2026-11-25T03:00:00Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();

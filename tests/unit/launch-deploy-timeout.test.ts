@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FleetConfig } from '../../src/config.js';
-import { deployLanded, type FleetSnapshot } from '../../src/ops/converge.js';
+import type { FleetConfig } from '../../src/config/config.js';
+import { deployLanded, type FleetSnapshot } from '../../src/swarm/converge.js';
 import { deployTimeoutMs, launch } from '../../src/ops/launch.js';
 import type { Ops } from '../../src/ops/ops.js';
-import type { RunOptions, RunResult, Transport } from '../../src/ops/transport.js';
+import type { RunOptions, RunResult, Transport } from '../../src/transport/transport.js';
 import { NGINX, testOps } from '../support/test-ops.js';
 
 // A `docker stack deploy` that does not answer in time may still be deploying: Otto

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { explainIncomplete, fleetLogs } from '../../src/ops/logs.js';
-import { SecretMask } from '../../src/ops/mask.js';
-import type { RunResult, Transport } from '../../src/ops/transport.js';
+import { explainIncomplete, fleetLogs } from '../../src/swarm/logs.js';
+import { SecretMask } from '../../src/store/secret-mask.js';
+import type { RunResult, Transport } from '../../src/transport/transport.js';
 
 /** Docker's own words when a node that ran tasks is down (daemon/cluster log subscription). */
 const NODE_DOWN =

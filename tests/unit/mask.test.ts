@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fleetLogs } from '../../src/ops/logs.js';
-import { clipLine, MASK, SecretMask } from '../../src/ops/mask.js';
-import type { Transport } from '../../src/ops/transport.js';
+import { fleetLogs } from '../../src/swarm/logs.js';
+import { clipLine, MASK, SecretMask } from '../../src/store/secret-mask.js';
+import type { Transport } from '../../src/transport/transport.js';
 import { BACKSLASHES, JSON_CREDENTIAL, PEM, TABS, UNICODE } from '../support/secret-values.js';
 
 describe('SecretMask', () => {

@@ -3,7 +3,7 @@ import { serviceChoices } from '../../src/commands/choices.js';
 import { dispatch } from '../../src/commands/dispatch.js';
 import { RateLimiter } from '../../src/commands/rate-limit.js';
 import type { Ops } from '../../src/ops/ops.js';
-import type { Transport } from '../../src/ops/transport.js';
+import type { Transport } from '../../src/transport/transport.js';
 import { NGINX, testOps } from '../support/test-ops.js';
 
 describe('RateLimiter', () => {

@@ -17,7 +17,7 @@ import {
 } from '../../src/adapters/slack-receiver.js';
 import { toBlocks } from '../../src/adapters/slack-blocks.js';
 import { alertMessage } from '../../src/commands/alert-text.js';
-import type { Incident } from '../../src/ops/db.js';
+import type { Incident } from '../../src/store/db.js';
 
 const SECRET = 'test-signing-secret';
 const NOW = Date.parse('2025-01-01T10:00:00Z');

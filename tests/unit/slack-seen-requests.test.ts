@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, migrate, openDb } from '../../src/ops/db.js';
-import { SeenRequests } from '../../src/ops/seen-requests.js';
+import { type Db, migrate, openDb } from '../../src/store/db.js';
+import { SeenRequests } from '../../src/store/seen-requests.js';
 
 const TTL = 15 * 60_000;
 let db: Db;

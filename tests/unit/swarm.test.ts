@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { withDockerHost } from '../../src/ops/cluster-transport.js';
-import { commandLine, fingerprint, quoteArg } from '../../src/ops/ssh-transport.js';
-import * as swarm from '../../src/ops/swarm.js';
+import { withDockerHost } from '../../src/transport/cluster-transport.js';
+import { commandLine, fingerprint, quoteArg } from '../../src/transport/ssh-transport.js';
+import * as swarm from '../../src/swarm/argv.js';
 
 describe('docker argv builders', () => {
   it('builds stack deploy reading the compose file from stdin', () => {

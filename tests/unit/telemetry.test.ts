@@ -2,11 +2,11 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { consoleOutbox, makeOutbox } from '../../src/adapters/alert-outbox.js';
-import { redactTarget } from '../../src/commands/incident-messages.js';
-import { pollSchedule } from '../../src/commands/telemetry.js';
-import { buildConfig, durationSeconds } from '../../src/config.js';
-import { readCluster, secondsAgo } from '../../src/ops/telemetry-read.js';
-import type { RunResult, Transport } from '../../src/ops/transport.js';
+import { redactTarget } from '../../src/watch/incident-messages.js';
+import { pollSchedule } from '../../src/watch/telemetry.js';
+import { buildConfig, durationSeconds } from '../../src/config/config.js';
+import { readCluster, secondsAgo } from '../../src/swarm/cluster-read.js';
+import type { RunResult, Transport } from '../../src/transport/transport.js';
 
 describe("reading Docker's task ages", () => {
   it('turns human durations into seconds', () => {

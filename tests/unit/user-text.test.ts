@@ -3,7 +3,7 @@ import { toDiscord } from '../../src/adapters/discord-render.js';
 import { toBlocks } from '../../src/adapters/slack-blocks.js';
 import { dispatch, errorReply } from '../../src/commands/dispatch.js';
 import type { Reply } from '../../src/commands/types.js';
-import { userText } from '../../src/commands/user-text.js';
+import { userText } from '../../src/user-text.js';
 import type { Ops } from '../../src/ops/ops.js';
 import { NGINX, testOps } from '../support/test-ops.js';
 

@@ -1,6 +1,6 @@
-import type { FleetConfig } from '../config.js';
+import type { FleetConfig } from '../config/config.js';
 import { parseCompose, renderCompose } from './compose.js';
-import type { SecretStore } from './secrets.js';
+import type { SecretStore } from '../store/secrets.js';
 
 /**
  * Checks that compose text would launch today: it parses and every secret it

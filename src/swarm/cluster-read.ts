@@ -1,7 +1,7 @@
 import { parseTasks, type ServiceState, type TaskRow } from './converge.js';
 import { classifyTaskError, type LaunchFailure } from './failure.js';
-import { nodeLs, parseJsonLines, serviceInspect, serviceLs, servicePs } from './swarm.js';
-import type { Transport } from './transport.js';
+import { nodeLs, parseJsonLines, serviceInspect, serviceLs, servicePs } from './argv.js';
+import type { Transport } from '../transport/transport.js';
 
 /** What one reconcile pass saw of one service. */
 export interface ServiceReading {

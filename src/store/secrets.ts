@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 import { decrypt, encrypt } from './crypto.js';
-import { SecretMask } from './mask.js';
+import { SecretMask } from './secret-mask.js';
 
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 

@@ -1,8 +1,8 @@
 import { createTwoFilesPatch } from 'diff';
-import type { FleetConfig } from '../config.js';
+import type { FleetConfig } from '../config/config.js';
 import { parseCompose, renderCompose } from './compose.js';
-import { MASK } from './mask.js';
-import type { SecretStore } from './secrets.js';
+import { MASK } from '../store/secret-mask.js';
+import type { SecretStore } from '../store/secrets.js';
 
 export interface ComposeSide {
   /** `v3 (running)`, `stacks/shop.yml`. */

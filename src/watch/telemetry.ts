@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import cron from 'node-cron';
-import type { FleetConfig } from '../config.js';
+import type { FleetConfig } from '../config/config.js';
 import type { Ops } from '../ops/ops.js';
-import { clusterStatus } from '../ops/status.js';
-import { parseJsonLines, swarmEvents } from '../ops/swarm.js';
-import { deployNotice } from './alert-text.js';
+import { clusterStatus } from '../swarm/status.js';
+import { parseJsonLines, swarmEvents } from '../swarm/argv.js';
+import { deployNotice } from '../commands/alert-text.js';
 import { ClusterWatch } from './cluster-watch.js';
 import { redactTarget, type AlertOutbox } from './incident-messages.js';
-import { byCluster } from './fleet-lookup.js';
-import type { Reply } from './types.js';
+import { byCluster } from '../commands/fleet-lookup.js';
+import type { Reply } from '../commands/types.js';
 
 export interface Telemetry {
   stop(): Promise<void>;

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import cron from 'node-cron';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 
 export const FLEET_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const CLUSTER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { FleetConfig } from '../config.js';
+import type { FleetConfig } from '../config/config.js';
 import { ComposeError } from '../errors.js';
 import { parseCompose, type ParsedCompose } from './compose.js';
 

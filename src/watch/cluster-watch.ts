@@ -1,17 +1,22 @@
-import type { FleetConfig } from '../config.js';
+import type { FleetConfig } from '../config/config.js';
 import {
   DEFAULT_HEALTH_POLICY,
   HEALTHY,
   judgeHealth,
   type HealthChange,
   type HealthRecord,
-} from '../ops/health.js';
-import { refsOf } from '../ops/incidents.js';
+} from '../swarm/health.js';
+import { refsOf } from '../store/incidents.js';
 import type { Ops } from '../ops/ops.js';
-import { fleetLogs } from '../ops/logs.js';
-import { readCluster, type ServiceReading } from '../ops/telemetry-read.js';
-import { markMismatchAlerted, unalertedMismatches } from '../ops/host-keys.js';
-import { hostKeyChangedText, reminderText, worsenedText, type AlertFacts } from './alert-text.js';
+import { fleetLogs } from '../swarm/logs.js';
+import { readCluster, type ServiceReading } from '../swarm/cluster-read.js';
+import { markMismatchAlerted, unalertedMismatches } from '../store/host-keys.js';
+import {
+  hostKeyChangedText,
+  reminderText,
+  worsenedText,
+  type AlertFacts,
+} from '../commands/alert-text.js';
 import { IncidentMessages, redactTarget, type AlertOutbox } from './incident-messages.js';
 
 export interface WatchOptions {

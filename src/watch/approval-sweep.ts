@@ -1,4 +1,4 @@
-import { requestCard } from '../commands/approval-request.js';
+import { closedReply, requestCard } from '../commands/approval-request.js';
 import type { Reply } from '../commands/types.js';
 import type { Ops } from '../ops/ops.js';
 
@@ -41,6 +41,25 @@ export function startCardSweep(
     }
   };
   const timer = setInterval(() => void tick(), CARD_SWEEP_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Where no message is redrawn (the console): every second, expires requests whose
+ * time is up and hands each one's closing reply to `expired`.
+ */
+export function startExpirySweep(
+  ops: Ops,
+  expired: (reply: Reply) => void,
+  log: (msg: string) => void,
+): () => void {
+  const timer = setInterval(() => {
+    void ops.approvals.expireDue().then(
+      (requests) => requests.forEach((a) => expired(closedReply(a))),
+      (e: unknown) => log(`⚠️  Could not check approval requests: ${String(e)}`),
+    );
+  }, CARD_SWEEP_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

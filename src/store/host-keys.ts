@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db, HostKeyMismatchesTable } from './db.js';
-import type { HostKeyStore } from './ssh-transport.js';
+import type { HostKeyStore } from '../transport/ssh-transport.js';
 
 /**
  * Trusted-on-first-use host keys, kept in SQLite, and the changed keys seen on the

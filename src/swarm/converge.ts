@@ -1,7 +1,7 @@
-import type { ProgressListener, ServiceProgress } from './events.js';
+import type { ProgressListener, ServiceProgress } from './progress.js';
 import { classifyTaskError, type LaunchFailure } from './failure.js';
-import { parseJsonLines, serviceInspect, servicePs, serviceName } from './swarm.js';
-import type { Transport } from './transport.js';
+import { parseJsonLines, serviceInspect, servicePs, serviceName } from './argv.js';
+import type { Transport } from '../transport/transport.js';
 
 /** The part of `docker service inspect` convergence needs. */
 export interface ServiceState {

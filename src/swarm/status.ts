@@ -1,6 +1,6 @@
 import { parseTasks, type TaskRow } from './converge.js';
-import { parseJsonLines, serviceLs, servicePs } from './swarm.js';
-import type { Transport } from './transport.js';
+import { parseJsonLines, serviceLs, servicePs } from './argv.js';
+import type { Transport } from '../transport/transport.js';
 
 interface ServiceLsRow {
   readonly ID: string;

@@ -1,6 +1,6 @@
-import { clipLine, type SecretMask } from './mask.js';
-import { serviceLogs, serviceName, type LogsOptions } from './swarm.js';
-import type { Transport } from './transport.js';
+import { clipLine, type SecretMask } from '../store/secret-mask.js';
+import { serviceLogs, serviceName, type LogsOptions } from './argv.js';
+import type { Transport } from '../transport/transport.js';
 
 export interface LogsResult {
   readonly lines: readonly string[];

@@ -1,8 +1,8 @@
-import type { Incident } from '../ops/db.js';
-import { refsOf } from '../ops/incidents.js';
+import type { Incident } from '../store/db.js';
+import { refsOf } from '../store/incidents.js';
 import type { Ops } from '../ops/ops.js';
-import { alertMessage, recoveredText, type AlertFacts } from './alert-text.js';
-import type { Reply } from './types.js';
+import { alertMessage, recoveredText, type AlertFacts } from '../commands/alert-text.js';
+import type { Reply } from '../commands/types.js';
 
 /** Where alerts are drawn: adapters post, reply in threads and edit by message ref. */
 export interface AlertOutbox {
