@@ -56,7 +56,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^\\.(?!/user-text\\.js$)',
-              message: 'errors.ts is the ground floor: it imports nothing of Otto but user-text.ts.',
+              message:
+                'errors.ts is the ground floor: it imports nothing of Otto but user-text.ts.',
             },
           ],
         },
