@@ -3,6 +3,7 @@ import type { AlertOutbox } from '../watch/incident-messages.js';
 import type { Reply } from '../commands/types.js';
 import { toDiscord } from './discord-render.js';
 import { renderText } from './text.js';
+import { MessageRef } from '../store/message-ref.js';
 
 /**
  * One platform's part of alerting. Refs name the platform first
@@ -34,13 +35,9 @@ export function makeOutbox(parts: OutboxParts): AlertOutbox {
     parts.targets.filter((t) => /^https?:/.test(t)).map((t) => [urlKey(t), t]),
   );
   const http = parts.fetch ?? fetch;
-  const platform = (ref: string): AlertPoster => {
-    const p = ref.startsWith('slack:')
-      ? parts.slack
-      : ref.startsWith('discord:')
-        ? parts.discord
-        : undefined;
-    if (!p) throw new Error(`${ref.split(':')[0]} is not configured in otto.yml`);
+  const platform = (kind: string): AlertPoster => {
+    const p = kind === 'slack' ? parts.slack : kind === 'discord' ? parts.discord : undefined;
+    if (!p) throw new Error(`${kind} is not configured in otto.yml`);
     return p;
   };
   const webhookBody = (reply: Reply, prefix = '') => {
@@ -55,37 +52,43 @@ export function makeOutbox(parts: OutboxParts): AlertOutbox {
     if (!res.ok) throw new Error(`the webhook answered HTTP ${res.status}`);
     return res;
   };
-  const hook = (ref: string) => {
-    const [, key, id] = ref.split(':');
-    const url = key && webhooks.get(key);
-    if (!url || !id) throw new Error('that webhook is no longer in otto.yml');
-    return { url, id };
+  const hook = (ref: MessageRef & { kind: 'webhook' }) => {
+    const url = webhooks.get(ref.key);
+    if (!url) throw new Error('that webhook is no longer in otto.yml');
+    return { url, id: ref.message };
+  };
+  const parse = (text: string): MessageRef => {
+    const ref = MessageRef.parse(text);
+    if (!ref) throw new Error(`${text.slice(0, 40)} is not a message Otto drew`);
+    return ref;
   };
   return {
     async post(target, reply) {
       if (/^https?:/.test(target)) {
         const res = await send(`${target}?wait=true`, 'POST', webhookBody(reply));
         const { id } = (await res.json()) as { id: string };
-        return `webhook:${urlKey(target)}:${id}`;
+        return MessageRef.format({ kind: 'webhook', key: urlKey(target), message: id });
       }
-      const [, channel = ''] = target.split(':');
-      return platform(target).post(channel, reply);
+      const { platform: kind, channel } = chatTarget(target);
+      return platform(kind).post(channel, reply);
     },
-    async reply(ref, reply) {
-      if (ref.startsWith('webhook:')) {
+    async reply(text, reply) {
+      const ref = parse(text);
+      if (ref.kind === 'webhook') {
         const { url } = hook(ref);
         await send(`${url}?wait=true`, 'POST', webhookBody(reply, '↪️ '));
-        return ref;
+        return text;
       }
-      return platform(ref).reply(ref, reply);
+      return platform(ref.kind).reply(text, reply);
     },
-    async edit(ref, reply) {
-      if (ref.startsWith('webhook:')) {
+    async edit(text, reply) {
+      const ref = parse(text);
+      if (ref.kind === 'webhook') {
         const { url, id } = hook(ref);
         await send(`${url}/messages/${id}`, 'PATCH', webhookBody(reply));
         return;
       }
-      await platform(ref).edit(ref, reply);
+      await platform(ref.kind).edit(text, reply);
     },
   };
 }
@@ -96,7 +99,7 @@ export function consoleOutbox(write: (text: string) => void): AlertOutbox {
   return {
     async post(_target, reply) {
       write(renderText(reply));
-      return `console:${++n}`;
+      return MessageRef.format({ kind: 'console', n: String(++n) });
     },
     async reply(ref, reply) {
       write(`  ↪ ${renderText(reply)}`);
@@ -104,4 +107,10 @@ export function consoleOutbox(write: (text: string) => void): AlertOutbox {
     },
     async edit() {},
   };
+}
+
+/** `slack:C0ALERTS` or `discord:1234`: the platform and its channel id. */
+function chatTarget(target: string): { platform: string; channel: string } {
+  const i = target.indexOf(':');
+  return { platform: target.slice(0, i), channel: target.slice(i + 1) };
 }

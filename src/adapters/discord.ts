@@ -18,6 +18,7 @@ import { OTTO_COMMAND, subcommandInput, toText } from './discord-commands.js';
 import { OttoError } from '../errors.js';
 import { BUTTON_PREFIX, toDiscord, type DiscordMessage } from './discord-render.js';
 import type { MessageSink } from './live-message.js';
+import { MessageRef } from '../store/message-ref.js';
 
 type DiscordJs = typeof import('discord.js');
 
@@ -79,6 +80,13 @@ function configuredChannels(ops: Ops): Set<string> {
       (f.channels ?? []).filter((c) => c.startsWith('discord:')).map((c) => c.slice(8)),
     ),
   );
+}
+
+/** A stored Discord message ref; anything else is a bug in whoever stored it. */
+function discordRef(text: string): DiscordRef & { readonly thread?: string | undefined } {
+  const ref = MessageRef.parse(text);
+  if (ref?.kind !== 'discord') throw new Error(`${text} is not a Discord message`);
+  return { channelId: ref.channel, messageId: ref.message, thread: ref.thread };
 }
 
 /** Edits a message Otto drew through the channel route (no interaction token needed). */
@@ -154,7 +162,8 @@ export function startDiscord(
           }
           await i.editReply(editOptions(reply, channels, header));
         },
-        refOf: (ref) => `discord:${ref.channelId}:${ref.messageId}`,
+        refOf: (ref) =>
+          MessageRef.format({ kind: 'discord', channel: ref.channelId, message: ref.messageId }),
       };
       await runInMessage(ops, text, source, sink, { signal: life.signal, log: safeLog });
     });
@@ -243,12 +252,10 @@ export function startDiscord(
       ops,
       'discord:',
       async (ref, reply) => {
-        const [, channelId, messageId] = ref.split(':');
-        if (!channelId || !messageId) return;
         await editInChannel(
           discord,
           client,
-          { channelId, messageId },
+          discordRef(ref),
           toDiscord(reply, { channels: known }),
         );
       },
@@ -269,11 +276,15 @@ export function startDiscord(
     stop: (reason) => life.stop(reason, ({ client }) => client.destroy()),
     alerts: {
       async post(channel, reply) {
-        return `discord:${channel}:${await send(channel, reply)}`;
+        return MessageRef.format({
+          kind: 'discord',
+          channel,
+          message: await send(channel, reply),
+        });
       },
       // Updates go into a thread on the alert, opened with the first of them.
       async reply(ref, reply) {
-        const [, channelId = '', messageId = '', known = ''] = ref.split(':');
+        const { channelId, messageId, thread: known } = discordRef(ref);
         let thread = known;
         if (!thread) {
           const { client, discord } = life.connection();
@@ -283,15 +294,19 @@ export function startDiscord(
           thread = made.id;
         }
         await send(thread, reply);
-        return `discord:${channelId}:${messageId}:${thread}`;
+        return MessageRef.format({
+          kind: 'discord',
+          channel: channelId,
+          message: messageId,
+          thread,
+        });
       },
       async edit(ref, reply) {
         const { client, discord } = life.connection();
-        const [, channelId = '', messageId = ''] = ref.split(':');
         await editInChannel(
           discord,
           client,
-          { channelId, messageId },
+          discordRef(ref),
           toDiscord(reply, { channels: known }),
         );
       },

@@ -14,6 +14,7 @@ import { RateLimited, type MessageSink } from './live-message.js';
 import { codeBlocks, mrkdwn, toBlocks, type Block } from './slack-blocks.js';
 import { SlackGroups, usesSlackGroups } from './slack-groups.js';
 import { SlackReceiver } from './slack-receiver.js';
+import { MessageRef } from '../store/message-ref.js';
 
 /** Where a reply is drawn: a channel message, or (when Otto is not in the channel) the command's response URL. */
 type SlackRef = { readonly channel: string; readonly ts: string } | { readonly ephemeral: true };
@@ -166,7 +167,10 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
           throw asRateLimited(e);
         }
       },
-      refOf: (ref) => ('ts' in ref ? `slack:${ref.channel}:${ref.ts}` : undefined),
+      refOf: (ref) =>
+        'ts' in ref
+          ? MessageRef.format({ kind: 'slack', channel: ref.channel, ts: ref.ts })
+          : undefined,
     };
   };
 
@@ -302,29 +306,28 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
       ops,
       'slack:',
       async (ref, reply) => {
-        const [, channel, ts] = ref.split(':');
-        if (!channel || !ts) return;
+        const { channel, ts } = slackRef(ref);
         await once429(() => app.client.chat.update({ channel, ts, ...toBlocks(reply) }));
       },
       log,
     );
   });
 
-  const refParts = (ref: string) => {
-    const [, channel = '', ts = ''] = ref.split(':');
-    return { channel, ts };
-  };
   return {
     stop: (reason) => life.stop(reason, (app) => app.stop()),
     alerts: {
       async post(channel, reply) {
         const { client } = life.connection();
         const res = await once429(() => client.chat.postMessage({ channel, ...toBlocks(reply) }));
-        return `slack:${res.channel ?? channel}:${res.ts ?? ''}`;
+        return MessageRef.format({
+          kind: 'slack',
+          channel: res.channel ?? channel,
+          ts: res.ts ?? '',
+        });
       },
       async reply(ref, reply) {
         const { client } = life.connection();
-        const { channel, ts } = refParts(ref);
+        const { channel, ts } = slackRef(ref);
         await once429(() =>
           client.chat.postMessage({ channel, thread_ts: ts, ...toBlocks(reply) }),
         );
@@ -332,7 +335,7 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
       },
       async edit(ref, reply) {
         const { client } = life.connection();
-        const { channel, ts } = refParts(ref);
+        const { channel, ts } = slackRef(ref);
         await once429(() => client.chat.update({ channel, ts, ...toBlocks(reply) }));
       },
     },
@@ -381,4 +384,11 @@ function notInChannel(reply: Reply) {
       ...drawn.blocks,
     ],
   };
+}
+
+/** A stored Slack message ref; anything else is a bug in whoever stored it. */
+function slackRef(text: string): { channel: string; ts: string } {
+  const ref = MessageRef.parse(text);
+  if (ref?.kind !== 'slack') throw new Error(`${text} is not a Slack message`);
+  return ref;
 }

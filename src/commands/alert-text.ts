@@ -6,6 +6,7 @@ import type { Deployment, Incident } from '../store/db.js';
 import type { FailureKind } from '../swarm/failure.js';
 import type { Button, Reply } from './types.js';
 import { otto } from './voice.js';
+import { Subject } from '../store/subject.js';
 
 const STATE_WORDS: Record<string, string> = {
   degraded: 'is degraded',
@@ -42,8 +43,9 @@ const FIXES: Partial<Record<FailureKind, string>> = {
 /** `myapp web`, `node worker-1 on prod`, `cluster prod`. */
 export function subjectName(i: Pick<Incident, 'kind' | 'fleet' | 'service' | 'subject'>): string {
   if (i.kind === 'service') return `${i.fleet} ${i.service}`;
-  const name = i.subject.split(':').slice(2).join(':');
-  return i.kind === 'node' ? `node ${name}` : `cluster ${i.subject.split(':')[1]}`;
+  const s = Subject.parse(i.subject);
+  if (s?.kind === 'node') return `node ${s.hostname}`;
+  return `cluster ${s?.cluster ?? i.subject}`;
 }
 
 const lasted = (from: string, to: number) => {

@@ -18,6 +18,7 @@ import {
   type AlertFacts,
 } from '../commands/alert-text.js';
 import { IncidentMessages, redactTarget, type AlertOutbox } from './incident-messages.js';
+import { Subject } from '../store/subject.js';
 
 export interface WatchOptions {
   readonly log: (line: string) => void;
@@ -86,7 +87,7 @@ export class ClusterWatch {
   private async passOnce(now: number): Promise<void> {
     const iso = new Date(now).toISOString();
     const incidents = this.ops.incidents;
-    const clusterSubject = `cluster:${this.cluster}`;
+    const clusterSubject = Subject.format({ kind: 'cluster', cluster: this.cluster });
     let reading;
     try {
       reading = await readCluster(
@@ -157,7 +158,8 @@ export class ClusterWatch {
   ): Promise<void> {
     const iso = new Date(now).toISOString();
     const incidents = this.ops.incidents;
-    const subject = (s: ServiceReading) => `service:${this.cluster}:${s.name}`;
+    const subject = (s: ServiceReading) =>
+      Subject.format({ kind: 'service', cluster: this.cluster, service: s.name });
     const records = await incidents.health<HealthRecord>(services.map(subject));
     const grace = this.ops.config.telemetry.graceSeconds;
     const acts: Promise<void>[] = [];
@@ -268,7 +270,7 @@ export class ClusterWatch {
     const incidents = this.ops.incidents;
     const seen = new Set<string>();
     for (const n of nodes) {
-      const key = `node:${this.cluster}:${n.hostname}`;
+      const key = Subject.format({ kind: 'node', cluster: this.cluster, hostname: n.hostname });
       seen.add(key);
       const state =
         n.status !== 'Ready' ? 'down' : n.availability === 'Drain' ? 'drain' : 'healthy';
