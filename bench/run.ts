@@ -16,7 +16,7 @@ import { stringify } from 'yaml';
 import { dispatch } from '../src/commands/dispatch.js';
 import { loadConfig } from '../src/config/config.js';
 import { defaultTransport, openOps } from '../src/ops/ops.js';
-import type { Transport } from '../src/transport/transport.js';
+import { RecordingTransport } from '../tests/support/recording-transport.js';
 import { docker, startTestbed, stopTestbed, type Testbed } from '../tests/support/testbed.js';
 import { OTTO_BIN, TEST_KEY, workspace } from '../tests/support/workspace.js';
 import { discordBench } from './discord.js';
@@ -115,26 +115,29 @@ async function statusFanOut(bed: Testbed) {
     if (ours.length === 60 && ours.every((l) => / 1\/1/.test(l))) break;
     await new Promise((r) => setTimeout(r, 500));
   }
-  const calls: string[][] = [];
+  const recorders: RecordingTransport[] = [];
   const ops = await openOps(loadConfig(ws.config, true), {
     env: { OTTO_SECRET_KEY: TEST_KEY },
-    makeTransport: (cluster, db): Transport => {
-      const inner = defaultTransport(cluster, db);
-      return { target: inner.target, run: (a, o) => (calls.push([...a]), inner.run(a, o)), close: () => inner.close() };
+    makeTransport: (cluster, db) => {
+      const r = new RecordingTransport({}, defaultTransport(cluster, db));
+      recorders.push(r);
+      return r;
     },
   });
+  const callCount = () => recorders.reduce((n, r) => n + r.calls.length, 0);
+  const forgetCalls = () => recorders.forEach((r) => (r.calls.length = 0));
   const source = { actor: 'console:bench', channel: 'bench', platform: 'console' as const };
   const measure = async (text: string) => {
     await dispatch(ops, text, source); // warm the SSH connection
     const times: number[] = [];
     let n = 0;
     for (let i = 0; i < 5; i++) {
-      calls.length = 0;
+      forgetCalls();
       const t0 = performance.now();
       const reply = await dispatch(ops, text, source);
       times.push(performance.now() - t0);
       if (reply.outcome !== 'ok') throw new Error(reply.text);
-      n = calls.length;
+      n = callCount();
     }
     return { calls: n, median_ms: Math.round(median(times)) };
   };

@@ -16,10 +16,10 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../src/config/config.js';
 import { defaultTransport, openOps } from '../src/ops/ops.js';
 import { readCluster } from '../src/swarm/cluster-read.js';
-import type { Transport } from '../src/transport/transport.js';
 import { startOtto } from '../tests/support/otto-process.js';
 import { textOf } from '../tests/support/slack-messages.js';
 import { SlackStandin } from '../tests/support/slack-standin.js';
+import { RecordingTransport } from '../tests/support/recording-transport.js';
 import { docker, type Testbed } from '../tests/support/testbed.js';
 import { TEST_KEY, sshCluster, workspace } from '../tests/support/workspace.js';
 import { percentile } from './stats.js';
@@ -111,13 +111,10 @@ async function reconcileCost(bed: Testbed) {
   const yaml = stringify(svc);
   for (const f of fleets) await docker(bed, ['stack', 'deploy', '-c', '-', f], yaml);
   await waitRunning(bed, 'rc-', 50);
-  let calls = 0;
+  let recorder: RecordingTransport | undefined;
   const ops = await openOps(loadConfig(ws.config, true), {
     env: { OTTO_SECRET_KEY: TEST_KEY },
-    makeTransport: (cluster, db): Transport => {
-      const inner = defaultTransport(cluster, db);
-      return { target: inner.target, run: (a, o) => (calls++, inner.run(a, o)), close: () => inner.close() };
-    },
+    makeTransport: (cluster, db) => (recorder = new RecordingTransport({}, defaultTransport(cluster, db))),
   });
   const transport = ops.transport('swarm');
   const measure = async (names: string[]) => {
@@ -125,12 +122,12 @@ async function reconcileCost(bed: Testbed) {
     const times: number[] = [];
     let n = 0;
     for (let i = 0; i < 5; i++) {
-      calls = 0;
+      if (recorder) recorder.calls.length = 0;
       const t0 = performance.now();
       const r = await readCluster(transport, names);
       times.push(performance.now() - t0);
       if (r.services.length !== names.length) throw new Error(`saw ${r.services.length} services`);
-      n = calls;
+      n = recorder?.calls.length ?? 0;
     }
     return { docker_calls: n, median_ms: Math.round(percentile(times, 50)) };
   };

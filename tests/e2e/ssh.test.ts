@@ -3,7 +3,7 @@ import { dispatch } from '../../src/commands/dispatch.js';
 import { loadConfig } from '../../src/config/config.js';
 import { defaultTransport, openOps } from '../../src/ops/ops.js';
 import { SshTransport } from '../../src/transport/ssh-transport.js';
-import type { Transport } from '../../src/transport/transport.js';
+import { RecordingTransport } from '../support/recording-transport.js';
 import { docker } from '../support/testbed.js';
 import { TEST_KEY, webService, workspace } from '../support/workspace.js';
 
@@ -110,20 +110,11 @@ describe.skipIf(bed === null)('SSH transport and status fan-out on the real sshd
       );
       expect(r.exitCode).toBe(0);
     }
-    const calls: string[][] = [];
+    let recorder: RecordingTransport | undefined;
     const ops = await openOps(loadConfig(ws.config, true), {
       env: { OTTO_SECRET_KEY: TEST_KEY },
-      makeTransport: (cluster, db): Transport => {
-        const inner = defaultTransport(cluster, db);
-        return {
-          target: inner.target,
-          run: (argv, o) => {
-            calls.push([...argv]);
-            return inner.run(argv, o);
-          },
-          close: () => inner.close(),
-        };
-      },
+      makeTransport: (cluster, db) =>
+        (recorder = new RecordingTransport({}, defaultTransport(cluster, db))),
     });
     try {
       const reply = await dispatch(ops, 'status', {
@@ -132,7 +123,7 @@ describe.skipIf(bed === null)('SSH transport and status fan-out on the real sshd
         platform: 'console',
       });
       expect(reply.outcome).toBe('ok');
-      expect(calls.filter((c) => c[0] === 'docker').length).toBeLessThanOrEqual(2);
+      expect(recorder?.argvs().filter((c) => c[0] === 'docker').length).toBeLessThanOrEqual(2);
       expect(reply.fields?.map((f) => f.label).join(' ')).toContain('fan-c');
     } finally {
       await ops.close();

@@ -7,9 +7,9 @@ import type { AlertOutbox } from '../../src/watch/incident-messages.js';
 import { announceLaunches, sendDigest } from '../../src/watch/telemetry.js';
 import type { Reply } from '../../src/commands/types.js';
 import { buildConfig, type FleetConfig } from '../../src/config/config.js';
+import { ok, RecordingTransport } from '../support/recording-transport.js';
 import { sqliteHostKeys } from '../../src/store/host-keys.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
-import type { RunResult, Transport } from '../../src/transport/transport.js';
 import { testKey } from '../support/keys.js';
 
 /** What the fake Swarm shows: shop_web's replicas and failed tasks, and node n1. */
@@ -20,45 +20,36 @@ const swarm = {
   availability: 'Active',
 };
 
-const ok = (stdout: string): RunResult => ({ exitCode: 0, stdout, stderr: '' });
-const fakeSwarm: Transport = {
-  target: 'fake',
-  async run(argv) {
-    const verb = argv.slice(1, 3).join(' ');
-    if (verb === 'service ls')
-      return ok(
-        JSON.stringify({
-          Name: 'shop_web',
-          Replicas: `${swarm.running}/${swarm.desired}`,
-          Image: 'shop:1',
-        }),
-      );
-    if (verb === 'service inspect') return ok('[{"ID":"s1","Spec":{"Name":"shop_web"}}]');
-    if (verb === 'service ps')
-      return ok(
-        swarm.failedSecondsAgo
-          .map((s, i) =>
-            JSON.stringify({
-              ID: `t${i}`,
-              Name: 'shop_web.1',
-              Image: 'shop:1',
-              Node: 'n1',
-              DesiredState: 'Shutdown',
-              CurrentState: `Failed ${s} seconds ago`,
-              Error: '"task: non-zero exit (3)"',
-            }),
-          )
-          .join('\n'),
-      );
-    if (verb === 'service logs') return ok('shop_web.1@n1 | out of coffee\n');
-    if (verb === 'node ls')
-      return ok(
-        JSON.stringify({ Hostname: 'n1', Status: 'Ready', Availability: swarm.availability }),
-      );
-    return ok('');
-  },
-  async close() {},
-};
+const fakeSwarm = new RecordingTransport({
+  'service ls': () =>
+    ok(
+      JSON.stringify({
+        Name: 'shop_web',
+        Replicas: `${swarm.running}/${swarm.desired}`,
+        Image: 'shop:1',
+      }),
+    ),
+  'service inspect': ok('[{"ID":"s1","Spec":{"Name":"shop_web"}}]'),
+  'service ps': () =>
+    ok(
+      swarm.failedSecondsAgo
+        .map((s, i) =>
+          JSON.stringify({
+            ID: `t${i}`,
+            Name: 'shop_web.1',
+            Image: 'shop:1',
+            Node: 'n1',
+            DesiredState: 'Shutdown',
+            CurrentState: `Failed ${s} seconds ago`,
+            Error: '"task: non-zero exit (3)"',
+          }),
+        )
+        .join('\n'),
+    ),
+  'service logs': ok('shop_web.1@n1 | out of coffee\n'),
+  'node ls': () =>
+    ok(JSON.stringify({ Hostname: 'n1', Status: 'Ready', Availability: swarm.availability })),
+});
 
 /** Records what would be drawn, as `post C1: text`, `reply: text`, `edit: text`. */
 const drawn: string[] = [];

@@ -1,29 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { explainIncomplete, fleetLogs } from '../../src/swarm/logs.js';
 import { SecretMask } from '../../src/store/secret-mask.js';
-import type { RunResult, Transport } from '../../src/transport/transport.js';
+import type { RunResult } from '../../src/transport/transport.js';
+import { failed, RecordingTransport } from '../support/recording-transport.js';
 
 /** Docker's own words when a node that ran tasks is down (daemon/cluster log subscription). */
 const NODE_DOWN =
   'error from daemon in stream: Error grabbing logs: rpc error: code = Unknown desc = warning: incomplete log stream. some logs could not be retrieved for the following reasons: node kirvqb5ndj4lfw02prx3vecu3 is not available';
 
-function answering(byService: Record<string, RunResult>): Transport & { calls: string[][] } {
-  const calls: string[][] = [];
-  return {
-    target: 'test',
-    calls,
-    async run(argv) {
-      calls.push([...argv]);
-      return (
-        byService[argv[argv.length - 1] ?? ''] ?? {
-          exitCode: 1,
-          stdout: '',
-          stderr: 'Error: no such service',
-        }
-      );
-    },
-    async close() {},
-  };
+/** A manager whose `docker service logs` answers per service (the last argv word). */
+function answering(byService: Record<string, RunResult>): RecordingTransport {
+  return new RecordingTransport({
+    'service logs': (argv) =>
+      byService[argv[argv.length - 1] ?? ''] ?? failed('Error: no such service'),
+  });
 }
 
 describe('fleetLogs', () => {
@@ -38,7 +28,7 @@ describe('fleetLogs', () => {
     const r = await fleetLogs(t, 'a', ['web'], { tail: 50 }, new SecretMask([]));
     expect(r.lines).toEqual(['a_web.1@n1    | hello', 'a_web.2@n1    | oops on stderr']);
     expect(r.incomplete).toBe('node kirvqb5ndj4lfw02prx3vecu3 is down');
-    expect(t.calls).toEqual([
+    expect(t.argvs()).toEqual([
       ['docker', 'service', 'logs', '--no-task-ids', '--tail', '50', '--', 'a_web'],
     ]);
   });

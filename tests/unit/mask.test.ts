@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fleetLogs } from '../../src/swarm/logs.js';
 import { clipLine, MASK, SecretMask } from '../../src/store/secret-mask.js';
-import type { Transport } from '../../src/transport/transport.js';
+import { ok, RecordingTransport } from '../support/recording-transport.js';
 import { BACKSLASHES, JSON_CREDENTIAL, PEM, TABS, UNICODE } from '../support/secret-values.js';
 
 describe('SecretMask', () => {
@@ -51,11 +51,7 @@ describe('fleetLogs masking', () => {
         .map((l) => `a_web.1@n1    | ${l}`)
         .join('\n') +
       `\na_web.1@n1    | creds=${JSON.stringify(JSON_CREDENTIAL)}\na_web.1@n1    | raw ${BACKSLASHES} ${TABS} ${UNICODE}\n`;
-    const t: Transport = {
-      target: 'test',
-      run: async () => ({ exitCode: 0, stdout, stderr: '' }),
-      close: async () => {},
-    };
+    const t = new RecordingTransport({ 'service logs': ok(stdout) });
     const r = await fleetLogs(
       t,
       'a',

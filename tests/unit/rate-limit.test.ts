@@ -3,7 +3,7 @@ import { serviceChoices } from '../../src/commands/choices.js';
 import { dispatch } from '../../src/commands/dispatch.js';
 import { RateLimiter } from '../../src/commands/rate-limit.js';
 import type { Ops } from '../../src/ops/ops.js';
-import type { Transport } from '../../src/transport/transport.js';
+import { ok, RecordingTransport } from '../support/recording-transport.js';
 import { NGINX, testOps } from '../support/test-ops.js';
 
 describe('RateLimiter', () => {
@@ -20,15 +20,10 @@ describe('RateLimiter', () => {
 
 describe('costly reads per identity', () => {
   let ops: Ops;
-  const calls: string[][] = [];
-  const fake: Transport = {
-    target: 'fake',
-    async run(argv) {
-      calls.push([...argv]);
-      return { exitCode: 0, stdout: '{"Name":"shop_web"}\n', stderr: '' };
-    },
-    async close() {},
-  };
+  const fake = new RecordingTransport({
+    'service ls': ok('{"Name":"shop_web"}\n'),
+    'service logs': ok('shop_web.1@n1    | hello\n'),
+  });
   beforeAll(async () => {
     ops = await testOps(
       {
@@ -52,13 +47,13 @@ describe('costly reads per identity', () => {
     expect(limited.outcome).toBe('failed');
     expect(limited.text).toContain("Otto's limit per person");
     expect(limited.fix).toMatch(/^Try again in \d+ s\.$/);
-    expect(calls.filter((c) => c.includes('logs'))).toHaveLength(5);
+    expect(fake.verbs().filter((v) => v === 'service logs')).toHaveLength(5);
     const other = await dispatch(ops, 'logs shop', { ...source, actor: 'slack:UCALM' });
     expect(other.outcome).toBe('ok');
   });
 
   it('answers autocomplete from the compose file alone past the share', async () => {
-    calls.length = 0;
+    fake.calls.length = 0;
     for (let i = 0; i < 15; i++) {
       const names = await serviceChoices(
         ops,
@@ -69,6 +64,6 @@ describe('costly reads per identity', () => {
       );
       expect(names).toEqual(['web']);
     }
-    expect(calls.filter((c) => c.includes('ls'))).toHaveLength(10);
+    expect(fake.verbs().filter((v) => v === 'service ls')).toHaveLength(10);
   });
 });

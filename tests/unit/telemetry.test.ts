@@ -6,7 +6,7 @@ import { redactTarget } from '../../src/watch/incident-messages.js';
 import { pollSchedule } from '../../src/watch/telemetry.js';
 import { buildConfig, durationSeconds } from '../../src/config/config.js';
 import { readCluster, secondsAgo } from '../../src/swarm/cluster-read.js';
-import type { RunResult, Transport } from '../../src/transport/transport.js';
+import { ok, RecordingTransport } from '../support/recording-transport.js';
 
 describe("reading Docker's task ages", () => {
   it('turns human durations into seconds', () => {
@@ -87,43 +87,31 @@ describe('telemetry config', () => {
   });
 });
 
-/** A transport that answers from a table and counts the calls. */
-function fakeSwarm(services: number): Transport & { calls: string[][] } {
-  const calls: string[][] = [];
-  const ok = (stdout: string): RunResult => ({ exitCode: 0, stdout, stderr: '' });
+/** A Swarm of `services` fleets of one failing service each: 4 verbs answer it all. */
+function fakeSwarm(services: number): RecordingTransport {
   const names = Array.from({ length: services }, (_, i) => `f${i}_web`);
-  return {
-    target: 'fake',
-    calls,
-    async run(argv) {
-      calls.push([...argv]);
-      const verb = argv.slice(1, 3).join(' ');
-      if (verb === 'service ls')
-        return ok(
-          names.map((n) => JSON.stringify({ Name: n, Replicas: '0/1', Image: 'x' })).join('\n'),
-        );
-      if (verb === 'service inspect')
-        return ok(JSON.stringify(names.map((n) => ({ ID: n, Spec: { Name: n } }))));
-      if (verb === 'service ps')
-        return ok(
-          names
-            .map((n) =>
-              JSON.stringify({
-                ID: `${n}1`,
-                Name: `${n}.1`,
-                Image: 'x',
-                Node: 'n1',
-                DesiredState: 'Running',
-                CurrentState: 'Failed 4 seconds ago',
-                Error: '"task: non-zero exit (3)"',
-              }),
-            )
-            .join('\n'),
-        );
-      return ok(JSON.stringify({ Hostname: 'n1', Status: 'Ready', Availability: 'Active' }));
-    },
-    async close() {},
-  };
+  return new RecordingTransport({
+    'service ls': ok(
+      names.map((n) => JSON.stringify({ Name: n, Replicas: '0/1', Image: 'x' })).join('\n'),
+    ),
+    'service inspect': ok(JSON.stringify(names.map((n) => ({ ID: n, Spec: { Name: n } })))),
+    'service ps': ok(
+      names
+        .map((n) =>
+          JSON.stringify({
+            ID: `${n}1`,
+            Name: `${n}.1`,
+            Image: 'x',
+            Node: 'n1',
+            DesiredState: 'Running',
+            CurrentState: 'Failed 4 seconds ago',
+            Error: '"task: non-zero exit (3)"',
+          }),
+        )
+        .join('\n'),
+    ),
+    'node ls': ok(JSON.stringify({ Hostname: 'n1', Status: 'Ready', Availability: 'Active' })),
+  });
 }
 
 describe('a reconcile pass', () => {
