@@ -107,6 +107,25 @@ describe('docker argv builders', () => {
     ]);
   });
 
+  it('builds info, node ls and the swarm event stream', () => {
+    expect(swarm.info()).toEqual(['docker', 'info', '--format', '{{json .Swarm.LocalNodeState}}']);
+    expect(swarm.nodeLs()).toEqual(['docker', 'node', 'ls', '--format', '{{json .}}']);
+    expect(swarm.swarmEvents(1764100000)).toEqual([
+      'docker',
+      'events',
+      '--filter',
+      'scope=swarm',
+      '--filter',
+      'type=service',
+      '--filter',
+      'type=node',
+      '--since',
+      '1764100000',
+      '--format',
+      '{{json .}}',
+    ]);
+  });
+
   it('names services as docker stack deploy does', () => {
     expect(swarm.serviceName('myapp', 'web')).toBe('myapp_web');
   });
