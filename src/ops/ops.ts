@@ -54,20 +54,8 @@ export function defaultTransport(
   if (cluster.kind === 'local')
     return new DockerHostTransport(new LocalTransport(), cluster.dockerHost);
   const hostKeys = sqliteHostKeys(db, cluster.name);
-  const managers = cluster.managers.map(
-    (m) =>
-      new SshTransport(
-        {
-          host: m.host,
-          port: m.port,
-          user: m.user,
-          privateKeyFile: m.private_key_file,
-          hostKey: m.host_key,
-        },
-        hostKeys,
-        { log },
-      ),
-  );
+  // A manager's config is the SSH target itself: host, port, user, key file, pinned key.
+  const managers = cluster.managers.map((m) => new SshTransport(m, hostKeys, { log }));
   return new DockerHostTransport(
     new ClusterTransport(cluster.name, managers, cluster.strictHostKeys),
     cluster.dockerHost,

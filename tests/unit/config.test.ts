@@ -56,7 +56,7 @@ describe('otto.yml', () => {
     const prod = c.clusters.get('prod');
     expect(prod?.kind === 'ssh' && prod.managers[0]).toMatchObject({
       port: 22,
-      private_key_file: join(homedir(), '.ssh/id_ed25519'),
+      privateKeyFile: join(homedir(), '.ssh/id_ed25519'),
     });
     // A changed host key on one manager stops failover unless the cluster says otherwise.
     expect(prod?.kind === 'ssh' && prod.strictHostKeys).toBe(true);

@@ -1,0 +1,394 @@
+import cron from 'node-cron';
+import { z } from 'zod';
+import {
+  ALERT_SINK,
+  CHANNEL,
+  CLUSTER_NAME,
+  DURATION,
+  durationSeconds,
+  FINGERPRINT,
+  FLEET_NAME,
+  IDENTITY,
+  POLL_SECONDS,
+  resolvePath,
+  ROLES,
+  SNOWFLAKE,
+  type Role,
+} from './vocabulary.js';
+
+/**
+ * otto.yml as zod reads it: snake_case keys checked (unknown keys are errors, every
+ * message names its key path), then turned into the camelCase shape the rest of Otto
+ * uses by transforms beside each schema. The types below are the schema's output:
+ * adding a key is one edit here.
+ */
+
+const managerSchema = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().min(1),
+    private_key_file: z.string().min(1),
+    host_key: z
+      .string()
+      .regex(FINGERPRINT, 'must look like SHA256:<43 base64 characters> (ssh-keygen -lf prints it)')
+      .optional(),
+  })
+  .strict()
+  .transform((m) => ({
+    host: m.host,
+    port: m.port,
+    user: m.user,
+    /** Resolved against otto.yml's folder by the config's own transform. */
+    privateKeyFile: m.private_key_file,
+    /** A pinned `SHA256:...` fingerprint; without it the key is trusted on first use. */
+    hostKey: m.host_key,
+  }));
+
+const dockerHost = z
+  .string()
+  .regex(
+    /^(unix|tcp|ssh|npipe):\/\/\S+$/,
+    'must be a Docker host URL such as unix:///var/run/docker.sock',
+  );
+
+const sshClusterSchema = z
+  .object({
+    managers: z.array(managerSchema).min(1, 'list at least one manager'),
+    docker_host: dockerHost.optional(),
+    strict_host_keys: z.boolean().default(true),
+  })
+  .strict()
+  .transform((c) => ({
+    kind: 'ssh' as const,
+    managers: c.managers,
+    dockerHost: c.docker_host,
+    /** Refuse to fail over to the next manager when one offers a changed host key. */
+    strictHostKeys: c.strict_host_keys,
+  }));
+
+const localClusterSchema = z
+  .object({ local: z.literal(true), docker_host: dockerHost.optional() })
+  .strict()
+  .transform((c) => ({ kind: 'local' as const, dockerHost: c.docker_host }));
+
+const accessSchema = z.record(
+  z
+    .string()
+    .regex(
+      IDENTITY,
+      'identities look like slack:U0123, slack-group:S0123, discord:1234, discord-role:5678, console:alice or slack:*',
+    ),
+  z.enum(ROLES),
+);
+/** Identity → role. */
+const accessMap = accessSchema.transform(
+  (a) => new Map(Object.entries(a)) as ReadonlyMap<string, Role>,
+);
+
+const approvalsSchema = z
+  .object({
+    rollback: z.number().int().min(0).max(10).default(1),
+    launch: z.number().int().min(0).max(10).default(0),
+    self_approve: z.boolean().default(false),
+    /** Seconds until an unanswered request expires. */
+    timeout: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86_400)
+      .default(900),
+  })
+  .strict()
+  .transform((a) => ({
+    rollback: a.rollback,
+    launch: a.launch,
+    selfApprove: a.self_approve,
+    timeoutSeconds: a.timeout,
+  }));
+
+const duration = (what: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(DURATION, `${what} is a duration such as 15s, 10m or 1h`)
+    .transform((v) => durationSeconds(v)!)
+    .refine((v) => v >= min && v <= max, `${what} must be between ${min} s and ${max} s`);
+
+const alertSinks = z.array(
+  z
+    .string()
+    .regex(
+      ALERT_SINK,
+      'alert targets look like slack:C0123ABC, discord:123456789012345678 or a Discord webhook URL (https://discord.com/api/webhooks/<id>/<token>)',
+    ),
+);
+
+const telemetrySchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    events: z.boolean().default(true),
+    poll: duration('poll', 1, 1800)
+      .refine((v) => POLL_SECONDS.includes(v), {
+        message: `poll must divide a minute or an hour evenly: ${POLL_SECONDS.slice(0, 11).join(', ')} seconds or 2, 3, 5, 10, 15, 30 minutes`,
+      })
+      .default(15),
+    grace: duration('grace', 0, 3600).default(60),
+    remind: duration('remind', 60, 7 * 86_400).default(3600),
+    alerts: alertSinks.default([]),
+    digest: z
+      .string()
+      .refine((v) => cron.validate(v), 'digest is a cron schedule such as "0 9 * * 1-5"')
+      .optional(),
+  })
+  .strict()
+  .transform((t) => ({
+    enabled: t.enabled,
+    /** Follow `docker events` to wake the watcher between polls. */
+    events: t.events,
+    pollSeconds: t.poll,
+    graceSeconds: t.grace,
+    remindSeconds: t.remind,
+    /** Default alert targets. */
+    alerts: t.alerts as readonly string[],
+    /** Cron schedule of the status summary, when wanted. */
+    digest: t.digest,
+  }));
+
+const fleetSchema = z
+  .object({
+    cluster: z.string().min(1),
+    compose_file: z.string().min(1),
+    converge_timeout: z.number().int().min(1).max(86_400).default(300),
+    settle_seconds: z.number().min(0).max(600).default(3),
+    on_failure: z.enum(['stay', 'rollback']).default('stay'),
+    approvals: approvalsSchema.prefault({}),
+    access: accessMap.optional(),
+    channels: z
+      .array(z.string().regex(CHANNEL, 'channels look like slack:C0123ABC or discord:123456789'))
+      .optional(),
+    alerts: alertSinks.optional(),
+    deploy_notices: z.boolean().default(true),
+  })
+  .strict()
+  .transform((f) => ({
+    cluster: f.cluster,
+    /** Resolved against otto.yml's folder by the config's own transform. */
+    composeFile: f.compose_file,
+    convergeTimeoutSeconds: f.converge_timeout,
+    settleSeconds: f.settle_seconds,
+    /** What a failed launch does: stay as it is, or return to the last good version. */
+    onFailure: f.on_failure,
+    approvals: f.approvals,
+    /** Identity → role entries that replace the global ones with the same identity. */
+    access: f.access ?? (new Map() as ReadonlyMap<string, Role>),
+    /** When set, commands for this fleet are heard only in these chat channels. */
+    channels: f.channels as readonly string[] | undefined,
+    /** Where this fleet's alerts go; `telemetry.alerts` when unset. */
+    alerts: f.alerts as readonly string[] | undefined,
+    /** Whether launches of this fleet are announced to its alert targets. */
+    deployNotices: f.deploy_notices,
+  }));
+
+const slackSchema = z
+  .object({
+    mode: z.enum(['socket', 'http']).default('socket'),
+    bot_token: z.string().regex(/^xoxb-\S+$/, 'a bot token starts with xoxb-'),
+    app_token: z
+      .string()
+      .regex(/^xapp-\S+$/, 'an app-level token starts with xapp-')
+      .optional(),
+    signing_secret: z
+      .string()
+      .min(8, "the signing secret is on the app's Basic Information page")
+      .optional(),
+    port: z.number().int().min(1).max(65535).default(3000),
+    host: z
+      .string()
+      .regex(
+        /^[0-9a-fA-F.:]+$|^localhost$/,
+        'host is a bind address such as 127.0.0.1, 0.0.0.0 or ::',
+      )
+      .default('0.0.0.0'),
+    api_url: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.mode === 'socket' && !s.app_token)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['app_token'],
+        message: 'socket mode needs an app-level token (xapp-...) with connections:write',
+      });
+    if (s.mode === 'http' && !s.signing_secret)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['signing_secret'],
+        message: 'http mode needs the signing secret, to verify that requests come from Slack',
+      });
+  })
+  .transform((s) => ({
+    mode: s.mode,
+    botToken: s.bot_token,
+    appToken: s.app_token,
+    signingSecret: s.signing_secret,
+    port: s.port,
+    /** HTTP mode: the address the listener binds to. */
+    host: s.host,
+    /** Web API base URL, ending in `/`. */
+    apiUrl: (s.api_url ?? 'https://slack.com/api/').replace(/\/?$/, '/'),
+  }));
+
+const discordSchema = z
+  .object({
+    token: z.string().min(20, "the bot token is on the application's Bot page"),
+    application_id: z
+      .string()
+      .regex(SNOWFLAKE, 'an application id is a number like "123456789012345678" (quote it)'),
+    guild_id: z
+      .string()
+      .regex(SNOWFLAKE, 'a guild id is a number like "123456789012345678" (quote it)')
+      .optional(),
+    api_url: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .strict()
+  .transform((d) => ({
+    token: d.token,
+    applicationId: d.application_id,
+    /** The only server Otto answers in, and where `otto discord register` puts the command. */
+    guildId: d.guild_id,
+    /** REST base URL without the version, e.g. https://discord.com/api. */
+    apiUrl: (d.api_url ?? 'https://discord.com/api').replace(/\/+$/, ''),
+  }));
+
+const rawConfigSchema = z
+  .object({
+    data_dir: z.string().min(1).default('.otto'),
+    clusters: z.record(
+      z.string().regex(CLUSTER_NAME, 'cluster names use a-z, 0-9, - and _'),
+      // A cluster is `local: true` or has managers; pick the schema first so errors
+      // name the exact key instead of "no union member matched".
+      z.unknown().transform((value, ctx) => {
+        const schema =
+          value && typeof value === 'object' && 'local' in value
+            ? localClusterSchema
+            : sshClusterSchema;
+        const r = schema.safeParse(value);
+        if (r.success) return r.data;
+        for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+        return z.NEVER;
+      }),
+    ),
+    fleets: z
+      .record(
+        z
+          .string()
+          .regex(FLEET_NAME, 'fleet names use a-z, 0-9 and -, starting with a letter or digit'),
+        fleetSchema,
+      )
+      .default({}),
+    access: accessMap.default(new Map()),
+    slack: slackSchema.optional(),
+    discord: discordSchema.optional(),
+    telemetry: telemetrySchema.prefault({}),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    for (const [name, fleet] of Object.entries(cfg.fleets)) {
+      if (!(fleet.cluster in cfg.clusters)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleets', name, 'cluster'],
+          message: `names cluster "${fleet.cluster}", which is not under clusters (known: ${Object.keys(cfg.clusters).join(', ') || 'none'})`,
+        });
+      }
+    }
+    // An alert target needs its platform, unless Otto runs as the console (no chat at all).
+    if (!cfg.slack && !cfg.discord) return;
+    const targets: [(string | number)[], string][] = [
+      ...cfg.telemetry.alerts.map((t, i): [(string | number)[], string] => [
+        ['telemetry', 'alerts', i],
+        t,
+      ]),
+      ...Object.entries(cfg.fleets).flatMap(([name, f]) =>
+        (f.alerts ?? []).map((t, i): [(string | number)[], string] => [
+          ['fleets', name, 'alerts', i],
+          t,
+        ]),
+      ),
+    ];
+    for (const [path, target] of targets) {
+      const platform = target.startsWith('slack:')
+        ? 'slack'
+        : target.startsWith('discord:')
+          ? 'discord'
+          : undefined;
+      if (platform && !cfg[platform])
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${target} is a ${platform === 'slack' ? 'Slack' : 'Discord'} channel, but there is no ${platform}: section to post with`,
+        });
+    }
+  });
+
+/**
+ * The whole schema for an otto.yml in `baseDir` (`path` is the file, or undefined for
+ * the embedded default): names joined to clusters and fleets, a fleet's alert
+ * targets defaulted from telemetry, and paths made absolute.
+ */
+export function configSchema(baseDir: string, path: string | undefined) {
+  return rawConfigSchema.transform((cfg) => ({
+    /** Absolute path of otto.yml, or undefined for the embedded default. */
+    path,
+    dataDir: resolvePath(cfg.data_dir, baseDir),
+    clusters: new Map(
+      Object.entries(cfg.clusters).map(([name, c]) => [
+        name,
+        c.kind === 'ssh'
+          ? {
+              name,
+              ...c,
+              managers: c.managers.map((m) => ({
+                ...m,
+                privateKeyFile: resolvePath(m.privateKeyFile, baseDir),
+              })),
+            }
+          : { name, ...c },
+      ]),
+    ) as ReadonlyMap<string, ClusterEntry>,
+    fleets: new Map(
+      Object.entries(cfg.fleets).map(([name, f]) => [
+        name,
+        {
+          name,
+          ...f,
+          composeFile: resolvePath(f.composeFile, baseDir),
+          alerts: f.alerts ?? cfg.telemetry.alerts,
+        },
+      ]),
+    ) as ReadonlyMap<string, FleetEntry>,
+    access: cfg.access,
+    slack: cfg.slack,
+    discord: cfg.discord,
+    telemetry: cfg.telemetry,
+  }));
+}
+
+type ClusterShape = z.output<typeof sshClusterSchema> | z.output<typeof localClusterSchema>;
+type ClusterEntry = ClusterShape & { readonly name: string };
+type FleetEntry = z.output<typeof fleetSchema> & {
+  readonly name: string;
+  /** Absolute path of the compose file. */
+  readonly composeFile: string;
+  readonly alerts: readonly string[];
+};
+
+export type OttoConfig = z.output<ReturnType<typeof configSchema>>;
+export type ClusterConfig = ClusterEntry;
+export type SshCluster = Extract<ClusterConfig, { kind: 'ssh' }>;
+export type LocalCluster = Extract<ClusterConfig, { kind: 'local' }>;
+export type ManagerConfig = SshCluster['managers'][number];
+export type FleetConfig = FleetEntry;
+export type TelemetryConfig = OttoConfig['telemetry'];
+export type SlackConfig = NonNullable<OttoConfig['slack']>;
+export type DiscordConfig = NonNullable<OttoConfig['discord']>;

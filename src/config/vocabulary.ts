@@ -1,0 +1,44 @@
+import { homedir } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+
+/** The words of otto.yml: names, identities, durations and targets, as patterns. */
+
+export const FLEET_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const CLUSTER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+export const ROLES = ['none', 'viewer', 'deployer', 'approver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `slack:U123`, `slack-group:S1`, `discord:42`, `discord-role:7`, `console:alice`, or `<kind>:*`. */
+export const IDENTITY =
+  /^(slack|slack-group|discord|discord-role|console):(\*|[A-Za-z0-9._@-]{1,128})$/;
+/** A channel Otto hears commands in: `slack:C0123`, `discord:98765`. */
+export const CHANNEL = /^(slack|discord):[A-Za-z0-9._-]{1,128}$/;
+
+/** `15s`, `10m`, `1h`, `2d`: a whole number of seconds, minutes, hours or days. */
+export const DURATION = /^(\d{1,6})(s|m|h|d)$/;
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/** Seconds in a duration such as `90s` or `1h`; undefined when it is not one. */
+export function durationSeconds(text: string): number | undefined {
+  const m = DURATION.exec(text);
+  return m ? Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS] : undefined;
+}
+
+/** Where alerts go: a Slack or Discord channel, or a Discord webhook URL. */
+export const ALERT_SINK =
+  /^(slack:[A-Z0-9]{2,64}|discord:\d{15,25}|(https:\/\/\S+|http:\/\/(127\.0\.0\.1|localhost)(:\d+)?)\/\S*webhooks\/\d+\/\S+)$/;
+/** Polls are scheduled with cron, so they must divide a minute or an hour evenly. */
+export const POLL_SECONDS = [
+  1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1800,
+];
+
+/** A Discord id: application, guild, user, role or channel. */
+export const SNOWFLAKE = /^\d{15,25}$/;
+
+/** Expands `~/` and makes a path absolute against `base`. */
+export function resolvePath(path: string, base: string): string {
+  if (path === '~' || path.startsWith('~/')) return resolve(homedir(), path.slice(2));
+  return isAbsolute(path) ? path : resolve(base, path);
+}
