@@ -76,11 +76,11 @@ function buttons(i: Incident): Button[] {
 export function alertMessage(f: AlertFacts, now: number = Date.now()): Reply {
   const i = f.incident;
   const name = subjectName(i);
-  if (i.resolved_at) {
+  if (i.resolvedAt) {
     return {
       outcome: 'ok',
-      text: `✅ Resolved: ${name} ${PAST_WORDS[i.state] ?? i.state} for ${lasted(i.opened_at, Date.parse(i.resolved_at))}, until ${otto.when(i.resolved_at)}. ${i.reason}`,
-      fields: [{ label: 'Since', value: otto.when(i.opened_at) }],
+      text: `✅ Resolved: ${name} ${PAST_WORDS[i.state] ?? i.state} for ${lasted(i.openedAt, Date.parse(i.resolvedAt))}, until ${otto.when(i.resolvedAt)}. ${i.reason}`,
+      fields: [{ label: 'Since', value: otto.when(i.openedAt) }],
     };
   }
   return {
@@ -90,7 +90,7 @@ export function alertMessage(f: AlertFacts, now: number = Date.now()): Reply {
       ...(i.fleet ? [{ label: 'Fleet', value: i.fleet }] : []),
       ...(i.service ? [{ label: 'Service', value: i.service }] : []),
       { label: 'Cluster', value: i.cluster },
-      { label: 'Since', value: `${otto.when(i.opened_at)} (${lasted(i.opened_at, now)})` },
+      { label: 'Since', value: `${otto.when(i.openedAt)} (${lasted(i.openedAt, now)})` },
       ...(f.replicas ? [{ label: 'Replicas', value: f.replicas }] : []),
     ],
     ...(f.logs?.length ? { block: f.logs } : {}),
@@ -123,7 +123,7 @@ export function reminderText(f: AlertFacts, now: number = Date.now()): Reply {
   const i = f.incident;
   return {
     outcome: 'failed',
-    text: `⏰ Still ${(STATE_WORDS[i.state] ?? i.state).replace(/^is /, '')}: ${subjectName(i)}, since ${otto.when(i.opened_at)} (${lasted(i.opened_at, now)})${f.replicas ? `, ${f.replicas}` : ''}. ${i.reason}`,
+    text: `⏰ Still ${(STATE_WORDS[i.state] ?? i.state).replace(/^is /, '')}: ${subjectName(i)}, since ${otto.when(i.openedAt)} (${lasted(i.openedAt, now)})${f.replicas ? `, ${f.replicas}` : ''}. ${i.reason}`,
   };
 }
 
@@ -131,14 +131,14 @@ export function recoveredText(f: AlertFacts, now: number = Date.now()): Reply {
   const i = f.incident;
   return {
     outcome: 'ok',
-    text: `✅ ${subjectName(i)} has recovered${f.replicas ? `: ${f.replicas}` : ''}. It ${PAST_WORDS[i.state] ?? i.state} for ${lasted(i.opened_at, now)}.`,
+    text: `✅ ${subjectName(i)} has recovered${f.replicas ? `: ${f.replicas}` : ''}. It ${PAST_WORDS[i.state] ?? i.state} for ${lasted(i.openedAt, now)}.`,
   };
 }
 
 /** A launch announced to the fleet's alert targets: one message, edited when it ends. */
 export function deployNotice(d: Deployment): Reply {
-  const what = d.rollback_of ? `return of ${d.fleet} to v${d.rollback_of}` : `launch of ${d.fleet}`;
-  const took = d.duration_ms === null ? '' : ` in ${(d.duration_ms / 1000).toFixed(1)} s`;
+  const what = d.rollbackOf ? `return of ${d.fleet} to v${d.rollbackOf}` : `launch of ${d.fleet}`;
+  const took = d.durationMs === null ? '' : ` in ${(d.durationMs / 1000).toFixed(1)} s`;
   switch (d.status) {
     case 'deploying':
       return { outcome: 'ok', text: `🚀 ${d.actor} started the ${what} (v${d.version}).` };

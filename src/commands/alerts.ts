@@ -22,7 +22,7 @@ export async function alertsCommand(ctx: Context): Promise<Reply> {
       : undefined;
     fields.push({
       label: `#${i.id} ${subjectName(i)}`,
-      value: `${i.state.replace('_', '-')} since ${otto.when(i.opened_at)} (${otto.ago(i.opened_at)}): ${i.reason}${silence ? ` · 🔇 silenced until ${otto.when(silence.until)}` : ''}`,
+      value: `${i.state.replace('_', '-')} since ${otto.when(i.openedAt)} (${otto.ago(i.openedAt)}): ${i.reason}${silence ? ` · 🔇 silenced until ${otto.when(silence.until)}` : ''}`,
     });
   }
   return {

@@ -7,14 +7,14 @@ import { otto } from './voice.js';
 /** `return shop v12 → v11` or `launch shop`. */
 export function describeRequest(a: Approval): string {
   if (a.action === 'rollback') {
-    return `return ${a.fleet}${a.from_version ? ` v${a.from_version}` : ''} → v${a.target_version}`;
+    return `return ${a.fleet}${a.fromVersion ? ` v${a.fromVersion}` : ''} → v${a.targetVersion}`;
   }
   return `launch ${a.fleet}`;
 }
 
 /** The command that makes the same request again. */
 export function askAgain(a: Approval): string {
-  return a.action === 'rollback' ? `rollback ${a.fleet} ${a.target_version}` : `launch ${a.fleet}`;
+  return a.action === 'rollback' ? `rollback ${a.fleet} ${a.targetVersion}` : `launch ${a.fleet}`;
 }
 
 export function requestButtons(a: Approval): Button[] {
@@ -55,17 +55,17 @@ export async function requestApproval(
   });
   const t = input.target;
   const question = t
-    ? `Return to base? ${fleet.name}${a.from_version ? ` v${a.from_version}` : ''} → v${t.version} (launched ${otto.ago(t.started_at)} by ${t.actor}).`
+    ? `Return to base? ${fleet.name}${a.fromVersion ? ` v${a.fromVersion}` : ''} → v${t.version} (launched ${otto.ago(t.startedAt)} by ${t.actor}).`
     : `Launch ${fleet.name}? Otto holds the compose file as read now for approval.`;
   return {
     outcome: 'ok',
     text: `${question} Needs ${otto.directors(needed)}.`,
     fields: [
       { label: 'Request', value: `#${a.id} by ${a.requester}` },
-      { label: 'Holds', value: heldSummary(a.compose_snapshot) },
+      { label: 'Holds', value: heldSummary(a.composeSnapshot) },
       {
         label: 'Expires',
-        value: `${otto.when(a.expires_at)} (in ${Math.round(fleet.approvals.timeoutSeconds / 60) || 1} min)`,
+        value: `${otto.when(a.expiresAt)} (in ${Math.round(fleet.approvals.timeoutSeconds / 60) || 1} min)`,
       },
     ],
     buttons: requestButtons(a),
@@ -79,7 +79,7 @@ export async function requestApproval(
  */
 export function requestCard(a: Approval, approvers: readonly string[]): Reply {
   const what = `Request ${a.id}: ${describeRequest(a)}, asked by ${a.requester}.`;
-  const at = a.decided_at ? otto.when(a.decided_at) : '';
+  const at = a.decidedAt ? otto.when(a.decidedAt) : '';
   const votes = approvers.length ? ` (${approvers.join(', ')})` : '';
   switch (a.status) {
     case 'pending':
@@ -87,8 +87,8 @@ export function requestCard(a: Approval, approvers: readonly string[]): Reply {
         outcome: 'ok',
         text: `${what} Waiting for approval: ${approvers.length} of ${a.needed} so far${votes}.`,
         fields: [
-          { label: 'Holds', value: heldSummary(a.compose_snapshot) },
-          { label: 'Expires', value: otto.when(a.expires_at) },
+          { label: 'Holds', value: heldSummary(a.composeSnapshot) },
+          { label: 'Expires', value: otto.when(a.expiresAt) },
         ],
         buttons: requestButtons(a),
         approval: a.id,
@@ -96,12 +96,12 @@ export function requestCard(a: Approval, approvers: readonly string[]): Reply {
     case 'approved':
       return {
         outcome: 'ok',
-        text: `✅ ${what} Approved by ${a.needed > 1 ? approvers.join(', ') : a.decided_by} at ${at}.${a.deployment_version ? ` It launched v${a.deployment_version}.` : ''}`,
+        text: `✅ ${what} Approved by ${a.needed > 1 ? approvers.join(', ') : a.decidedBy} at ${at}.${a.deploymentVersion ? ` It launched v${a.deploymentVersion}.` : ''}`,
       };
     case 'denied':
       return {
         outcome: 'failed',
-        text: `🚫 ${what} ${a.decided_by === a.requester ? 'Withdrawn' : 'Denied'} by ${a.decided_by} at ${at}. Nothing was changed.`,
+        text: `🚫 ${what} ${a.decidedBy === a.requester ? 'Withdrawn' : 'Denied'} by ${a.decidedBy} at ${at}. Nothing was changed.`,
         buttons: [{ label: 'Ask again', command: askAgain(a) }],
       };
     case 'expired':
@@ -113,24 +113,24 @@ export function requestCard(a: Approval, approvers: readonly string[]): Reply {
 /** Why a request that is no longer pending can't be approved or denied. */
 export function closedReply(a: Approval): Reply {
   const what = `Request ${a.id} (${describeRequest(a)})`;
-  const at = a.decided_at ? otto.when(a.decided_at) : '';
+  const at = a.decidedAt ? otto.when(a.decidedAt) : '';
   switch (a.status) {
     case 'approved':
       return {
         outcome: 'failed',
-        text: `${what} was already approved by ${a.decided_by} at ${at}${a.deployment_version ? `; it launched v${a.deployment_version}` : ''}. Nothing more to do.`,
+        text: `${what} was already approved by ${a.decidedBy} at ${at}${a.deploymentVersion ? `; it launched v${a.deploymentVersion}` : ''}. Nothing more to do.`,
         fix: `See history ${a.fleet}.`,
       };
     case 'denied':
       return {
         outcome: 'failed',
-        text: `${what} was ${a.decided_by === a.requester ? 'withdrawn' : 'denied'} by ${a.decided_by} at ${at}; it will not run. Nothing was changed.`,
+        text: `${what} was ${a.decidedBy === a.requester ? 'withdrawn' : 'denied'} by ${a.decidedBy} at ${at}; it will not run. Nothing was changed.`,
         fix: `To ask again: ${askAgain(a)}`,
       };
     case 'expired':
       return {
         outcome: 'failed',
-        text: `${what} expired at ${otto.when(a.expires_at)} without enough approvals. Nothing was changed.`,
+        text: `${what} expired at ${otto.when(a.expiresAt)} without enough approvals. Nothing was changed.`,
         fix: `To ask again: ${askAgain(a)}`,
       };
     case 'stale':

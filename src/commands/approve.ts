@@ -46,7 +46,7 @@ function fleetOf(ctx: Context, a: Approval) {
  */
 async function movedOn(ctx: Context, a: Approval): Promise<boolean> {
   const latest = await ctx.ops.deployments.latest(a.fleet);
-  if ((latest?.version ?? null) === a.from_version) return false;
+  if ((latest?.version ?? null) === a.fromVersion) return false;
   await ctx.ops.approvals.close(a.id, 'stale', ctx.command.actor);
   return true;
 }
@@ -82,8 +82,8 @@ export async function approveCommand(ctx: Context): Promise<Reply> {
   try {
     return await carryOut(ctx, fleet, {
       actor: a.requester,
-      composeText: a.compose_snapshot,
-      ...(a.target_version ? { rollbackOf: a.target_version } : {}),
+      composeText: a.composeSnapshot,
+      ...(a.targetVersion ? { rollbackOf: a.targetVersion } : {}),
       lockReason: `approved request ${a.id} (${describeRequest(a)})`,
       header,
       // Checked again under the lock: no launch can slip in between this and the deploy.

@@ -13,7 +13,7 @@ const ICON: Record<AuditEntry['outcome'], string> = {
 };
 
 export function auditLine(e: AuditEntry): string {
-  return `${otto.when(e.at)} ${ICON[e.outcome]} ${e.outcome} · ${e.actor} in ${e.channel} · ${userText(e.command)} · ${(e.duration_ms / 1000).toFixed(1)} s · ${userText(e.summary)}`;
+  return `${otto.when(e.at)} ${ICON[e.outcome]} ${e.outcome} · ${e.actor} in ${e.channel} · ${userText(e.command)} · ${(e.durationMs / 1000).toFixed(1)} s · ${userText(e.summary)}`;
 }
 
 /** `audit [fleet] [--limit N]`: the commands run, newest first. All fleets needs admin. */

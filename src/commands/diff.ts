@@ -9,7 +9,7 @@ import { parseVersion } from './rollback.js';
 import type { Context, Reply } from './types.js';
 
 function side(d: Deployment, note = ''): ComposeSide {
-  return { label: `${d.fleet} v${d.version}${note}`, text: d.compose_snapshot };
+  return { label: `${d.fleet} v${d.version}${note}`, text: d.composeSnapshot };
 }
 
 /**
@@ -69,8 +69,8 @@ async function requestDiff(ctx: Context): Promise<Reply> {
     ? side(current, ` (running, ${current.status})`)
     : { label: `${fleet.name} (never launched)`, text: 'services: {}\n' };
   const to = {
-    label: `request #${a.id} (${heldSummary(a.compose_snapshot)})`,
-    text: a.compose_snapshot,
+    label: `request #${a.id} (${heldSummary(a.composeSnapshot)})`,
+    text: a.composeSnapshot,
   };
   return drawDiff(ctx, fleet, from, to);
 }

@@ -13,11 +13,11 @@ const ICON: Record<Deployment['status'], string> = {
 };
 
 export function historyLine(d: Deployment, approvedBy?: string): string {
-  const secs = d.duration_ms === null ? '' : ` in ${(d.duration_ms / 1000).toFixed(1)} s`;
-  const rb = d.rollback_of ? ` (return to v${d.rollback_of})` : '';
+  const secs = d.durationMs === null ? '' : ` in ${(d.durationMs / 1000).toFixed(1)} s`;
+  const rb = d.rollbackOf ? ` (return to v${d.rollbackOf})` : '';
   const approved = approvedBy ? `, approved by ${approvedBy}` : '';
   const reason = d.reason && d.status !== 'succeeded' ? ` — ${userText(d.reason)}` : '';
-  return `${ICON[d.status]} v${d.version} ${d.status}${secs} · ${d.actor}${approved} · ${otto.when(d.started_at)}${rb}${reason}`;
+  return `${ICON[d.status]} v${d.version} ${d.status}${secs} · ${d.actor}${approved} · ${otto.when(d.startedAt)}${rb}${reason}`;
 }
 
 /** `history <fleet> [--limit N]`: the fleet's launches, newest first. */

@@ -51,12 +51,12 @@ export async function carryOut(ctx: Context, fleet: FleetConfig, run: CarryOut):
 function outcomeReply(fleet: FleetConfig, outcome: LaunchOutcome): Reply {
   const d = outcome.deployment;
   const fields = outcome.services.map((s) => ({ label: s.name, value: otto.serviceState(s) }));
-  const seconds = (d.duration_ms ?? 0) / 1000;
+  const seconds = (d.durationMs ?? 0) / 1000;
   if (outcome.ok) {
     return {
       outcome: 'ok',
-      text: d.rollback_of
-        ? otto.returned(fleet.name, d.rollback_of, d.version, seconds)
+      text: d.rollbackOf
+        ? otto.returned(fleet.name, d.rollbackOf, d.version, seconds)
         : otto.launched(fleet.name, d.version, seconds),
       fields,
     };

@@ -13,7 +13,7 @@ export async function lockCommand(ctx: Context): Promise<Reply> {
   });
   return {
     outcome: 'ok',
-    text: `🔒 ${fleet.name} is locked by ${lock.holder} at ${otto.when(lock.acquired_at)}: ${userText(reason)}. Launches and rollbacks wait until it is unlocked.`,
+    text: `🔒 ${fleet.name} is locked by ${lock.holder} at ${otto.when(lock.acquiredAt)}: ${userText(reason)}. Launches and rollbacks wait until it is unlocked.`,
     fix: `When it is safe: unlock ${fleet.name}`,
     buttons: [{ label: 'Unlock', command: `unlock ${fleet.name}` }],
   };
@@ -48,7 +48,7 @@ export async function unlockCommand(ctx: Context): Promise<Reply> {
   return {
     outcome: 'ok',
     text:
-      `🔓 ${fleet.name} is unlocked (it was locked by ${lock.holder} since ${otto.when(lock.acquired_at)}: ${userText(lock.reason)}).` +
+      `🔓 ${fleet.name} is unlocked (it was locked by ${lock.holder} since ${otto.when(lock.acquiredAt)}: ${userText(lock.reason)}).` +
       (running
         ? ` Note: that ${userText(lock.reason)} may still be running (process ${lock.pid} on ${lock.hostname}).`
         : ''),

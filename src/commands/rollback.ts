@@ -23,7 +23,7 @@ export function parseVersion(text: string): number {
 async function goodVersions(ops: Ops, fleet: string): Promise<string> {
   const good = await ops.deployments.succeeded(fleet, 5);
   return good.length
-    ? `Recent good versions: ${good.map((d) => `v${d.version} (${otto.ago(d.started_at)} by ${d.actor})`).join(', ')}.`
+    ? `Recent good versions: ${good.map((d) => `v${d.version} (${otto.ago(d.startedAt)} by ${d.actor})`).join(', ')}.`
     : `${fleet} has no successful launch yet.`;
 }
 
@@ -79,7 +79,7 @@ export async function rollbackCommand(ctx: Context): Promise<Reply> {
   await checkCompose(
     ops,
     fleet,
-    target.compose_snapshot,
+    target.composeSnapshot,
     `the stored compose of ${fleet.name} v${target.version}`,
   );
   // A manual lock freezes requests too: refuse before anyone is asked to approve.
@@ -87,13 +87,13 @@ export async function rollbackCommand(ctx: Context): Promise<Reply> {
   if (fleet.approvals.rollback === 0) {
     return carryOut(ctx, fleet, {
       actor: ctx.command.actor,
-      composeText: target.compose_snapshot,
+      composeText: target.composeSnapshot,
       rollbackOf: target.version,
     });
   }
   return requestApproval(ctx, fleet, {
     action: 'rollback',
-    composeSnapshot: target.compose_snapshot,
+    composeSnapshot: target.composeSnapshot,
     from: current,
     target,
   });

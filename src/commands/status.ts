@@ -57,7 +57,7 @@ export async function statusCommand(ctx: Context): Promise<Reply> {
   for (const l of locks.filter((l) => fleets.some((f) => f.name === l.fleet))) {
     fields.push({
       label: `🔒 ${l.fleet}`,
-      value: `locked by ${l.holder} since ${otto.when(l.acquired_at)}: ${userText(l.reason)}`,
+      value: `locked by ${l.holder} since ${otto.when(l.acquiredAt)}: ${userText(l.reason)}`,
     });
   }
   return {

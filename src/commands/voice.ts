@@ -55,10 +55,10 @@ export const otto = {
     `Back at base! ${fleet} runs v${target}'s configuration again, launched as v${version} (${seconds.toFixed(1)} s).`,
 
   autoReturned: (fleet: string, d: Deployment) =>
-    `on_failure is rollback: Otto returned ${fleet} to base. v${d.rollback_of}'s configuration is in orbit again as v${d.version}.`,
+    `on_failure is rollback: Otto returned ${fleet} to base. v${d.rollbackOf}'s configuration is in orbit again as v${d.version}.`,
 
   autoReturnFailed: (fleet: string, d: Deployment, reason: string) =>
-    `on_failure is rollback, but the return of ${fleet} to v${d.rollback_of} (recorded as v${d.version}) failed too: ${reason}`,
+    `on_failure is rollback, but the return of ${fleet} to v${d.rollbackOf} (recorded as v${d.version}) failed too: ${reason}`,
 
   autoReturnSkipped: (fleet: string, why: string) =>
     `on_failure is rollback, but ${fleet} stays as it is: ${why}.`,

@@ -135,7 +135,7 @@ async function returnToBase(
   });
   const back: LaunchRequest = {
     ...req,
-    composeText: target.compose_snapshot,
+    composeText: target.composeSnapshot,
     rollbackOf: target.version,
   };
   try {

@@ -33,14 +33,14 @@ export class Approvals {
         requester: input.requester,
         channel: input.channel,
         needed: input.needed,
-        compose_snapshot: input.composeSnapshot,
-        from_version: input.fromVersion,
-        target_version: input.targetVersion,
-        created_at: created.toISOString(),
-        expires_at: new Date(created.getTime() + input.timeoutSeconds * 1000).toISOString(),
-        decided_by: null,
-        decided_at: null,
-        deployment_version: null,
+        composeSnapshot: input.composeSnapshot,
+        fromVersion: input.fromVersion,
+        targetVersion: input.targetVersion,
+        createdAt: created.toISOString(),
+        expiresAt: new Date(created.getTime() + input.timeoutSeconds * 1000).toISOString(),
+        decidedBy: null,
+        decidedAt: null,
+        deploymentVersion: null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -67,13 +67,13 @@ export class Approvals {
     if (versions.length === 0) return new Map();
     const rows = await this.db
       .selectFrom('approvals')
-      .select(['deployment_version', 'decided_by'])
+      .select(['deploymentVersion', 'decidedBy'])
       .where('fleet', '=', fleet)
-      .where('deployment_version', 'in', versions)
+      .where('deploymentVersion', 'in', versions)
       .execute();
     return new Map(
       rows.flatMap((r) =>
-        r.deployment_version !== null && r.decided_by ? [[r.deployment_version, r.decided_by]] : [],
+        r.deploymentVersion !== null && r.decidedBy ? [[r.deploymentVersion, r.decidedBy]] : [],
       ),
     );
   }
@@ -82,8 +82,8 @@ export class Approvals {
   async vote(id: number, approver: string): Promise<{ added: boolean; approvers: string[] }> {
     const res = await this.db
       .insertInto('approval_votes')
-      .values({ approval_id: id, approver, voted_at: now() })
-      .onConflict((oc) => oc.columns(['approval_id', 'approver']).doNothing())
+      .values({ approvalId: id, approver, votedAt: now() })
+      .onConflict((oc) => oc.columns(['approvalId', 'approver']).doNothing())
       .executeTakeFirst();
     return {
       added: Number(res.numInsertedOrUpdatedRows ?? 0) === 1,
@@ -95,8 +95,8 @@ export class Approvals {
     const rows = await this.db
       .selectFrom('approval_votes')
       .select('approver')
-      .where('approval_id', '=', id)
-      .orderBy('voted_at')
+      .where('approvalId', '=', id)
+      .orderBy('votedAt')
       .orderBy('approver')
       .execute();
     return rows.map((r) => r.approver);
@@ -107,10 +107,10 @@ export class Approvals {
     const at = now();
     const res = await this.db
       .updateTable('approvals')
-      .set({ status: 'approved', decided_by: approvers.join(', '), decided_at: at })
+      .set({ status: 'approved', decidedBy: approvers.join(', '), decidedAt: at })
       .where('id', '=', id)
       .where('status', '=', 'pending')
-      .where('expires_at', '>', at)
+      .where('expiresAt', '>', at)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
@@ -119,7 +119,7 @@ export class Approvals {
   async close(id: number, status: 'denied' | 'stale', by: string): Promise<boolean> {
     const res = await this.db
       .updateTable('approvals')
-      .set({ status, decided_by: by, decided_at: now() })
+      .set({ status, decidedBy: by, decidedAt: now() })
       .where('id', '=', id)
       .where('status', '=', 'pending')
       .executeTakeFirst();
@@ -130,7 +130,7 @@ export class Approvals {
   async started(id: number, version: number): Promise<void> {
     await this.db
       .updateTable('approvals')
-      .set({ deployment_version: version })
+      .set({ deploymentVersion: version })
       .where('id', '=', id)
       .execute();
   }
@@ -140,9 +140,9 @@ export class Approvals {
     const at = now();
     return this.db
       .updateTable('approvals')
-      .set({ status: 'expired', decided_at: at })
+      .set({ status: 'expired', decidedAt: at })
       .where('status', '=', 'pending')
-      .where('expires_at', '<=', at)
+      .where('expiresAt', '<=', at)
       .returningAll()
       .execute();
   }
@@ -151,7 +151,7 @@ export class Approvals {
   async setMessage(id: number, ref: string): Promise<void> {
     await this.db
       .updateTable('approvals')
-      .set({ message_ref: ref, message_drawn: 'pending:0' })
+      .set({ messageRef: ref, messageDrawn: 'pending:0' })
       .where('id', '=', id)
       .execute();
   }
@@ -165,12 +165,12 @@ export class Approvals {
     const rows = await this.db
       .selectFrom('approvals')
       .selectAll()
-      .where('message_ref', 'like', `${prefix}%`)
+      .where('messageRef', 'like', `${prefix}%`)
       .where((eb) =>
         eb.or([
           eb('status', '=', 'pending'),
-          eb('message_drawn', 'is', null),
-          eb('message_drawn', '!=', eb.ref('status')),
+          eb('messageDrawn', 'is', null),
+          eb('messageDrawn', '!=', eb.ref('status')),
         ]),
       )
       .execute();
@@ -178,7 +178,7 @@ export class Approvals {
     for (const a of rows) {
       const approvers = await this.approvers(a.id);
       const state = a.status === 'pending' ? `pending:${approvers.length}` : a.status;
-      if (state !== a.message_drawn) cards.push({ approval: a, approvers, state });
+      if (state !== a.messageDrawn) cards.push({ approval: a, approvers, state });
     }
     return cards;
   }
@@ -187,7 +187,7 @@ export class Approvals {
   async drawn(id: number, state: string): Promise<void> {
     await this.db
       .updateTable('approvals')
-      .set({ message_drawn: state })
+      .set({ messageDrawn: state })
       .where('id', '=', id)
       .execute();
   }

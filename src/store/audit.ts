@@ -30,7 +30,7 @@ export class AuditLog {
         fleet: e.fleet,
         outcome: e.outcome,
         summary: e.summary.slice(0, MAX_TEXT),
-        duration_ms: Math.round(e.durationMs),
+        durationMs: Math.round(e.durationMs),
       })
       .execute();
   }

@@ -8,6 +8,7 @@ import {
   type MigrationResult,
   Migrator,
   SqliteDialect,
+  CamelCasePlugin,
   type Selectable,
 } from 'kysely';
 import { migrations } from '../../migrations/index.js';
@@ -20,14 +21,14 @@ export interface DeploymentsTable {
   version: number;
   status: DeploymentStatus;
   actor: string;
-  compose_snapshot: string;
+  composeSnapshot: string;
   reason: string | null;
-  rollback_of: number | null;
+  rollbackOf: number | null;
   pid: number;
   hostname: string;
-  started_at: string;
-  finished_at: string | null;
-  duration_ms: number | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
 }
 
 export interface LocksTable {
@@ -36,7 +37,7 @@ export interface LocksTable {
   reason: string;
   pid: number;
   hostname: string;
-  acquired_at: string;
+  acquiredAt: string;
   /** 1 for a `lock` command's lock, which no process owns. */
   manual: number;
 }
@@ -53,27 +54,27 @@ export interface ApprovalsTable {
   requester: string;
   channel: string;
   needed: number;
-  compose_snapshot: string;
+  composeSnapshot: string;
   /** The fleet's newest version when the request was made. */
-  from_version: number | null;
+  fromVersion: number | null;
   /** The version a rollback returns to. */
-  target_version: number | null;
-  created_at: string;
-  expires_at: string;
-  decided_by: string | null;
-  decided_at: string | null;
+  targetVersion: number | null;
+  createdAt: string;
+  expiresAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
   /** The deployment an approved request started. */
-  deployment_version: number | null;
+  deploymentVersion: number | null;
   /** The chat message that shows the request: `slack:<channel>:<ts>`. */
-  message_ref: Generated<string | null>;
+  messageRef: Generated<string | null>;
   /** The state that message shows now (`pending:1`, `approved`), to know when to redraw it. */
-  message_drawn: Generated<string | null>;
+  messageDrawn: Generated<string | null>;
 }
 
 export interface ApprovalVotesTable {
-  approval_id: number;
+  approvalId: number;
   approver: string;
-  voted_at: string;
+  votedAt: string;
 }
 
 export type AuditOutcome = 'ok' | 'failed' | 'usage' | 'refused';
@@ -89,21 +90,21 @@ export interface AuditTable {
   outcome: AuditOutcome;
   /** The reply's first line. */
   summary: string;
-  duration_ms: number;
+  durationMs: number;
 }
 
 export interface HostKeysTable {
   host: string;
   port: number;
   fingerprint: string;
-  first_seen_at: string;
+  firstSeenAt: string;
 }
 
 export interface SecretsTable {
   fleet: string;
   name: string;
   ciphertext: string;
-  updated_at: string;
+  updatedAt: string;
 }
 
 export interface RegistryCredentialsTable {
@@ -111,7 +112,7 @@ export interface RegistryCredentialsTable {
   registry: string;
   username: string;
   ciphertext: string;
-  updated_at: string;
+  updatedAt: string;
 }
 
 export interface WatchHealthTable {
@@ -119,7 +120,7 @@ export interface WatchHealthTable {
   subject: string;
   /** The judged record, as JSON. */
   record: string;
-  updated_at: string;
+  updatedAt: string;
 }
 
 export type IncidentKind = 'service' | 'node' | 'cluster';
@@ -136,10 +137,10 @@ export interface IncidentsTable {
   state: string;
   /** Why, in words: `exits with code 3`. */
   reason: string;
-  opened_at: string;
-  updated_at: string;
-  reminded_at: string;
-  resolved_at: string | null;
+  openedAt: string;
+  updatedAt: string;
+  remindedAt: string;
+  resolvedAt: string | null;
   /** Alert target → the message that shows this incident there, as JSON. */
   refs: Generated<string>;
 }
@@ -151,11 +152,11 @@ export interface SilencesTable {
   service: string | null;
   until: string;
   actor: string;
-  created_at: string;
+  createdAt: string;
 }
 
 export interface DeployNoticesTable {
-  deployment_id: number;
+  deploymentId: number;
   /** Alert target → the message announcing the launch, as JSON. */
   refs: Generated<string>;
   /** 1 once the launch's end was drawn. */
@@ -165,7 +166,7 @@ export interface DeployNoticesTable {
 export interface SeenRequestsTable {
   /** `slack-sig:<signature>`, `slack-trigger:<trigger_id>`. */
   id: string;
-  seen_at: string;
+  seenAt: string;
 }
 
 export interface HostKeyMismatchesTable {
@@ -176,10 +177,10 @@ export interface HostKeyMismatchesTable {
   expected: string;
   /** The fingerprint the host offered instead. */
   offered: string;
-  first_seen_at: string;
-  last_seen_at: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
   /** When the watcher alerted it; null until then. */
-  alerted_at: string | null;
+  alertedAt: string | null;
 }
 
 export interface Schema {
@@ -234,7 +235,12 @@ export function openDb(file: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // Columns are snake_case in SQLite and camelCase above this file: no snake_case
+  // reaches the commands. (Raw sql`` fragments still name snake_case columns.)
+  return new Kysely<Schema>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    plugins: [new CamelCasePlugin()],
+  });
 }
 
 /** Applies every pending migration. Returns instead of throwing, like kysely's Migrator. */

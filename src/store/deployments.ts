@@ -27,14 +27,14 @@ export class Deployments {
           version: Number(last?.v ?? 0) + 1,
           status: 'deploying',
           actor: input.actor,
-          compose_snapshot: input.composeSnapshot,
+          composeSnapshot: input.composeSnapshot,
           reason: null,
-          rollback_of: input.rollbackOf ?? null,
+          rollbackOf: input.rollbackOf ?? null,
           pid: process.pid,
           hostname: HOSTNAME,
-          started_at: new Date().toISOString(),
-          finished_at: null,
-          duration_ms: null,
+          startedAt: new Date().toISOString(),
+          finishedAt: null,
+          durationMs: null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -52,8 +52,8 @@ export class Deployments {
       .where((eb) =>
         eb.or([
           eb('status', '=', 'deploying'),
-          eb('started_at', '>=', since),
-          eb('finished_at', '>=', since),
+          eb('startedAt', '>=', since),
+          eb('finishedAt', '>=', since),
         ]),
       )
       .orderBy('id')
@@ -71,8 +71,8 @@ export class Deployments {
       .set({
         status,
         reason,
-        finished_at: finished.toISOString(),
-        duration_ms: finished.getTime() - Date.parse(row.started_at),
+        finishedAt: finished.toISOString(),
+        durationMs: finished.getTime() - Date.parse(row.startedAt),
       })
       .where('id', '=', row.id)
       .where('status', '=', 'deploying')

@@ -20,7 +20,7 @@ export function sqliteHostKeys(db: Db, cluster: string): HostKeyStore {
     async remember(host, port, fingerprint) {
       await db
         .insertInto('host_keys')
-        .values({ host, port, fingerprint, first_seen_at: new Date().toISOString() })
+        .values({ host, port, fingerprint, firstSeenAt: new Date().toISOString() })
         .onConflict((oc) => oc.columns(['host', 'port']).doNothing())
         .execute();
     },
@@ -28,9 +28,9 @@ export function sqliteHostKeys(db: Db, cluster: string): HostKeyStore {
       const now = new Date().toISOString();
       await db
         .insertInto('host_key_mismatches')
-        .values({ cluster, host, port, expected, offered, first_seen_at: now, last_seen_at: now })
+        .values({ cluster, host, port, expected, offered, firstSeenAt: now, lastSeenAt: now })
         .onConflict((oc) =>
-          oc.columns(['host', 'port', 'offered']).doUpdateSet({ last_seen_at: now }),
+          oc.columns(['host', 'port', 'offered']).doUpdateSet({ lastSeenAt: now }),
         )
         .execute();
     },
@@ -45,8 +45,8 @@ export async function unalertedMismatches(db: Db, cluster: string): Promise<Host
     .selectFrom('host_key_mismatches')
     .selectAll()
     .where('cluster', '=', cluster)
-    .where('alerted_at', 'is', null)
-    .orderBy('first_seen_at')
+    .where('alertedAt', 'is', null)
+    .orderBy('firstSeenAt')
     .execute();
 }
 
@@ -54,7 +54,7 @@ export async function unalertedMismatches(db: Db, cluster: string): Promise<Host
 export async function markMismatchAlerted(db: Db, m: HostKeyMismatch, at: string): Promise<void> {
   await db
     .updateTable('host_key_mismatches')
-    .set({ alerted_at: at })
+    .set({ alertedAt: at })
     .where('host', '=', m.host)
     .where('port', '=', m.port)
     .where('offered', '=', m.offered)

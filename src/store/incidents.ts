@@ -37,8 +37,8 @@ export class Incidents {
     const json = JSON.stringify(record);
     await this.db
       .insertInto('watch_health')
-      .values({ subject, record: json, updated_at: now })
-      .onConflict((oc) => oc.column('subject').doUpdateSet({ record: json, updated_at: now }))
+      .values({ subject, record: json, updatedAt: now })
+      .onConflict((oc) => oc.column('subject').doUpdateSet({ record: json, updatedAt: now }))
       .execute();
   }
 
@@ -55,10 +55,10 @@ export class Incidents {
         service: i.service ?? null,
         state: i.state,
         reason: i.reason,
-        opened_at: i.openedAt,
-        updated_at: i.openedAt,
-        reminded_at: i.openedAt,
-        resolved_at: null,
+        openedAt: i.openedAt,
+        updatedAt: i.openedAt,
+        remindedAt: i.openedAt,
+        resolvedAt: null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -74,26 +74,26 @@ export class Incidents {
       .selectFrom('incidents')
       .selectAll()
       .where('subject', '=', subject)
-      .where('resolved_at', 'is', null)
+      .where('resolvedAt', 'is', null)
       .executeTakeFirst();
   }
 
   async update(id: number, state: string, reason: string, now: string): Promise<void> {
     await this.db
       .updateTable('incidents')
-      .set({ state, reason, updated_at: now })
+      .set({ state, reason, updatedAt: now })
       .where('id', '=', id)
       .execute();
   }
 
   async reminded(id: number, now: string): Promise<void> {
-    await this.db.updateTable('incidents').set({ reminded_at: now }).where('id', '=', id).execute();
+    await this.db.updateTable('incidents').set({ remindedAt: now }).where('id', '=', id).execute();
   }
 
   async resolve(id: number, now: string): Promise<void> {
     await this.db
       .updateTable('incidents')
-      .set({ resolved_at: now, updated_at: now })
+      .set({ resolvedAt: now, updatedAt: now })
       .where('id', '=', id)
       .execute();
   }
@@ -114,9 +114,9 @@ export class Incidents {
 
   /** Open incidents, oldest first; of one cluster when given. */
   async openIncidents(cluster?: string): Promise<Incident[]> {
-    let q = this.db.selectFrom('incidents').selectAll().where('resolved_at', 'is', null);
+    let q = this.db.selectFrom('incidents').selectAll().where('resolvedAt', 'is', null);
     if (cluster) q = q.where('cluster', '=', cluster);
-    return q.orderBy('opened_at').orderBy('id').execute();
+    return q.orderBy('openedAt').orderBy('id').execute();
   }
 
   async silence(
@@ -128,7 +128,7 @@ export class Incidents {
   ): Promise<void> {
     await this.db
       .insertInto('silences')
-      .values({ fleet, service: service ?? null, until, actor, created_at: now })
+      .values({ fleet, service: service ?? null, until, actor, createdAt: now })
       .execute();
   }
 
@@ -168,7 +168,7 @@ export class Incidents {
   async claimDeployStart(deploymentId: number): Promise<boolean> {
     const r = await this.db
       .insertInto('deploy_notices')
-      .values({ deployment_id: deploymentId })
+      .values({ deploymentId: deploymentId })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
@@ -180,7 +180,7 @@ export class Incidents {
     const r = await this.db
       .updateTable('deploy_notices')
       .set({ finished: 1 })
-      .where('deployment_id', '=', deploymentId)
+      .where('deploymentId', '=', deploymentId)
       .where('finished', '=', 0)
       .returning('refs')
       .executeTakeFirst();
@@ -191,7 +191,7 @@ export class Incidents {
     await this.db
       .updateTable('deploy_notices')
       .set({ refs: JSON.stringify(refs) })
-      .where('deployment_id', '=', deploymentId)
+      .where('deploymentId', '=', deploymentId)
       .execute();
   }
 }

@@ -28,7 +28,7 @@ export class Locks {
         reason,
         pid: process.pid,
         hostname: HOSTNAME,
-        acquired_at: new Date().toISOString(),
+        acquiredAt: new Date().toISOString(),
         manual: options.manual ? 1 : 0,
       };
       const res = await this.db
@@ -73,7 +73,7 @@ export class Locks {
       .deleteFrom('locks')
       .where('fleet', '=', expected.fleet)
       .where('holder', '=', expected.holder)
-      .where('acquired_at', '=', expected.acquired_at)
+      .where('acquiredAt', '=', expected.acquiredAt)
       .executeTakeFirst();
     return Number(res.numDeletedRows) === 1;
   }
@@ -125,5 +125,5 @@ export class Locks {
 }
 
 function lockHeld(l: Lock): LockHeldError {
-  return new LockHeldError(l.fleet, l.holder, l.acquired_at, l.reason, l.manual === 1);
+  return new LockHeldError(l.fleet, l.holder, l.acquiredAt, l.reason, l.manual === 1);
 }

@@ -52,22 +52,22 @@ export class SecretStore {
 
   async set(fleet: string, name: string, value: string): Promise<void> {
     const ciphertext = encrypt(this.key, value, `secret:${fleet}/${name}`);
-    const updated_at = new Date().toISOString();
+    const updatedAt = new Date().toISOString();
     await this.db
       .insertInto('secrets')
-      .values({ fleet, name, ciphertext, updated_at })
-      .onConflict((oc) => oc.columns(['fleet', 'name']).doUpdateSet({ ciphertext, updated_at }))
+      .values({ fleet, name, ciphertext, updatedAt })
+      .onConflict((oc) => oc.columns(['fleet', 'name']).doUpdateSet({ ciphertext, updatedAt }))
       .execute();
   }
 
   async names(fleet: string): Promise<{ name: string; updatedAt: string }[]> {
     const rows = await this.db
       .selectFrom('secrets')
-      .select(['name', 'updated_at'])
+      .select(['name', 'updatedAt'])
       .where('fleet', '=', fleet)
       .orderBy('name')
       .execute();
-    return rows.map((r) => ({ name: r.name, updatedAt: r.updated_at }));
+    return rows.map((r) => ({ name: r.name, updatedAt: r.updatedAt }));
   }
 
   async values(fleet: string): Promise<Map<string, string>> {
@@ -88,12 +88,12 @@ export class SecretStore {
     password: string,
   ): Promise<void> {
     const ciphertext = encrypt(this.key, password, `registry:${cluster}/${registry}`);
-    const updated_at = new Date().toISOString();
+    const updatedAt = new Date().toISOString();
     await this.db
       .insertInto('registry_credentials')
-      .values({ cluster, registry, username, ciphertext, updated_at })
+      .values({ cluster, registry, username, ciphertext, updatedAt })
       .onConflict((oc) =>
-        oc.columns(['cluster', 'registry']).doUpdateSet({ username, ciphertext, updated_at }),
+        oc.columns(['cluster', 'registry']).doUpdateSet({ username, ciphertext, updatedAt }),
       )
       .execute();
   }

@@ -31,17 +31,17 @@ export class SeenRequests {
     const cutoff = new Date(now - this.ttlMs).toISOString();
     if (now - this.prunedAt >= PRUNE_EVERY_MS) {
       this.prunedAt = now;
-      await this.db.deleteFrom('seen_requests').where('seen_at', '<', cutoff).execute();
+      await this.db.deleteFrom('seen_requests').where('seenAt', '<', cutoff).execute();
     }
     // A row past the ttl that was not pruned yet counts as not seen: it is renewed.
     const res = await this.db
       .insertInto('seen_requests')
-      .values({ id, seen_at: new Date(now).toISOString() })
+      .values({ id, seenAt: new Date(now).toISOString() })
       .onConflict((oc) =>
         oc
           .column('id')
-          .doUpdateSet((eb) => ({ seen_at: eb.ref('excluded.seen_at') }))
-          .where('seen_requests.seen_at', '<', cutoff),
+          .doUpdateSet((eb) => ({ seenAt: eb.ref('excluded.seenAt') }))
+          .where('seen_requests.seenAt', '<', cutoff),
       )
       .executeTakeFirst();
     return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;

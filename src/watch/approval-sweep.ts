@@ -23,7 +23,7 @@ export function startCardSweep(
     try {
       await ops.approvals.expireDue();
       for (const card of await ops.approvals.cardsToRedraw(prefix)) {
-        const ref = card.approval.message_ref;
+        const ref = card.approval.messageRef;
         if (!ref) continue;
         try {
           await draw(ref, requestCard(card.approval, card.approvers));

@@ -218,7 +218,7 @@ export class ClusterWatch {
       // Same state, but a task error now says why: redraw the alert with it.
       if (open && s.reason && open.reason !== reason) {
         await incidents.update(open.id, open.state, reason, iso);
-        const updated = { ...open, reason, updated_at: iso };
+        const updated = { ...open, reason, updatedAt: iso };
         await this.messages.redraw(
           updated,
           { incident: updated, replicas, kind: s.reason.kind },
@@ -251,7 +251,7 @@ export class ClusterWatch {
       return;
     }
     await incidents.update(open.id, record.state, reason, iso);
-    const updated = { ...open, state: record.state, reason, updated_at: iso };
+    const updated = { ...open, state: record.state, reason, updatedAt: iso };
     const facts: AlertFacts = { incident: updated, replicas, kind: s.reason?.kind };
     if (change === 'worsened' && !(await this.messages.silenced(updated, iso))) {
       await this.messages.inThread(
@@ -324,7 +324,7 @@ export class ClusterWatch {
         await this.messages.deliver(open, {}, targets);
         continue;
       }
-      if (now - Date.parse(open.reminded_at) >= remind) {
+      if (now - Date.parse(open.remindedAt) >= remind) {
         await this.ops.incidents.reminded(open.id, iso);
         await this.messages.inThread(open, reminderText({ incident: open }, now));
       }

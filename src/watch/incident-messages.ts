@@ -79,7 +79,7 @@ export class IncidentMessages {
     await this.ops.incidents.resolve(incident.id, iso);
     const recovered = recoveredText({ ...facts, incident }, now);
     this.log(`✅ ${recovered.text}`);
-    const resolved = { ...incident, resolved_at: iso };
+    const resolved = { ...incident, resolvedAt: iso };
     await this.inThread(incident, recovered);
     await this.redraw(resolved, { ...facts, incident: resolved }, now);
   }

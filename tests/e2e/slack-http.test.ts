@@ -1,3 +1,4 @@
+import { until } from '../support/standin-server.js';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -297,7 +298,7 @@ describe.skipIf(bed === null)('Slack that cannot be reached at start', () => {
       await otto.waitForLog("Slack can't be reached yet");
       await slack.listen(apiPort);
       await otto.waitForLog('Slack connected (Socket Mode)', 90_000);
-      while (!slack.connected) await new Promise((r) => setTimeout(r, 20));
+      await until('a Socket Mode connection to the Slack stand-in', () => slack.connected);
       const talk = new Conversation(slack);
       await slack.envelope('slash_commands', slashPayload(slack, 'help', 'UALICE'));
       expect(textOf(await talk.posted('/otto help'))).toContain('launch');
@@ -327,7 +328,7 @@ describe.skipIf(bed === null)('Otto stopped while a Slack launch runs', () => {
     const otto = startOtto(ws.config, ws.dir, { SLACK_API: slack.apiUrl });
     try {
       await otto.waitForLog('Slack connected');
-      while (!slack.connected) await new Promise((r) => setTimeout(r, 20));
+      await until('a Socket Mode connection to the Slack stand-in', () => slack.connected);
       const talk = new Conversation(slack);
       await slack.envelope('slash_commands', slashPayload(slack, 'launch drift', 'UALICE'));
       const message = await talk.posted('/otto launch drift');

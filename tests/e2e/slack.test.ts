@@ -1,3 +1,4 @@
+import { until } from '../support/standin-server.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rows } from '../support/db.js';
 import { startOtto, type OttoProcess } from '../support/otto-process.js';
@@ -62,7 +63,7 @@ describe.skipIf(bed === null)('Slack over Socket Mode, with the real Bolt client
       SLACK_API: slack.apiUrl,
     });
     await otto.waitForLog('Slack connected (Socket Mode)');
-    while (!slack.connected) await new Promise((r) => setTimeout(r, 20));
+    await until('a Socket Mode connection to the Slack stand-in', () => slack.connected);
   });
 
   afterAll(async () => {
@@ -78,9 +79,13 @@ describe.skipIf(bed === null)('Slack over Socket Mode, with the real Bolt client
 
   it('acks /otto launch at once, then edits one message through the rollout to success', async () => {
     const talk = new Conversation(slack);
-    const ackMs = await slash('launch deck', 'UALICE');
-    expect(ackMs).toBeGreaterThanOrEqual(0);
+    const before = slack.callsOf('chat.postMessage').length;
+    await slash('launch deck', 'UALICE');
+    // Acked before anything was posted: the ack does not wait for the command's work.
+    const postsAtAck = slack.callsOf('chat.postMessage').length;
+    expect(postsAtAck).toBe(before);
     const first = await talk.posted('/otto launch deck');
+    expect(slack.callsOf('chat.postMessage').indexOf(first)).toBeGreaterThanOrEqual(postsAtAck);
     const ts = tsOf(first);
     const done = await talk.drawn(ts, 'deck v1 is in orbit');
     expect(textOf(done)).toContain('web');
@@ -275,7 +280,7 @@ describe.skipIf(bed === null)('Slack over Socket Mode, with the real Bolt client
 
   it('reconnects by itself when the Socket Mode connection drops', async () => {
     slack.dropSocket();
-    while (!slack.connected) await new Promise((r) => setTimeout(r, 50));
+    await until('a Socket Mode connection to the Slack stand-in', () => slack.connected);
     const talk = new Conversation(slack);
     await slash('status deck', 'UEVE');
     expect(textOf(await talk.posted('/otto status deck'))).toContain('deck');

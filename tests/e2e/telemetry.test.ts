@@ -1,3 +1,4 @@
+import { until } from '../support/standin-server.js';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +60,7 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
     await slack.listen();
     otto = startOtto(ws.config, ws.dir, env());
     await otto.waitForLog('Telemetry is watching 2 clusters');
-    while (!slack.connected) await sleep(20);
+    await until('a Socket Mode connection to the Slack stand-in', () => slack.connected);
   }, 60_000);
 
   afterAll(async () => {

@@ -161,7 +161,7 @@ describe('rollback requests', () => {
     const id = requestId(await say('rollback shop', 'console:alice'));
     await ops.db
       .updateTable('approvals')
-      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .set({ expiresAt: new Date(Date.now() - 1000).toISOString() })
       .where('id', '=', id)
       .execute();
     const r = await say(`approve ${id}`, 'console:bob');
@@ -201,7 +201,7 @@ describe('rollback requests', () => {
     );
     const id = requestId(r);
     const row = await ops.approvals.get(id);
-    expect(row).toMatchObject({ action: 'launch', status: 'pending', compose_snapshot: V1 });
+    expect(row).toMatchObject({ action: 'launch', status: 'pending', composeSnapshot: V1 });
   });
 
   it('shows an approver the compose the request holds, not the file as it is now', async () => {

@@ -106,8 +106,8 @@ beforeEach(() => {
 const remindDue = () =>
   ops.db
     .updateTable('incidents')
-    .set({ reminded_at: '2000-01-01T00:00:00.000Z' })
-    .where('resolved_at', 'is', null)
+    .set({ remindedAt: '2000-01-01T00:00:00.000Z' })
+    .where('resolvedAt', 'is', null)
     .execute();
 
 describe('a cluster watch', () => {

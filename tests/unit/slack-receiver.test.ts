@@ -150,10 +150,10 @@ describe('the body limit', () => {
     service: 'api',
     state: 'crash_looping',
     reason: `exits with code 1: ${'x'.repeat(500)}`,
-    opened_at: '2025-01-01T09:00:00Z',
-    updated_at: '2025-01-01T09:55:00Z',
-    reminded_at: '2025-01-01T09:55:00Z',
-    resolved_at: null,
+    openedAt: '2025-01-01T09:00:00Z',
+    updatedAt: '2025-01-01T09:55:00Z',
+    remindedAt: '2025-01-01T09:55:00Z',
+    resolvedAt: null,
     refs: '{}',
   };
   const alertWith = (line: string) =>

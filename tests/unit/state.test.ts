@@ -50,7 +50,7 @@ describe('locks', () => {
         reason: 'launch',
         pid: DEAD_PID,
         hostname: HOSTNAME,
-        acquired_at: 'x',
+        acquiredAt: 'x',
         manual: 0,
       })
       .execute();
@@ -69,7 +69,7 @@ describe('locks', () => {
         reason: 'db migration',
         pid: DEAD_PID,
         hostname: HOSTNAME,
-        acquired_at: '2026-01-01T00:00:00.000Z',
+        acquiredAt: '2026-01-01T00:00:00.000Z',
         manual: 1,
       })
       .execute();
@@ -96,7 +96,7 @@ describe('deployments', () => {
     expect([a1.version, a2.version, b1.version]).toEqual([1, 2, 1]);
     const done = await d.finish(a2, 'failed', 'boom');
     expect(done).toMatchObject({ status: 'failed', reason: 'boom' });
-    expect(done.duration_ms).toBeGreaterThanOrEqual(0);
+    expect(done.durationMs).toBeGreaterThanOrEqual(0);
     expect((await d.latestByFleet()).get('a')?.version).toBe(2);
   });
 
@@ -179,7 +179,7 @@ describe('secrets at rest', () => {
         fleet: 'c',
         name: 'X',
         ciphertext: encrypt(testKey(9), 'x', 'secret:c/X'),
-        updated_at: '',
+        updatedAt: '',
       })
       .execute();
     await expect(fresh.rekey(testKey(7))).rejects.toThrow(/can't decrypt/);
