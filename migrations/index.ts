@@ -4,6 +4,7 @@ import * as approvalsAudit from './0002-approvals-audit.js';
 import * as approvalCards from './0003-approval-cards.js';
 import * as telemetry from './0004-telemetry.js';
 import * as shields from './0005-shields.js';
+import * as lockRequest from './0006-lock-request.js';
 
 /**
  * Every migration, in order. Listed here (rather than read from the folder at run
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-approval-cards': approvalCards,
   '0004-telemetry': telemetry,
   '0005-shields': shields,
+  '0006-lock-request': lockRequest,
 };

@@ -56,6 +56,8 @@ export class LockHeldError extends OttoError {
     readonly since: string,
     readonly reason: string,
     readonly manual: boolean,
+    /** The approval request the holding launch carries out, if any. */
+    readonly requestId: number | null = null,
   ) {
     super(
       manual

@@ -85,6 +85,7 @@ export async function approveCommand(ctx: Context): Promise<Reply> {
       composeText: a.composeSnapshot,
       ...(a.targetVersion ? { rollbackOf: a.targetVersion } : {}),
       lockReason: `approved request ${a.id} (${describeRequest(a)})`,
+      requestId: a.id,
       header,
       // Checked again under the lock: no launch can slip in between this and the deploy.
       onLocked: async () => {
@@ -98,7 +99,7 @@ export async function approveCommand(ctx: Context): Promise<Reply> {
     const now = (await ops.approvals.get(a.id)) ?? a;
     if (e instanceof AlreadyClaimedError) return closedReply(now);
     if (e instanceof LockHeldError) {
-      if (e.reason.startsWith(`approved request ${a.id} `) || now.status !== 'pending') {
+      if (e.requestId === a.id || now.status !== 'pending') {
         return {
           outcome: 'failed',
           text: `Request ${a.id} (${describeRequest(a)}) is already being carried out after another approval. Nothing more to do.`,

@@ -39,6 +39,8 @@ export interface LaunchRequest {
   readonly rollbackOf?: number;
   /** What the lock says the fleet is busy with; `launch` or `rollback` by default. */
   readonly lockReason?: string;
+  /** The approval request this launch carries out: the lock names it. */
+  readonly requestId?: number;
   /**
    * Runs once the fleet's lock is held, before anything is recorded or deployed.
    * Throwing here stops the launch cleanly (an approval that lost a race does this).
@@ -106,6 +108,7 @@ export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<Laun
     fleet.name,
     req.actor,
     req.lockReason ?? (req.rollbackOf ? 'rollback' : 'launch'),
+    req.requestId !== undefined ? { requestId: req.requestId } : {},
   );
   try {
     await req.onLocked?.();

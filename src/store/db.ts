@@ -40,6 +40,8 @@ export interface LocksTable {
   acquiredAt: string;
   /** 1 for a `lock` command's lock, which no process owns. */
   manual: number;
+  /** The approval request this launch's lock carries out, if any. */
+  requestId: Generated<number | null>;
 }
 
 export type ApprovalAction = 'launch' | 'rollback';

@@ -19,7 +19,7 @@ export class Locks {
     fleet: string,
     holder: string,
     reason: string,
-    options: { manual?: boolean } = {},
+    options: { manual?: boolean; requestId?: number } = {},
   ): Promise<Lock> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const row: Lock = {
@@ -30,6 +30,7 @@ export class Locks {
         hostname: HOSTNAME,
         acquiredAt: new Date().toISOString(),
         manual: options.manual ? 1 : 0,
+        requestId: options.requestId ?? null,
       };
       const res = await this.db
         .insertInto('locks')
@@ -53,7 +54,7 @@ export class Locks {
     }
     const held = await this.get(fleet);
     if (held) throw lockHeld(held);
-    throw new LockHeldError(fleet, 'someone', new Date().toISOString(), 'busy', false);
+    throw new LockHeldError(fleet, 'someone', new Date().toISOString(), 'busy', false, null);
   }
 
   /** Releases the lock this process took for a launch. */
@@ -125,5 +126,5 @@ export class Locks {
 }
 
 function lockHeld(l: Lock): LockHeldError {
-  return new LockHeldError(l.fleet, l.holder, l.acquiredAt, l.reason, l.manual === 1);
+  return new LockHeldError(l.fleet, l.holder, l.acquiredAt, l.reason, l.manual === 1, l.requestId);
 }

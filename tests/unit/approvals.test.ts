@@ -232,6 +232,32 @@ describe('rollback requests', () => {
   });
 });
 
+describe('a request being carried out', () => {
+  it('tells a second approver so from the lock row, whatever the lock says in words', async () => {
+    const r = await say('rollback shop 1', 'console:alice');
+    const id = requestId(r);
+    // The first approval's launch holds the fleet: the lock names the request.
+    await ops.locks.acquire('shop', 'console:alice', 'any words at all', { requestId: id });
+    try {
+      const second = await say(`approve ${id}`, 'console:carol');
+      expect(second.outcome).toBe('failed');
+      expect(second.text).toContain(
+        `Request ${id} (return shop v3 → v1) is already being carried out`,
+      );
+      // Another request meets the same lock as a busy fleet, not as its own run.
+      const other = await say('rollback shop 1', 'console:alice');
+      const otherId = requestId(other);
+      const blocked = await say(`approve ${otherId}`, 'console:carol');
+      expect(blocked.text).toContain('Fleet shop is busy: any words at all');
+      expect(blocked.fix).toContain('Your approval is recorded');
+      await say(`deny ${otherId}`, 'console:alice');
+    } finally {
+      await ops.locks.release('shop');
+      await say(`deny ${id}`, 'console:alice');
+    }
+  });
+});
+
 describe('locks', () => {
   it('freezes launches and rollbacks until the holder or an admin unlocks', async () => {
     const locked = await say('lock shop database migration', 'console:alice');
