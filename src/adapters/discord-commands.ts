@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COMMANDS, type ArgSpec, type FlagSpec } from '../commands/catalog.js';
 import { quoteWord } from '../commands/parse.js';
 
 /** Discord's option types used here: subcommand, string, integer. */
@@ -6,30 +7,47 @@ const SUB = 1;
 const STRING = 3;
 const INTEGER = 4;
 
-const fleet = (required = true) => ({
-  type: STRING,
-  name: 'fleet',
-  description: 'The fleet (stack) in otto.yml',
-  required,
-  autocomplete: true,
-  max_length: 63,
-});
-
-const request = {
-  type: INTEGER,
-  name: 'request',
-  description: 'The request number',
-  required: true,
-  min_value: 1,
-};
-
 /** Discord's interaction context GUILD and installation type GUILD_INSTALL. */
 const GUILD = 0;
 
+/** What Discord shows for a command: its summary, capitalized, within Discord's 100 characters. */
+const describe = (text: string) => (text[0]?.toUpperCase() + text.slice(1)).slice(0, 100);
+
+/** One catalog argument as a Discord option. */
+function argOption(a: ArgSpec) {
+  const base = { name: a.name, description: a.about, ...(a.required ? { required: true } : {}) };
+  switch (a.type) {
+    case 'fleet':
+    case 'service':
+      return { ...base, type: STRING, autocomplete: true, max_length: 63 };
+    case 'integer':
+    case 'request':
+      return { ...base, type: INTEGER, min_value: 1, ...(a.max ? { max_value: a.max } : {}) };
+    case 'word':
+    case 'words':
+      return { ...base, type: STRING, max_length: a.max ?? 200 };
+  }
+}
+
+function flagOption(f: FlagSpec) {
+  return f.type === 'integer'
+    ? {
+        type: INTEGER,
+        name: f.name,
+        description: f.about,
+        min_value: f.min ?? 1,
+        ...(f.max ? { max_value: f.max } : {}),
+      }
+    : { type: STRING, name: f.name, description: f.about, max_length: f.max ?? 100 };
+}
+
 /**
- * The one `/otto` command with its subcommands, as `otto discord register` sends it
- * (Discord's application command JSON). It is offered in servers only, never in
- * direct messages: `contexts` and `integration_types`, and the older `dm_permission`.
+ * The one `/otto` command with a subcommand per catalog command, as `otto discord
+ * register` sends it (Discord's application command JSON), generated from the
+ * catalog: every argument and --option is an option. Discord wants required
+ * options first; `toText` puts them back in the text command's order. It is
+ * offered in servers only, never in direct messages: `contexts` and
+ * `integration_types`, and the older `dm_permission`.
  */
 export const OTTO_COMMAND = {
   name: 'otto',
@@ -38,113 +56,22 @@ export const OTTO_COMMAND = {
   contexts: [GUILD],
   integration_types: [GUILD],
   dm_permission: false,
-  options: [
-    {
+  options: Object.entries(COMMANDS).map(([name, spec]) => {
+    const options = [
+      ...spec.args.filter((a) => a.required).map(argOption),
+      ...spec.args.filter((a) => !a.required).map(argOption),
+      ...spec.flags.map(flagOption),
+    ];
+    return {
       type: SUB,
-      name: 'launch',
-      description: 'Deploy a fleet and watch it reach orbit',
-      options: [fleet()],
-    },
-    {
-      type: SUB,
-      name: 'rollback',
-      description: 'Return a fleet to an earlier version (asks for approval)',
-      options: [
-        fleet(),
-        {
-          type: INTEGER,
-          name: 'version',
-          description: 'The version to return to (default: the last good one)',
-          min_value: 1,
-        },
-      ],
-    },
-    {
-      type: SUB,
-      name: 'status',
-      description: 'Services, replicas and health',
-      options: [fleet(false)],
-    },
-    {
-      type: SUB,
-      name: 'logs',
-      description: "A fleet's recent log lines",
-      options: [
-        fleet(),
-        {
-          type: STRING,
-          name: 'service',
-          description: 'One service of the fleet',
-          autocomplete: true,
-          max_length: 63,
-        },
-        {
-          type: INTEGER,
-          name: 'tail',
-          description: 'Lines per service (default 50)',
-          min_value: 1,
-          max_value: 1000,
-        },
-      ],
-    },
-    { type: SUB, name: 'history', description: 'Past launches and rollbacks', options: [fleet()] },
-    {
-      type: SUB,
-      name: 'diff',
-      description: 'What the next launch would change',
-      options: [fleet()],
-    },
-    {
-      type: SUB,
-      name: 'lock',
-      description: 'Freeze launches and rollbacks of a fleet',
-      options: [
-        fleet(),
-        { type: STRING, name: 'reason', description: 'Why, for the others', max_length: 200 },
-      ],
-    },
-    { type: SUB, name: 'unlock', description: 'Lift a lock', options: [fleet()] },
-    {
-      type: SUB,
-      name: 'approve',
-      description: 'Approve a request by its number',
-      options: [request],
-    },
-    {
-      type: SUB,
-      name: 'deny',
-      description: 'Deny (or withdraw) a request by its number',
-      options: [request, { type: STRING, name: 'reason', description: 'Why', max_length: 200 }],
-    },
-    {
-      type: SUB,
-      name: 'silence',
-      description: "Mute a fleet's (or a service's) alerts for a while",
-      options: [
-        fleet(),
-        {
-          type: STRING,
-          name: 'duration',
-          description: 'How long: 30m, 1h, 1d; or off to lift it',
-          required: true,
-          max_length: 10,
-        },
-        {
-          type: STRING,
-          name: 'service',
-          description: 'Only this service',
-          autocomplete: true,
-          max_length: 63,
-        },
-      ],
-    },
-    { type: SUB, name: 'alerts', description: 'Open incidents' },
-    { type: SUB, name: 'fleets', description: 'Configured fleets and their last launch' },
-    { type: SUB, name: 'help', description: 'What Otto can do' },
-  ],
-} as const;
+      name,
+      description: describe(spec.summary),
+      ...(options.length ? { options } : {}),
+    };
+  }),
+};
 
-const SUBCOMMANDS = OTTO_COMMAND.options.map((o) => o.name) as [string, ...string[]];
+const SUBCOMMANDS = Object.keys(COMMANDS) as [string, ...string[]];
 
 /** A subcommand and its option values as an interaction carries them. */
 export const subcommandInput = z.object({
@@ -160,39 +87,21 @@ export const subcommandInput = z.object({
     .default([]),
 });
 
-/** The text command a subcommand stands for: `logs shop web --tail 20`. */
+/** The text command a subcommand stands for, in the catalog's order: `logs shop web --tail 20`. */
 export function toText(input: z.infer<typeof subcommandInput>): string {
-  const opt = (name: string) => {
+  const spec = COMMANDS[input.name];
+  const value = (name: string) => {
     const v = input.options.find((o) => o.name === name)?.value;
-    return v === undefined ? undefined : String(v);
+    return v === undefined || v === '' ? undefined : String(v);
   };
   const words = [input.name];
-  const add = (name: string) => {
-    const v = opt(name);
-    if (v !== undefined && v !== '') words.push(quoteWord(v));
-  };
-  switch (input.name) {
-    case 'approve':
-    case 'deny':
-      add('request');
-      add('reason');
-      break;
-    case 'silence':
-      add('fleet');
-      add('service');
-      add('duration');
-      break;
-    case 'logs': {
-      add('fleet');
-      add('service');
-      const tail = opt('tail');
-      if (tail) words.push('--tail', tail);
-      break;
-    }
-    default:
-      add('fleet');
-      add('version');
-      add('reason');
+  for (const a of spec?.args ?? []) {
+    const v = value(a.name);
+    if (v !== undefined) words.push(quoteWord(v));
+  }
+  for (const f of spec?.flags ?? []) {
+    const v = value(f.name);
+    if (v !== undefined) words.push(`--${f.name}`, quoteWord(v));
   }
   return words.join(' ');
 }

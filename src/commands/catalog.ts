@@ -15,14 +15,44 @@ import type { RATES } from './rate-limit.js';
 import type { Handler, Reply } from './types.js';
 import { otto } from './voice.js';
 
+/** Discord draws these; the text parser counts them. */
+export type ArgType = 'fleet' | 'service' | 'word' | 'words' | 'integer' | 'request';
+
+/** One positional argument of a command, in the order the text command takes it. */
+export interface ArgSpec {
+  readonly name: string;
+  /** What it is, in a few words (Discord shows it beside the option). */
+  readonly about: string;
+  /** `words` takes the rest of the line (a reason); `request` is an approval number. */
+  readonly type: ArgType;
+  readonly required?: boolean;
+  /** Longest text (word types) or largest number (integer). */
+  readonly max?: number;
+}
+
+/** One `--option value` of a command. */
+export interface FlagSpec {
+  readonly name: string;
+  readonly about: string;
+  readonly type: 'integer' | 'word';
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** How many words a `words` argument may take: a reason of a sentence or two. */
+const REST_WORDS = 29;
+
 export interface CommandSpec {
   readonly usage: string;
   readonly summary: string;
   readonly example: string;
-  readonly minArgs: number;
-  readonly maxArgs: number;
+  /**
+   * The arguments, declared once: the parser's counts, Discord's options and its
+   * option-to-text mapping all come from this list.
+   */
+  readonly args: readonly ArgSpec[];
   /** The --options the command takes; any other is a usage error. */
-  readonly flags?: readonly string[];
+  readonly flags: readonly FlagSpec[];
   /** The role the actor needs (for the command's fleet, when it has one). */
   readonly role: Role;
   /** Where the fleet the command acts on comes from: its first argument, or an approval request. */
@@ -34,13 +64,43 @@ export interface CommandSpec {
   readonly handler: Handler;
 }
 
+/** The fewest and most positional words a command takes. */
+export function argCounts(spec: CommandSpec): { min: number; max: number } {
+  return {
+    min: spec.args.filter((a) => a.required).length,
+    max: spec.args.reduce((n, a) => n + (a.type === 'words' ? REST_WORDS : 1), 0),
+  };
+}
+
+const fleet = (required = true): ArgSpec => ({
+  name: 'fleet',
+  about: 'The fleet (stack) in otto.yml',
+  type: 'fleet',
+  required,
+});
+const service: ArgSpec = { name: 'service', about: 'One service of the fleet', type: 'service' };
+const request: ArgSpec = {
+  name: 'request',
+  about: 'The request number',
+  type: 'request',
+  required: true,
+};
+const reason = (about: string): ArgSpec => ({ name: 'reason', about, type: 'words', max: 200 });
+const limitFlag = (max: number): FlagSpec => ({
+  name: 'limit',
+  about: `How many, newest first (at most ${max})`,
+  type: 'integer',
+  min: 1,
+  max,
+});
+
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   help: {
     usage: 'help',
     summary: 'what Otto can do',
     example: 'help',
-    minArgs: 0,
-    maxArgs: 1,
+    args: [{ name: 'command', about: 'A command to ask about', type: 'word', max: 20 }],
+    flags: [],
     role: 'viewer',
     handler: async () => helpReply(),
   },
@@ -48,8 +108,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'fleets',
     summary: 'the configured fleets and their last launch',
     example: 'fleets',
-    minArgs: 0,
-    maxArgs: 0,
+    args: [],
+    flags: [],
     role: 'viewer',
     handler: fleetsCommand,
   },
@@ -57,8 +117,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'status [fleet]',
     summary: 'telemetry: services, replicas, failing tasks, locks',
     example: 'status myapp',
-    minArgs: 0,
-    maxArgs: 1,
+    args: [fleet(false)],
+    flags: [],
     role: 'viewer',
     fleetFrom: 'arg',
     handler: statusCommand,
@@ -67,9 +127,11 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'logs <fleet> [service] [--tail N] [--since 10m]',
     summary: 'recent transmissions (docker service logs)',
     example: 'logs myapp web --tail 100 --since 10m',
-    minArgs: 1,
-    maxArgs: 2,
-    flags: ['tail', 'since'],
+    args: [fleet(), service],
+    flags: [
+      { name: 'tail', about: 'Lines per service (default 50)', type: 'integer', min: 1, max: 1000 },
+      { name: 'since', about: 'How far back: 10m, 2h, 1d, or a date', type: 'word', max: 40 },
+    ],
     role: 'viewer',
     fleetFrom: 'arg',
     limit: 'logs',
@@ -79,9 +141,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'history <fleet> [--limit N]',
     summary: 'the flight log of a fleet: versions, who, when, outcome',
     example: 'history myapp --limit 20',
-    minArgs: 1,
-    maxArgs: 1,
-    flags: ['limit'],
+    args: [fleet()],
+    flags: [limitFlag(100)],
     role: 'viewer',
     fleetFrom: 'arg',
     handler: historyCommand,
@@ -90,8 +151,12 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'diff <fleet> [version] [version] | diff #<request>',
     summary: 'what a launch (or a return to a version) would change, secrets masked',
     example: 'diff myapp 11',
-    minArgs: 1,
-    maxArgs: 3,
+    args: [
+      fleet(),
+      { name: 'from', about: 'Compare this version (default: the running one)', type: 'integer' },
+      { name: 'to', about: 'With this one (default: the compose file)', type: 'integer' },
+    ],
+    flags: [],
     role: 'viewer',
     fleetFrom: 'arg',
     requestRef: true,
@@ -101,8 +166,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'launch <fleet>',
     summary: 'deploy a fleet and wait until it is in orbit',
     example: 'launch myapp',
-    minArgs: 1,
-    maxArgs: 1,
+    args: [fleet()],
+    flags: [],
     role: 'deployer',
     fleetFrom: 'arg',
     handler: launchCommand,
@@ -111,8 +176,15 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'rollback <fleet> [version]',
     summary: 'return to base: re-launch an earlier good version (asks for approval)',
     example: 'rollback myapp 11',
-    minArgs: 1,
-    maxArgs: 2,
+    args: [
+      fleet(),
+      {
+        name: 'version',
+        about: 'The version to return to (default: the last good one)',
+        type: 'integer',
+      },
+    ],
+    flags: [],
     role: 'deployer',
     fleetFrom: 'arg',
     handler: rollbackCommand,
@@ -121,8 +193,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'approve <request>',
     summary: 'approve a rollback or launch request (a second person)',
     example: 'approve 42',
-    minArgs: 1,
-    maxArgs: 1,
+    args: [request],
+    flags: [],
     role: 'approver',
     fleetFrom: 'approval',
     handler: approveCommand,
@@ -131,8 +203,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'deny <request> [reason]',
     summary: 'turn a request down (approver), or withdraw your own; it will not run',
     example: 'deny 42 wrong version',
-    minArgs: 1,
-    maxArgs: 30,
+    args: [request, reason('Why')],
+    flags: [],
     // Approvers deny; the requester, a deployer, may withdraw their own (checked in the handler).
     role: 'deployer',
     fleetFrom: 'approval',
@@ -142,8 +214,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'lock <fleet> [reason]',
     summary: 'freeze launches and rollbacks of a fleet',
     example: 'lock myapp database migration',
-    minArgs: 1,
-    maxArgs: 30,
+    args: [fleet(), reason('Why, for the others')],
+    flags: [],
     role: 'deployer',
     fleetFrom: 'arg',
     handler: lockCommand,
@@ -152,8 +224,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'unlock <fleet>',
     summary: 'lift a lock (its holder, or an admin)',
     example: 'unlock myapp',
-    minArgs: 1,
-    maxArgs: 1,
+    args: [fleet()],
+    flags: [],
     role: 'deployer',
     fleetFrom: 'arg',
     handler: unlockCommand,
@@ -162,8 +234,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'alerts',
     summary: 'open incidents: unhealthy services, nodes down, clusters out of reach',
     example: 'alerts',
-    minArgs: 0,
-    maxArgs: 0,
+    args: [],
+    flags: [],
     role: 'viewer',
     handler: alertsCommand,
   },
@@ -171,8 +243,18 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'silence <fleet> [service] <duration|off>',
     summary: "mute a fleet's (or a service's) alerts for a while; off lifts it",
     example: 'silence myapp web 1h',
-    minArgs: 2,
-    maxArgs: 3,
+    args: [
+      fleet(),
+      { ...service, about: 'Only this service' },
+      {
+        name: 'duration',
+        about: 'How long: 30m, 1h, 1d; or off to lift it',
+        type: 'word',
+        required: true,
+        max: 10,
+      },
+    ],
+    flags: [],
     role: 'deployer',
     fleetFrom: 'arg',
     handler: silenceCommand,
@@ -181,9 +263,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: 'audit [fleet] [--limit N]',
     summary: 'every command run: who, where, what, outcome (all fleets: admin)',
     example: 'audit myapp --limit 50',
-    minArgs: 0,
-    maxArgs: 1,
-    flags: ['limit'],
+    args: [fleet(false)],
+    flags: [limitFlag(500)],
     role: 'viewer',
     fleetFrom: 'arg',
     handler: auditCommand,

@@ -2,7 +2,7 @@ import type { FleetConfig } from '../config/config.js';
 import { OttoError, RefusedError, UsageError } from '../errors.js';
 import type { Ops } from '../ops/ops.js';
 import { atLeast, requireChannel, requireRole, roleOf, type Who } from './access.js';
-import { COMMANDS, type CommandSpec } from './catalog.js';
+import { argCounts, COMMANDS, type CommandSpec } from './catalog.js';
 import { parseText } from './parse.js';
 import { limiter, RATES, RateLimitedError } from './rate-limit.js';
 import type { Command, Context, Platform, Reply } from './types.js';
@@ -59,10 +59,11 @@ export function toCommand(text: string, source: Source): Command {
 function checkShape(command: Command): CommandSpec {
   const spec = COMMANDS[command.name];
   if (!spec) throw new UsageError(otto.unknownCommand(command.name));
-  if (command.args.length < spec.minArgs || command.args.length > spec.maxArgs) {
+  const { min, max } = argCounts(spec);
+  if (command.args.length < min || command.args.length > max) {
     throw new UsageError(`Usage: ${spec.usage}`, `For example: ${spec.example}`);
   }
-  const unknown = Object.keys(command.flags).filter((f) => !(spec.flags ?? []).includes(f));
+  const unknown = Object.keys(command.flags).filter((f) => !spec.flags.some((s) => s.name === f));
   if (unknown.length > 0) {
     throw new UsageError(
       `${command.name} has no option --${unknown[0]?.slice(0, 40)}. Usage: ${spec.usage}`,

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { OTTO_COMMAND, subcommandInput, toText } from '../../src/adapters/discord-commands.js';
+import { argCounts, COMMANDS, type ArgSpec, type FlagSpec } from '../../src/commands/catalog.js';
+import { parseText } from '../../src/commands/parse.js';
+
+// The catalog declares each command's arguments and options once; Discord's /otto
+// and its option-to-text mapping are generated from it. Every command, with every
+// option, must come back out of Discord as the text command the catalog describes.
+
+const sample = (x: ArgSpec | FlagSpec): string | number => {
+  switch (x.type) {
+    case 'integer':
+    case 'request':
+      return 7;
+    case 'words':
+      return 'not during "the" sale';
+    case 'fleet':
+      return 'shop';
+    case 'service':
+      return 'web';
+    case 'word':
+      return x.name === 'since' ? '10m' : '1h';
+  }
+};
+
+describe('the Discord command, generated from the catalog', () => {
+  it('has a subcommand for every command, with every argument and option', () => {
+    const subs = OTTO_COMMAND.options;
+    expect(subs.map((s) => s.name)).toEqual(Object.keys(COMMANDS));
+    for (const [name, spec] of Object.entries(COMMANDS)) {
+      const sub = subs.find((s) => s.name === name)!;
+      const options = (sub.options ?? []) as { name: string; required?: boolean }[];
+      expect(options.map((o) => o.name).sort(), name).toEqual(
+        [...spec.args.map((a) => a.name), ...spec.flags.map((f) => f.name)].sort(),
+      );
+      // Discord refuses a required option after an optional one.
+      const firstOptional = options.findIndex((o) => !o.required);
+      if (firstOptional >= 0)
+        expect(
+          options.slice(firstOptional).some((o) => o.required),
+          name,
+        ).toBe(false);
+      expect(sub.description.length, name).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('turns every command with every option into the text command the parser takes', () => {
+    for (const [name, spec] of Object.entries(COMMANDS)) {
+      const all = [...spec.args, ...spec.flags].map((x) => ({ name: x.name, value: sample(x) }));
+      const input = subcommandInput.parse({ name, options: all });
+      const parsed = parseText(toText(input));
+      expect(parsed.name, name).toBe(name);
+      // Each argument arrives as one word, in the catalog's order, and each option as --name.
+      expect(parsed.args, name).toEqual(spec.args.map((a) => String(sample(a)).replace(/"/g, "'")));
+      expect(parsed.flags, name).toEqual(
+        Object.fromEntries(spec.flags.map((f) => [f.name, String(sample(f))])),
+      );
+      const { min, max } = argCounts(spec);
+      expect(parsed.args.length, name).toBeGreaterThanOrEqual(min);
+      expect(parsed.args.length, name).toBeLessThanOrEqual(max);
+      // With only the required options, it is still a well-formed command.
+      const required = spec.args
+        .filter((a) => a.required)
+        .map((a) => ({ name: a.name, value: sample(a) }));
+      const bare = parseText(toText(subcommandInput.parse({ name, options: required })));
+      expect(bare.args.length, name).toBe(min);
+    }
+  });
+});
