@@ -9,15 +9,11 @@ import { readSecretInput } from './adapters/stdin.js';
 import type { AlertOutbox } from './watch/incident-messages.js';
 import { startTelemetry, type Telemetry } from './watch/telemetry.js';
 import { renderText } from './adapters/text.js';
-import { dispatch, errorReply } from './commands/dispatch.js';
-import { findFleet } from './commands/fleet-lookup.js';
+import { dispatch, dispatchWords, errorReply } from './commands/dispatch.js';
 import { CHANNEL, loadConfig, SNOWFLAKE } from './config/config.js';
 import type { Outcome } from './commands/types.js';
 import { ConfigError, InterruptedError, UsageError } from './errors.js';
-import { isRegistryHost, normalizeRegistry } from './swarm/compose.js';
 import { openOps, type Ops } from './ops/ops.js';
-import { rekey } from './ops/rekey.js';
-import { SECRET_NAME } from './store/secrets.js';
 import { otto } from './commands/voice.js';
 
 const USAGE = `Usage:
@@ -170,8 +166,10 @@ async function withOps<T>(
   }
 }
 
-function need(args: string[], n: number, usage: string): void {
-  if (args.length !== n) throw new UsageError(`Usage: ${usage}`);
+/** The command line's --options, as parseArgs reads them. */
+interface CliValues {
+  readonly config?: string | undefined;
+  readonly as?: string | undefined;
 }
 
 /** Runs the otto command line. Returns the exit code: 0 ok, 1 failed, 2 usage or config error. */
@@ -257,9 +255,8 @@ export async function main(argv: string[]): Promise<number> {
           return 0;
         });
       case 'secret':
-        return await secretCommand(rest, values.config);
       case 'registry':
-        return await registryCommand(rest, values.config);
+        return await localCommand([sub, ...rest], values);
       case 'discord': {
         if (rest[0] !== 'register' || rest.length !== 1)
           throw new UsageError('Usage: otto discord register [--guild ID]');
@@ -286,107 +283,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Secrets and registry logins change what launches do: they go into the audit log too (never their values). */
-async function auditCli(ops: Ops, command: string, fleet: string | null, summary: string) {
-  await ops.audit.record({
-    actor: defaultActor(),
-    platform: 'cli',
-    channel: 'cli',
-    command,
-    fleet,
-    outcome: 'ok',
-    summary,
-    durationMs: 0,
-  });
-}
-
-async function secretCommand(args: string[], config: string | undefined): Promise<number> {
-  const [verb, ...rest] = args;
-  return withOps(config, async (ops) => {
-    if (verb === 'set') {
-      need(rest, 2, 'otto secret set <fleet> <NAME>   (the value is read from stdin)');
-      const [fleetName, name] = rest as [string, string];
-      const fleet = findFleet(ops, fleetName, 'operator');
-      if (!SECRET_NAME.test(name)) {
-        throw new UsageError(
-          `"${name}" is not a secret name: use letters, digits and _, as in API_KEY.`,
-        );
-      }
-      const value = await readSecretInput(`Value for ${fleet.name}/${name} (hidden): `);
-      if (!value)
-        throw new UsageError(
-          'The secret value is empty; nothing was stored.',
-          `echo -n VALUE | otto secret set ${fleet.name} ${name}`,
-        );
-      await ops.secrets.set(fleet.name, name, value);
-      const text = `🔐 Stored ${name} for ${fleet.name}. It will be filled in at the next launch.`;
-      await auditCli(ops, `secret set ${fleet.name} ${name}`, fleet.name, text);
-      io.out(text);
-      return 0;
-    }
-    if (verb === 'list') {
-      need(rest, 1, 'otto secret list <fleet>');
-      const fleet = findFleet(ops, rest[0], 'operator');
-      const names = await ops.secrets.names(fleet.name);
-      if (names.length === 0) io.out(`No secrets stored for ${fleet.name}.`);
-      else for (const s of names) io.out(`${s.name}\t(updated ${s.updatedAt})`);
-      return 0;
-    }
-    if (verb === 'rekey') {
-      need(rest, 0, 'otto secret rekey   (the new key is read from stdin; empty: Otto makes one)');
-      const input = (
-        await readSecretInput('New key (base64 or hex; Enter: Otto makes one): ')
-      ).trim();
-      const r = await rekey(ops, input);
-      const text = `🔐 Re-encrypted ${r.secrets} secret${r.secrets === 1 ? '' : 's'} and ${r.registries} registry password${r.registries === 1 ? '' : 's'} under the new key.`;
-      await auditCli(ops, 'secret rekey', null, text);
-      io.out(text);
-      io.err(
-        r.file
-          ? `ℹ️  The new key is in ${r.file} (mode 0600). Back it up now: the old key no longer opens anything, and without the new one the stored secrets can't be read.`
-          : 'ℹ️  Set OTTO_SECRET_KEY to the new key before Otto starts again: the old key no longer opens anything.',
-      );
-      return 0;
-    }
-    throw new UsageError(
-      'Usage: otto secret set <fleet> <NAME> | otto secret list <fleet> | otto secret rekey',
-    );
-  });
-}
-
-async function registryCommand(args: string[], config: string | undefined): Promise<number> {
-  const [verb, ...rest] = args;
-  if (verb !== 'login')
-    throw new UsageError('Usage: otto registry login <cluster> <registry> <username>');
-  need(
-    rest,
-    3,
-    'otto registry login <cluster> <registry> <username>   (the password is read from stdin)',
-  );
-  const [cluster, registry, username] = rest as [string, string, string];
-  return withOps(config, async (ops) => {
-    if (!ops.config.clusters.has(cluster)) {
-      throw new UsageError(
-        `There is no cluster named ${cluster} in otto.yml.`,
-        `Known clusters: ${[...ops.config.clusters.keys()].join(', ')}.`,
-      );
-    }
-    if (!isRegistryHost(normalizeRegistry(registry)))
-      throw new UsageError(
-        `"${registry.slice(0, 80)}" is not a registry host such as ghcr.io. Nothing was stored.`,
-        'Give the host name and, if needed, the port: ghcr.io or registry.example.com:5000.',
-      );
-    const password = await readSecretInput(`Password for ${username}@${registry} (hidden): `);
-    if (!password) throw new UsageError('The password is empty; nothing was stored.');
-    await ops.secrets.setRegistry(cluster, normalizeRegistry(registry), username, password);
-    const text = `🔐 Stored credentials for ${normalizeRegistry(registry)} on cluster ${cluster}. Otto logs in before launches that pull from it.`;
-    await auditCli(
+/**
+ * `otto secret …` and `otto registry …`: chat commands that read a value typed here
+ * (stdin, or a hidden prompt), run through dispatch like every other command, with
+ * the same roles and audit. Their words are passed as they are: no --options.
+ */
+async function localCommand(words: string[], values: CliValues): Promise<number> {
+  return withOps(values.config, async (ops) => {
+    const reply = await dispatchWords(
       ops,
-      `registry login ${cluster} ${normalizeRegistry(registry)} ${username}`,
-      null,
-      text,
+      words,
+      { actor: actorId(values.as), channel: 'cli', platform: 'cli' },
+      { readSecret: readSecretInput },
     );
-    io.out(text);
-    return 0;
+    io.out(renderText(reply));
+    return EXIT[reply.outcome];
   });
 }

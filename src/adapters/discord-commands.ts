@@ -1,11 +1,16 @@
 import { z } from 'zod';
-import { COMMANDS, type ArgSpec, type FlagSpec } from '../commands/catalog.js';
+import { COMMANDS, type ArgSpec, type CommandSpec, type FlagSpec } from '../commands/catalog.js';
 import { quoteWord } from '../commands/parse.js';
 
 /** Discord's option types used here: subcommand, string, integer. */
 const SUB = 1;
 const STRING = 3;
 const INTEGER = 4;
+
+/** The catalog's commands that chat may run: not those that read a secret value typed locally. */
+export function chatCommands(): [string, CommandSpec][] {
+  return Object.entries(COMMANDS).filter(([, spec]) => !spec.local);
+}
 
 /** Discord's interaction context GUILD and installation type GUILD_INSTALL. */
 const GUILD = 0;
@@ -56,7 +61,7 @@ export const OTTO_COMMAND = {
   contexts: [GUILD],
   integration_types: [GUILD],
   dm_permission: false,
-  options: Object.entries(COMMANDS).map(([name, spec]) => {
+  options: chatCommands().map(([name, spec]) => {
     const options = [
       ...spec.args.filter((a) => a.required).map(argOption),
       ...spec.args.filter((a) => !a.required).map(argOption),
@@ -71,7 +76,7 @@ export const OTTO_COMMAND = {
   }),
 };
 
-const SUBCOMMANDS = Object.keys(COMMANDS) as [string, ...string[]];
+const SUBCOMMANDS = chatCommands().map(([name]) => name) as [string, ...string[]];
 
 /** A subcommand and its option values as an interaction carries them. */
 export const subcommandInput = z.object({

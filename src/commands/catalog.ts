@@ -9,6 +9,12 @@ import { launchCommand } from './launch.js';
 import { lockCommand, unlockCommand } from './lock.js';
 import { logsCommand } from './logs.js';
 import { rollbackCommand } from './rollback.js';
+import {
+  registryLoginCommand,
+  secretListCommand,
+  secretRekeyCommand,
+  secretSetCommand,
+} from './secrets.js';
 import { silenceCommand } from './silence.js';
 import { statusCommand } from './status.js';
 import type { RATES } from './rate-limit.js';
@@ -61,6 +67,8 @@ export interface CommandSpec {
   readonly requestRef?: boolean;
   /** A costly read, limited per identity (see RATES). */
   readonly limit?: keyof typeof RATES;
+  /** Reads a secret value typed on Otto's machine: refused in chat, left out of Discord. */
+  readonly local?: boolean;
   readonly handler: Handler;
 }
 
@@ -102,7 +110,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     args: [{ name: 'command', about: 'A command to ask about', type: 'word', max: 20 }],
     flags: [],
     role: 'viewer',
-    handler: async () => helpReply(),
+    handler: async (ctx) =>
+      helpReply(ctx.command.platform === 'cli' || ctx.command.platform === 'console'),
   },
   fleets: {
     usage: 'fleets',
@@ -269,15 +278,68 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     fleetFrom: 'arg',
     handler: auditCommand,
   },
+  'secret set': {
+    usage: 'secret set <fleet> <NAME>',
+    summary: "store a secret, encrypted; the value is read from stdin (Otto's machine only)",
+    example: 'secret set myapp API_KEY',
+    args: [
+      fleet(),
+      { name: 'name', about: 'The ${NAME} in the compose file', type: 'word', required: true },
+    ],
+    flags: [],
+    role: 'admin',
+    fleetFrom: 'arg',
+    local: true,
+    handler: secretSetCommand,
+  },
+  'secret list': {
+    usage: 'secret list <fleet>',
+    summary: "the names of a fleet's secrets and when they were set; never values",
+    example: 'secret list myapp',
+    args: [fleet()],
+    flags: [],
+    role: 'deployer',
+    fleetFrom: 'arg',
+    local: true,
+    handler: secretListCommand,
+  },
+  'secret rekey': {
+    usage: 'secret rekey',
+    summary: 'move every secret to a new key, read from stdin or made by Otto',
+    example: 'secret rekey',
+    args: [],
+    flags: [],
+    role: 'admin',
+    local: true,
+    handler: secretRekeyCommand,
+  },
+  'registry login': {
+    usage: 'registry login <cluster> <registry> <username>',
+    summary:
+      "store registry credentials, encrypted; the password is read from stdin (Otto's machine only)",
+    example: 'registry login prod ghcr.io deploy-bot',
+    args: [
+      { name: 'cluster', about: 'The cluster in otto.yml', type: 'word', required: true },
+      { name: 'registry', about: 'host[:port], e.g. ghcr.io', type: 'word', required: true },
+      { name: 'username', about: 'The registry user', type: 'word', required: true },
+    ],
+    flags: [],
+    role: 'admin',
+    local: true,
+    handler: registryLoginCommand,
+  },
 };
 
-export function helpReply(): Reply {
+/** Every command, with an example; on Otto's machine also those that read a typed secret. */
+export function helpReply(local = false): Reply {
   return {
     outcome: 'ok',
     text: `${otto.prefix} Otto at Mission Control. Commands:`,
-    fields: Object.values(COMMANDS).map((c) => ({
-      label: c.usage,
-      value: `${c.summary} · e.g. ${c.example}`,
-    })),
+    fields: Object.values(COMMANDS)
+      .filter((c) => local || !c.local)
+      .map((c) => ({
+        label: c.usage,
+        value: `${c.summary} · e.g. ${c.example}`,
+      })),
   };
 }

@@ -3,7 +3,7 @@ import { OttoError, RefusedError, UsageError } from '../errors.js';
 import type { Ops } from '../ops/ops.js';
 import { atLeast, requireChannel, requireRole, roleOf, type Who } from './access.js';
 import { argCounts, COMMANDS, type CommandSpec } from './catalog.js';
-import { parseText } from './parse.js';
+import { parseText, quoteWord } from './parse.js';
 import { limiter, RATES, RateLimitedError } from './rate-limit.js';
 import type { Command, Context, Platform, Reply } from './types.js';
 import { otto } from './voice.js';
@@ -56,6 +56,12 @@ export function toCommand(text: string, source: Source): Command {
   return { ...parsed, text: text.trim(), ...source, groups: source.groups ?? [] };
 }
 
+/** `secret set shop API`: a two-word command name takes its second word from the arguments. */
+function resolveName(command: Command): Command {
+  const two = `${command.name} ${command.args[0] ?? ''}`;
+  return COMMANDS[two] ? { ...command, name: two, args: command.args.slice(1) } : command;
+}
+
 function checkShape(command: Command): CommandSpec {
   const spec = COMMANDS[command.name];
   if (!spec) throw new UsageError(otto.unknownCommand(command.name));
@@ -90,6 +96,13 @@ async function targetFleet(
   return fleet ? ops.config.fleets.get(fleet) : undefined;
 }
 
+export interface DispatchOptions {
+  readonly progress?: (r: Reply) => void;
+  readonly signal?: AbortSignal;
+  /** Reads a value typed on Otto's machine (stdin, or a hidden prompt): `secret set`, `registry login`. */
+  readonly readSecret?: (prompt: string) => Promise<string>;
+}
+
 /**
  * Runs one command: parses it, checks its shape, the actor's role and the channel,
  * runs its handler and appends it to the audit log. Never throws.
@@ -98,14 +111,51 @@ export async function dispatch(
   ops: Ops,
   text: string,
   source: Source,
-  options: { progress?: (r: Reply) => void; signal?: AbortSignal } = {},
+  options: DispatchOptions = {},
+): Promise<Reply> {
+  return execute(ops, text.trim(), source, options, () => toCommand(text, source));
+}
+
+/**
+ * Runs a command given as words, exactly as a command line split them (`otto secret
+ * set shop API`): no quoting and no --options, so a word starting with `-` is an
+ * argument. The same checks and audit as {@link dispatch}.
+ */
+export async function dispatchWords(
+  ops: Ops,
+  words: readonly string[],
+  source: Source,
+  options: DispatchOptions = {},
+): Promise<Reply> {
+  const text = words.map(quoteWord).join(' ');
+  return execute(ops, text, source, options, () => ({
+    name: words[0] ?? '',
+    args: words.slice(1),
+    flags: {},
+    text,
+    ...source,
+    groups: source.groups ?? [],
+  }));
+}
+
+async function execute(
+  ops: Ops,
+  text: string,
+  source: Source,
+  options: DispatchOptions,
+  read: () => Command,
 ): Promise<Reply> {
   const started = performance.now();
   let fleet: FleetConfig | undefined;
   let reply: Reply;
   try {
-    const command = toCommand(text, source);
+    const command = resolveName(read());
     const spec = checkShape(command);
+    if (spec.local && command.platform !== 'cli' && command.platform !== 'console')
+      throw new RefusedError(
+        `${command.name} reads a secret value, so it is typed only on Otto's own machine, never in chat. Nothing was changed.`,
+        `Run it there: otto ${spec.usage}`,
+      );
     const who: Who = { actor: command.actor, groups: command.groups };
     fleet = await targetFleet(ops, spec, command);
     const what = `run ${command.name}${fleet ? ` for ${fleet.name}` : ''}`;
@@ -129,6 +179,7 @@ export async function dispatch(
       ops,
       progress: options.progress ?? (() => {}),
       signal: options.signal,
+      readSecret: options.readSecret,
       role: (f) => roleOf(ops.config, who, f),
       authorize: (needed, action, f) => requireRole(ops.config, who, needed, action, f),
     };

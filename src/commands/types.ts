@@ -52,6 +52,8 @@ export interface Context {
   /** Shows the reply so far: adapters edit one message in place, or print a line. */
   readonly progress: (reply: Reply) => void;
   readonly signal?: AbortSignal | undefined;
+  /** Reads a value typed on Otto's machine; absent in chat. */
+  readonly readSecret?: ((prompt: string) => Promise<string>) | undefined;
   /** The actor's role, for `fleet` when given (fleet access overrides apply). */
   role(fleet?: FleetConfig): Role;
   /** Throws RefusedError unless the actor has `needed`; `action` reads "unlock shop". */

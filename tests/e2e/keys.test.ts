@@ -53,7 +53,7 @@ describe('the secret key and the database files', () => {
     const r = await otto(['secret', 'rekey']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('Re-encrypted 1 secret and 0 registry passwords under the new key.');
-    expect(r.stderr).toContain('Back it up now');
+    expect(r.stdout).toContain('Back it up now');
     const after = readFileSync(join(dir, 'data', 'secret.key'), 'utf8');
     expect(after).not.toBe(before);
     expect(mode(join(dir, 'data', 'secret.key'))).toBe(0o600);
@@ -72,13 +72,13 @@ describe('the secret key and the database files', () => {
     expect((await otto(['secret', 'set', 'shop', 'API'], 's3cr3t-value', oldKey)).exitCode).toBe(0);
     const empty = await otto(['secret', 'rekey'], '', oldKey);
     expect(empty.exitCode).toBe(2);
-    expect(empty.stderr).toContain('it needs the new key on stdin');
+    expect(empty.stdout).toContain('it needs the new key on stdin');
     const weak = await otto(['secret', 'rekey'], Buffer.alloc(32).toString('base64'), oldKey);
     expect(weak.exitCode).toBe(2);
-    expect(weak.stderr).toContain('is not random');
+    expect(weak.stdout).toContain('is not random');
     const r = await otto(['secret', 'rekey'], newKey.OTTO_SECRET_KEY, oldKey);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toContain('Set OTTO_SECRET_KEY to the new key');
+    expect(r.stdout).toContain('Set OTTO_SECRET_KEY to the new key');
     expect((await otto(['say', 'diff shop'], '', newKey)).exitCode).toBe(0);
     const stale = await otto(['say', 'diff shop'], '', oldKey);
     expect(stale.exitCode).toBe(2); // the wrong key is a configuration problem

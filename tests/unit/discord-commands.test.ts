@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { OTTO_COMMAND, subcommandInput, toText } from '../../src/adapters/discord-commands.js';
+import {
+  chatCommands,
+  OTTO_COMMAND,
+  subcommandInput,
+  toText,
+} from '../../src/adapters/discord-commands.js';
 import { argCounts, COMMANDS, type ArgSpec, type FlagSpec } from '../../src/commands/catalog.js';
 import { parseText } from '../../src/commands/parse.js';
 
@@ -26,8 +31,12 @@ const sample = (x: ArgSpec | FlagSpec): string | number => {
 describe('the Discord command, generated from the catalog', () => {
   it('has a subcommand for every command, with every argument and option', () => {
     const subs = OTTO_COMMAND.options;
-    expect(subs.map((s) => s.name)).toEqual(Object.keys(COMMANDS));
-    for (const [name, spec] of Object.entries(COMMANDS)) {
+    // Every command but those that read a secret typed on Otto's machine.
+    expect(subs.map((s) => s.name)).toEqual(
+      Object.keys(COMMANDS).filter((n) => !COMMANDS[n]?.local),
+    );
+    expect(chatCommands().length).toBeGreaterThanOrEqual(15);
+    for (const [name, spec] of chatCommands()) {
       const sub = subs.find((s) => s.name === name)!;
       const options = (sub.options ?? []) as { name: string; required?: boolean }[];
       expect(options.map((o) => o.name).sort(), name).toEqual(
@@ -45,7 +54,7 @@ describe('the Discord command, generated from the catalog', () => {
   });
 
   it('turns every command with every option into the text command the parser takes', () => {
-    for (const [name, spec] of Object.entries(COMMANDS)) {
+    for (const [name, spec] of chatCommands()) {
       const all = [...spec.args, ...spec.flags].map((x) => ({ name: x.name, value: sample(x) }));
       const input = subcommandInput.parse({ name, options: all });
       const parsed = parseText(toText(input));

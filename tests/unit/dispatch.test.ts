@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helpReply } from '../../src/commands/catalog.js';
 import { dispatch } from '../../src/commands/dispatch.js';
 import { buildConfig } from '../../src/config/config.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
@@ -27,7 +28,7 @@ describe('dispatch', () => {
   it('answers help with every command and an example', async () => {
     const r = await dispatch(ops, 'help', source);
     expect(r.outcome).toBe('ok');
-    expect(r.fields?.map((f) => f.label.split(' ')[0])).toEqual([
+    expect(r.fields?.map((f) => f.label.split(' <')[0]?.split(' [')[0])).toEqual([
       'help',
       'fleets',
       'status',
@@ -43,8 +44,18 @@ describe('dispatch', () => {
       'alerts',
       'silence',
       'audit',
+      'secret set',
+      'secret list',
+      'secret rekey',
+      'registry login',
     ]);
     for (const f of r.fields ?? []) expect(f.value).toMatch(/ · e\.g\. \w+/);
+    // In chat, commands that read a typed secret are neither listed nor run.
+    const chat = { actor: 'slack:U1', channel: 'slack:C1', platform: 'slack' as const };
+    expect(helpReply(false).fields?.some((f) => f.label.startsWith('secret'))).toBe(false);
+    const refused = await dispatch(ops, 'secret set shop API_KEY', chat);
+    expect(refused.outcome).toBe('refused');
+    expect(refused.text).toContain("typed only on Otto's own machine, never in chat");
   });
 
   it('treats unknown commands, wrong argument counts and unknown options as usage errors', async () => {
