@@ -382,21 +382,23 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
     expect(cmd!.contexts).toEqual([0]);
     expect(cmd!.integration_types).toEqual([0]);
     expect(cmd!.dm_permission).toBe(false);
+    // Every chat command of the catalog, in its order (audit included).
     expect(cmd!.options.map((o) => o.name)).toEqual([
-      'launch',
-      'rollback',
+      'help',
+      'fleets',
       'status',
       'logs',
       'history',
       'diff',
-      'lock',
-      'unlock',
+      'launch',
+      'rollback',
       'approve',
       'deny',
-      'silence',
+      'lock',
+      'unlock',
       'alerts',
-      'fleets',
-      'help',
+      'silence',
+      'audit',
     ]);
   });
 
