@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { docker, freePort, SSH_USER } from '../support/testbed.js';
+import { docker, inBedNet, freePort, SSH_USER } from '../support/testbed.js';
 import { workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
@@ -36,12 +36,16 @@ describe.skipIf(bed === null)('registry credentials', () => {
         '',
       ].join('\n'),
     );
-    registry = execa('/usr/bin/docker-registry', ['serve', join(dir, 'config.yml')], {
-      reject: false,
-      stdio: 'ignore',
-    });
+    // In the test engine's network namespace: its 127.0.0.1 is the registry's.
+    const [cmd, ...args] = inBedNet(bed, [
+      '/usr/bin/docker-registry',
+      'serve',
+      join(dir, 'config.yml'),
+    ]);
+    registry = execa(cmd!, args, { reject: false, stdio: 'ignore' });
     for (let i = 0; i < 40; i++) {
-      const r = await execa('wget', ['-q', '-O', '-', `http://${host}/v2/`], { reject: false });
+      const [w, ...wargs] = inBedNet(bed, ['wget', '-q', '-O', '-', `http://${host}/v2/`]);
+      const r = await execa(w!, wargs, { reject: false });
       if (r.exitCode !== 127 && !/refused/.test(r.stderr)) break;
       await new Promise((res) => setTimeout(res, 250));
     }

@@ -22,8 +22,16 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
     SLACK_BOT_TOKEN: 'xoxb-0000-secret-bot-token',
     SLACK_APP_TOKEN: 'xapp-1-secret-app-token',
     SLACK_API: slack.apiUrl,
+    // Every docker call in the log: the tests count the watcher's polls by it.
+    OTTO_TRACE: '1',
   });
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** `docker service ls` calls so far: each poll of each cluster makes one. */
+  const polls = () => (otto.log().match(/\] docker (-H \S+ )?service ls /g) ?? []).length;
+  /** Waits until the watcher polled `n` more times: quiet checks wait on polls, not on time. */
+  const morePolls = async (n: number) => {
+    const from = polls();
+    await until(`${n} more polls`, () => polls() >= from + n, 60_000);
+  };
   const httpd = ['httpd', '-f', '-p', '8080', '-h', '/www'];
 
   let ws: ReturnType<typeof workspace>;
@@ -139,7 +147,7 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
     expect(text).toContain('[Silence 1h]');
     expect(text).toContain('taking on water');
     // It keeps failing through several polls: still one message.
-    await sleep(7_000);
+    await morePolls(4);
     expect(roots('buoy web is down')).toHaveLength(1);
 
     await mend('buoy_web');
@@ -172,7 +180,7 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
           .length === 1,
       60_000,
     );
-    await sleep(5_000);
+    await morePolls(4);
     expect(roots('buoy web is down')).toHaveLength(1);
 
     talk.mark();
@@ -238,7 +246,7 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
     expect(await otto.stop()).toBe(0);
     otto = startOtto(ws.config, ws.dir, env());
     await otto.waitForLog('Telemetry is watching');
-    await sleep(7_000);
+    await morePolls(4);
     expect(roots('anchor web is down')).toHaveLength(1);
 
     await docker(bed, ['service', 'rm', 'anchor_web']);
@@ -250,7 +258,7 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
     await reefSshd.kill();
     const alert = await talk.posted("cluster reef can't be reached", 60_000);
     expect(textOf(alert)).toContain('127.0.0.1');
-    await sleep(5_000);
+    await morePolls(4);
     expect(roots("cluster reef can't be reached")).toHaveLength(1);
     await reefSshd.restart();
     await threadReply(tsOf(alert), 'cluster reef has recovered');

@@ -33,6 +33,24 @@ export interface Testbed {
   /** A port where nothing listens (refused connections). */
   readonly closedPort: number;
   readonly images: { readonly v1: string; readonly v2: string };
+  /**
+   * The engine's own network namespace (`/var/run/netns/…`): its Swarm, bridges and
+   * iptables chains never meet those of another engine on this machine. Whatever the
+   * engine must reach over the network (a test registry) runs in it too: `inBedNet()`.
+   */
+  readonly netns: string;
+}
+
+/** The name of a test bed's network namespace, from its folder. */
+export function bedNetns(dir: string): string {
+  return `otto-bed-${basename(dir)
+    .replace(/[^a-zA-Z0-9]/g, '')
+    .slice(-10)}`;
+}
+
+/** argv that runs `argv` inside the test bed's network namespace. */
+export function inBedNet(bed: Pick<Testbed, 'netns'>, argv: readonly string[]): string[] {
+  return ['nsenter', `--net=${bed.netns}`, ...argv];
 }
 
 const PACKAGES: Record<string, string> = {
@@ -252,7 +270,7 @@ export async function startTestbed(log: (m: string) => void = console.error): Pr
   try {
     return await startIn(dir);
   } catch (e) {
-    await stopTestbed({ dir } as Testbed);
+    await stopTestbed({ dir });
     throw e;
   }
 }
@@ -260,9 +278,18 @@ export async function startTestbed(log: (m: string) => void = console.error): Pr
 async function startIn(dir: string): Promise<Testbed> {
   const sock = join(dir, 'docker.sock');
   const dockerHost = `unix://${sock}`;
+  // A network namespace of its own (only loopback in it): a developer's engine on this
+  // machine keeps its docker_gwbridge and iptables chains, and the test engine its own.
+  const ns = bedNetns(dir);
+  await execa('ip', ['netns', 'add', ns]);
+  await execa('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+  const netns = `/var/run/netns/${ns}`;
+  // nsenter, not `ip netns exec`: that remounts /sys and dockerd then fails.
   const dockerd = execa(
-    '/usr/sbin/dockerd',
+    'nsenter',
     [
+      `--net=${netns}`,
+      '/usr/sbin/dockerd',
       '--data-root',
       join(dir, 'data'),
       '--exec-root',
@@ -324,6 +351,7 @@ async function startIn(dir: string): Promise<Testbed> {
     hostKeyFingerprint: ssh.fingerprint,
     closedPort: await freePort(),
     images,
+    netns,
   };
 }
 
@@ -392,8 +420,9 @@ export async function stopDockerd(pidFile: string): Promise<void> {
 }
 
 /** Stops what startTestbed started, and only that. */
-export async function stopTestbed(bed: Testbed): Promise<void> {
+export async function stopTestbed(bed: Pick<Testbed, 'dir'>): Promise<void> {
   killPidFile(join(bed.dir, 'sshd.pid'));
   await stopDockerd(join(bed.dir, 'docker.pid'));
   await sweep(bed.dir);
+  await execa('ip', ['netns', 'del', bedNetns(bed.dir)], { reject: false });
 }
