@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AlertOutbox } from '../watch/incident-messages.js';
 import type { Reply } from '../commands/types.js';
-import { toDiscord } from './discord-render.js';
+import { toDiscord } from './discord/render.js';
 import { renderText } from './text.js';
 import { MessageRef } from '../store/message-ref.js';
 

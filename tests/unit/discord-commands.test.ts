@@ -4,7 +4,7 @@ import {
   OTTO_COMMAND,
   subcommandInput,
   toText,
-} from '../../src/adapters/discord-commands.js';
+} from '../../src/adapters/discord/commands.js';
 import { argCounts, COMMANDS, type ArgSpec, type FlagSpec } from '../../src/commands/catalog.js';
 import { parseText } from '../../src/commands/parse.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { subcommandInput, toText } from '../../src/adapters/discord-commands.js';
-import { toDiscord } from '../../src/adapters/discord-render.js';
-import { redactDiscordToken } from '../../src/adapters/discord.js';
+import { subcommandInput, toText } from '../../src/adapters/discord/commands.js';
+import { toDiscord } from '../../src/adapters/discord/render.js';
+import { redactDiscordToken } from '../../src/adapters/discord/discord.js';
 import { parseText, quoteWord } from '../../src/commands/parse.js';
 
 const text = (name: string, options: Record<string, string | number> = {}) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GROUPS_TTL_MS, SlackGroups } from '../../src/adapters/slack-groups.js';
+import { GROUPS_TTL_MS, SlackGroups } from '../../src/adapters/slack/groups.js';
 
 /** A usergroups.list that answers with `groups`, or fails while `down` is set. */
 function fakeSlack(groups: Record<string, string[]>) {

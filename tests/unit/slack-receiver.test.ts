@@ -14,8 +14,8 @@ import {
   readLimited,
   REQUEST_TIMEOUT_MS,
   SlackReceiver,
-} from '../../src/adapters/slack-receiver.js';
-import { toBlocks } from '../../src/adapters/slack-blocks.js';
+} from '../../src/adapters/slack/receiver.js';
+import { toBlocks } from '../../src/adapters/slack/blocks.js';
 import { alertMessage } from '../../src/commands/alert-text.js';
 import type { Incident } from '../../src/store/db.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toDiscord } from '../../src/adapters/discord-render.js';
-import { toBlocks } from '../../src/adapters/slack-blocks.js';
+import { toDiscord } from '../../src/adapters/discord/render.js';
+import { toBlocks } from '../../src/adapters/slack/blocks.js';
 import { dispatch, errorReply } from '../../src/commands/dispatch.js';
 import type { Reply } from '../../src/commands/types.js';
 import { userText } from '../../src/user-text.js';

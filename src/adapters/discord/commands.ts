@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { COMMANDS, type ArgSpec, type CommandSpec, type FlagSpec } from '../commands/catalog.js';
-import { quoteWord } from '../commands/parse.js';
+import { COMMANDS, type ArgSpec, type CommandSpec, type FlagSpec } from '../../commands/catalog.js';
+import { quoteWord } from '../../commands/parse.js';
 
 /** Discord's option types used here: subcommand, string, integer. */
 const SUB = 1;

@@ -1,20 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { App, Logger, RespondFn } from '@slack/bolt';
 import { z } from 'zod';
-import type { SlackConfig } from '../config/config.js';
-import { MAX_COMMAND_LENGTH, type Source } from '../commands/dispatch.js';
-import type { Reply } from '../commands/types.js';
-import { userText } from '../user-text.js';
-import type { Ops } from '../ops/ops.js';
-import { SeenRequests } from '../store/seen-requests.js';
-import { AdapterLife, type ChatAdapter } from './adapter-life.js';
-import { startCardSweep } from '../watch/approval-sweep.js';
-import { runInMessage } from './chat-run.js';
-import { RateLimited, type MessageSink } from './live-message.js';
-import { codeBlocks, mrkdwn, toBlocks, type Block } from './slack-blocks.js';
-import { SlackGroups, usesSlackGroups } from './slack-groups.js';
-import { SlackReceiver } from './slack-receiver.js';
-import { MessageRef } from '../store/message-ref.js';
+import type { SlackConfig } from '../../config/config.js';
+import { MAX_COMMAND_LENGTH, type Source } from '../../commands/dispatch.js';
+import type { Reply } from '../../commands/types.js';
+import { userText } from '../../user-text.js';
+import type { Ops } from '../../ops/ops.js';
+import { SeenRequests } from '../../store/seen-requests.js';
+import { AdapterLife, type ChatAdapter } from '../adapter-life.js';
+import { startCardSweep } from '../../watch/approval-sweep.js';
+import { runInMessage } from '../chat-run.js';
+import { RateLimited, type MessageSink } from '../live-message.js';
+import { codeBlocks, mrkdwn, toBlocks, type Block } from './blocks.js';
+import { SlackGroups, usesSlackGroups } from './groups.js';
+import { SlackReceiver } from './receiver.js';
+import { MessageRef } from '../../store/message-ref.js';
 
 /** Where a reply is drawn: a channel message, or (when Otto is not in the channel) the command's response URL. */
 type SlackRef = { readonly channel: string; readonly ts: string } | { readonly ephemeral: true };

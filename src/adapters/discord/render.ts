@@ -1,4 +1,4 @@
-import type { Button, Reply } from '../commands/types.js';
+import type { Button, Reply } from '../../commands/types.js';
 
 /** Discord's limits: 2000 characters of content, 5 rows of 5 buttons, 100-char custom ids, 80-char labels. */
 export const CONTENT_MAX = 2000;

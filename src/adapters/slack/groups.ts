@@ -1,4 +1,4 @@
-import type { OttoConfig } from '../config/config.js';
+import type { OttoConfig } from '../../config/config.js';
 
 /**
  * How long a user-group membership list is trusted: it is read again after this,

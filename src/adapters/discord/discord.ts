@@ -5,20 +5,20 @@ import type {
   Client,
   Interaction,
 } from 'discord.js';
-import type { DiscordConfig } from '../config/config.js';
-import type { Source } from '../commands/dispatch.js';
-import { fleetChoices, serviceChoices } from '../commands/choices.js';
-import { userText } from '../user-text.js';
-import type { Reply } from '../commands/types.js';
-import type { Ops } from '../ops/ops.js';
-import { AdapterLife, type ChatAdapter } from './adapter-life.js';
-import { startCardSweep } from '../watch/approval-sweep.js';
-import { runInMessage } from './chat-run.js';
-import { OTTO_COMMAND, subcommandInput, toText } from './discord-commands.js';
-import { OttoError } from '../errors.js';
-import { BUTTON_PREFIX, toDiscord, type DiscordMessage } from './discord-render.js';
-import type { MessageSink } from './live-message.js';
-import { MessageRef } from '../store/message-ref.js';
+import type { DiscordConfig } from '../../config/config.js';
+import type { Source } from '../../commands/dispatch.js';
+import { fleetChoices, serviceChoices } from '../../commands/choices.js';
+import { userText } from '../../user-text.js';
+import type { Reply } from '../../commands/types.js';
+import type { Ops } from '../../ops/ops.js';
+import { AdapterLife, type ChatAdapter } from '../adapter-life.js';
+import { startCardSweep } from '../../watch/approval-sweep.js';
+import { runInMessage } from '../chat-run.js';
+import { OTTO_COMMAND, subcommandInput, toText } from './commands.js';
+import { OttoError } from '../../errors.js';
+import { BUTTON_PREFIX, toDiscord, type DiscordMessage } from './render.js';
+import type { MessageSink } from '../live-message.js';
+import { MessageRef } from '../../store/message-ref.js';
 
 type DiscordJs = typeof import('discord.js');
 

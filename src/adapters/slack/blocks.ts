@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { Reply } from '../commands/types.js';
+import type { Reply } from '../../commands/types.js';
 
 /** Slack's limits: text objects hold 3000 characters, a message 50 blocks, a button value 2000. */
 const TEXT_MAX = 3000;
