@@ -6,7 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { rows } from '../support/db.js';
-import { docker } from '../support/testbed.js';
+import { docker, waitFor } from '../support/testbed.js';
 import { sshCluster, webService, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
@@ -162,8 +162,13 @@ describe.skipIf(bed === null)(
       const audit = rows(ws.dir, "select command, summary from audit where fleet = 'vault'");
       expect(audit.map((a) => a.command)).toContain('secret set vault API_KEY');
       expect(JSON.stringify(audit)).not.toContain('s3cr3t');
-      await new Promise((res) => setTimeout(res, 1500));
-      const logs = await ws.say('logs vault app');
+      // The service prints its token once it runs: wait for that line, not for time.
+      let logs = await ws.say('logs vault app');
+      await waitFor(
+        'the token line in the logs',
+        async () => (logs = await ws.say('logs vault app')).stdout.includes('token is'),
+        60_000,
+      );
       expect(logs.stdout).toContain('token is ••••••');
       expect(logs.stdout).not.toContain('s3cr3t');
     });

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { rows } from '../support/db.js';
-import { docker } from '../support/testbed.js';
+import { docker, waitFor } from '../support/testbed.js';
 import { OTTO_BIN, TEST_KEY, webService, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
@@ -175,7 +175,15 @@ describe.skipIf(bed === null)('return to base on a real Swarm, behind approvals'
     ws.writeStack('brief', stack(bed.images.v2, 'red'));
     await ws.say('launch brief', { as: 'console:alice' });
     const id = requestId((await ws.say('rollback brief', { as: 'console:alice' })).stdout);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Until the request's own expiry time has passed, not for a guessed while.
+    await waitFor(
+      'the request to run out of time',
+      async () => {
+        const [row] = rows(ws.dir, `select expires_at from approvals where id = ${id}`);
+        return Date.now() > Date.parse(String(row?.['expires_at']));
+      },
+      60_000,
+    );
     const r = await ws.say(`approve ${id}`, { as: 'console:bob' });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/expired at .* without enough approvals\. Nothing was changed\./);

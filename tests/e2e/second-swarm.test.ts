@@ -3,6 +3,7 @@ import { startOutposts, type Outposts } from '../support/outposts.js';
 import { startOtto } from '../support/otto-process.js';
 import { textOf } from '../support/slack-messages.js';
 import { SlackStandin } from '../support/slack-standin.js';
+import { waitFor } from '../support/testbed.js';
 import { workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
@@ -85,8 +86,12 @@ describe.skipIf(bed === null)('a second, two-node Swarm', () => {
     );
     const launch = await ws.say('launch far');
     expect(launch.stdout).toContain('far v1 is in orbit');
-    await new Promise((r) => setTimeout(r, 1000));
-    const before = await ws.say('logs far');
+    let before = await ws.say('logs far');
+    await waitFor(
+      'the greeting from outpost two in the logs',
+      async () => (before = await ws.say('logs far')).stdout.includes('hello from outpost two'),
+      60_000,
+    );
     expect(before.stdout).toContain('hello from outpost two');
     expect(before.stdout).not.toContain('missing');
 
