@@ -1,76 +1,18 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/commands/dispatch.js';
-import type { Reply } from '../../src/commands/types.js';
-import { buildConfig } from '../../src/config/config.js';
-import { openOps, type Ops } from '../../src/ops/ops.js';
+import type { Ops } from '../../src/ops/ops.js';
+import { policyFixture, requestId, V1, V2, type PolicyFixture } from '../support/policy-fixture.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { composeHash } from '../../src/commands/held-compose.js';
-import { BACKSLASHES, JSON_CREDENTIAL, PEM, TABS, UNICODE } from '../support/secret-values.js';
-import { testKey } from '../support/keys.js';
-
-// The policy around rollbacks (roles, approvals, locks, audit) on a real SQLite
-// file. Nothing here reaches a Swarm: every path stops before a deploy. The
-// deploys themselves are in tests/e2e/rollback.test.ts.
 
 let ops: Ops;
-const say = (text: string, actor: string, extra: { channel?: string; groups?: string[] } = {}) =>
-  dispatch(ops, text, {
-    actor,
-    channel: extra.channel ?? 'cli',
-    platform: 'cli',
-    groups: extra.groups ?? [],
-  });
-const requestId = (r: Reply) => Number(/^#(\d+)/.exec(r.fields?.[0]?.value ?? '')?.[1]);
-
-const V1 = 'services:\n  web:\n    image: otto-test:v1\n    environment:\n      TOKEN: ${TOKEN}\n';
-const V2 = 'services:\n  web:\n    image: otto-test:v2\n    environment:\n      TOKEN: ${TOKEN}\n';
-
-async function record(fleet: string, text: string, status: 'succeeded' | 'failed') {
-  const d = await ops.deployments.start({ fleet, actor: 'console:alice', composeSnapshot: text });
-  return ops.deployments.finish(d, status, status === 'failed' ? 'boom' : null);
-}
-
+let say: PolicyFixture['say'];
+let record: PolicyFixture['record'];
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'otto-approvals-'));
-  mkdirSync(join(dir, 'stacks'));
-  writeFileSync(join(dir, 'stacks', 'shop.yml'), V2.replace('v2', 'v3'));
-  writeFileSync(join(dir, 'stacks', 'duo.yml'), V1);
-  const config = buildConfig(
-    {
-      clusters: { laptop: { local: true, docker_host: 'unix:///nonexistent.sock' } },
-      access: {
-        'console:alice': 'deployer',
-        'console:bob': 'approver',
-        'console:carol': 'approver',
-        'console:vera': 'viewer',
-        'console:root': 'admin',
-        'slack:*': 'viewer',
-        'slack-group:SOPS': 'deployer',
-      },
-      fleets: {
-        shop: { cluster: 'laptop', compose_file: 'stacks/shop.yml', channels: ['slack:COPS'] },
-        duo: {
-          cluster: 'laptop',
-          compose_file: 'stacks/duo.yml',
-          approvals: { rollback: 2, launch: 1 },
-          access: { 'console:dana': 'viewer' },
-        },
-      },
-    },
-    dir,
-    join(dir, 'otto.yml'),
-  );
-  ops = await openOps(config, { env: { OTTO_SECRET_KEY: testKey(3).toString('base64') } });
-  await ops.secrets.set('shop', 'TOKEN', 'hunter2-very-secret');
-  await ops.secrets.set('duo', 'TOKEN', 'hunter2-very-secret');
-  await record('shop', V1, 'succeeded');
-  await record('shop', V1.replace('v1', 'bad'), 'failed');
-  await record('shop', V2, 'succeeded');
-  await record('duo', V1, 'succeeded');
-  await record('duo', V2, 'succeeded');
+  const f = await policyFixture();
+  ops = f.ops;
+  say = f.say;
+  record = f.record;
 });
 afterAll(async () => {
   await ops.close();
@@ -231,7 +173,6 @@ describe('rollback requests', () => {
     }
   });
 });
-
 describe('a request being carried out', () => {
   it('tells a second approver so from the lock row, whatever the lock says in words', async () => {
     const r = await say('rollback shop 1', 'console:alice');
@@ -255,127 +196,5 @@ describe('a request being carried out', () => {
       await ops.locks.release('shop');
       await say(`deny ${id}`, 'console:alice');
     }
-  });
-});
-
-describe('locks', () => {
-  it('freezes launches and rollbacks until the holder or an admin unlocks', async () => {
-    const locked = await say('lock shop database migration', 'console:alice');
-    expect(locked.text).toMatch(
-      /^🔒 shop is locked by console:alice at .* UTC: database migration\./,
-    );
-    expect((await say('lock shop', 'console:root')).text).toContain('locked by console:alice');
-    const rollback = await say('rollback shop', 'console:alice');
-    expect(rollback.outcome).toBe('failed');
-    expect(rollback.text).toMatch(
-      /Fleet shop is locked by console:alice since .*: database migration/,
-    );
-    const launch = await say('launch shop', 'console:root');
-    expect(launch.text).toContain('Fleet shop is locked by console:alice');
-    const status = await say('status shop', 'console:vera');
-    expect(status.fields?.some((f) => f.label === '🔒 shop')).toBe(true);
-
-    expect((await say('unlock shop', 'console:vera')).outcome).toBe('refused');
-    const bob = await say('unlock shop', 'console:bob');
-    expect(bob.outcome).toBe('refused');
-    expect(bob.text).toContain('needs the admin role');
-    expect((await say('unlock shop', 'console:alice')).text).toMatch(/^🔓 shop is unlocked/);
-    expect((await say('unlock shop', 'console:alice')).text).toBe(
-      'shop is not locked. Nothing to do.',
-    );
-    await say('lock shop', 'console:alice');
-    expect((await say('unlock shop', 'console:root')).text).toMatch(/^🔓 shop is unlocked/);
-  });
-});
-
-describe('roles and channels', () => {
-  it('refuses chat users until access: names them, and says what to add', async () => {
-    const r = await say('status', 'discord:1234');
-    expect(r.outcome).toBe('refused');
-    expect(r.text).toBe(
-      "Otto doesn't know discord:1234 yet, so it can't run status. Nothing was changed.",
-    );
-    expect(r.fix).toContain('`discord:1234: viewer` under access:');
-  });
-
-  it('limits a fleet to its channels and uses platform groups', async () => {
-    const elsewhere = await say('history shop', 'slack:U1', { channel: 'slack:CRANDOM' });
-    expect(elsewhere.outcome).toBe('refused');
-    expect(elsewhere.text).toContain('shop is not available from this channel');
-    expect(`${elsewhere.text} ${elsewhere.fix}`).not.toContain('COPS');
-    expect((await say('history shop', 'slack:U1', { channel: 'slack:COPS' })).outcome).toBe('ok');
-    const viewer = await say('lock shop', 'slack:U1', { channel: 'slack:COPS' });
-    expect(viewer.text).toContain('needs the deployer role for shop');
-    const ops2 = await say('lock shop', 'slack:U1', {
-      channel: 'slack:COPS',
-      groups: ['slack-group:SOPS'],
-    });
-    expect(ops2.outcome).toBe('ok');
-    await say('unlock shop', 'slack:U1', { channel: 'slack:COPS', groups: ['slack-group:SOPS'] });
-    const fleets = await say('fleets', 'slack:U1', { channel: 'slack:CRANDOM' });
-    expect(fleets.fields?.map((f) => f.label)).toEqual(['duo']);
-  });
-
-  it('lets a role granted on one fleet list that fleet, and nothing more', async () => {
-    const fleets = await say('fleets', 'console:dana');
-    expect(fleets.outcome).toBe('ok');
-    expect(fleets.fields?.map((f) => f.label)).toEqual(['duo']);
-    expect((await say('history duo', 'console:dana')).outcome).toBe('ok');
-    expect((await say('history shop', 'console:dana')).outcome).toBe('refused');
-    expect((await say('audit', 'console:dana')).outcome).toBe('refused');
-  });
-});
-
-describe('diff', () => {
-  it('shows a unified diff of the rendered compose with secret values masked', async () => {
-    const r = await say('diff shop 1', 'console:vera');
-    expect(r.text).toBe(
-      'Changes from shop v3 (running, succeeded) to shop v1 (secret values masked):',
-    );
-    expect(r.block).toContain('-    image: otto-test:v2');
-    expect(r.block).toContain('+    image: otto-test:v1');
-    expect(r.block?.join('\n')).not.toContain('hunter2');
-    expect(r.block?.join('\n')).toContain('TOKEN: ••••••(TOKEN)');
-    const file = await say('diff shop', 'console:vera');
-    expect(file.block).toContain('+    image: otto-test:v3');
-    expect((await say('diff shop 1 1', 'console:vera')).text).toBe(
-      'No changes: shop v1 renders the same as shop v1.',
-    );
-  });
-
-  it('masks multi-line and escaped secret values on the data, before YAML serializes them', async () => {
-    for (const [i, value] of [PEM, JSON_CREDENTIAL, BACKSLASHES, TABS, UNICODE].entries()) {
-      await ops.secrets.set('duo', 'TOKEN', value);
-      const r = await say(`diff duo ${i % 2 ? '1 2' : '2 1'}`, 'console:root');
-      const shown = [r.text, ...(r.block ?? [])].join('\n');
-      for (const leak of ['MIIEvQ', 'MzEfYy', 'f3c9a1b2c3d4e5f6', 'vault', 'separated', 'ñandú'])
-        expect(shown).not.toContain(leak);
-      expect(shown).toContain('TOKEN: ••••••(TOKEN)');
-    }
-    await ops.secrets.set('duo', 'TOKEN', 'hunter2-very-secret');
-  });
-});
-
-describe('audit', () => {
-  it('records every command with who, where, outcome and duration, append-only', async () => {
-    await say('history shop --limit 1', 'slack:U9', { channel: 'slack:COPS' });
-    const rows = await ops.audit.list({ fleet: 'shop', limit: 1 });
-    expect(rows[0]).toMatchObject({
-      actor: 'slack:U9',
-      platform: 'cli',
-      channel: 'slack:COPS',
-      command: 'history shop --limit 1',
-      fleet: 'shop',
-      outcome: 'ok',
-    });
-    expect((await say('audit', 'console:bob')).outcome).toBe('refused');
-    const r = await say('audit shop --limit 3', 'console:vera');
-    expect(r.block).toHaveLength(3);
-    expect(r.block?.[0]).toMatch(
-      /refused · console:bob in cli · audit|ok · slack:U9 in slack:COPS · history shop --limit 1/,
-    );
-    expect((await say('audit', 'console:root')).outcome).toBe('ok');
-    await expect(sql`UPDATE audit SET actor = 'x'`.execute(ops.db)).rejects.toThrow(/append-only/);
-    await expect(sql`DELETE FROM audit`.execute(ops.db)).rejects.toThrow(/append-only/);
   });
 });
