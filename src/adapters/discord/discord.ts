@@ -16,23 +16,17 @@ import { startCardSweep } from '../../watch/approval-sweep.js';
 import { runInMessage } from '../chat-run.js';
 import { OTTO_COMMAND, subcommandInput, toText } from './commands.js';
 import { OttoError } from '../../errors.js';
-import { BUTTON_PREFIX, toDiscord, type DiscordMessage } from './render.js';
+import { BUTTON_PREFIX, toDiscord } from './render.js';
 import type { MessageSink } from '../live-message.js';
+import {
+  discordAlertPoster,
+  discordRef,
+  editInChannel,
+  loadDiscord,
+  type DiscordJs,
+  type DiscordRef,
+} from './channel-messages.js';
 import { MessageRef } from '../../store/message-ref.js';
-
-type DiscordJs = typeof import('discord.js');
-
-/** discord.js is CommonJS: bundled, its exports arrive as `default`. */
-async function loadDiscord(): Promise<DiscordJs> {
-  const loaded = await import('discord.js');
-  return (loaded as unknown as { default?: DiscordJs }).default ?? loaded;
-}
-
-/** A message Otto drew: its channel and id. */
-interface DiscordRef {
-  readonly channelId: string;
-  readonly messageId: string;
-}
 
 /** Interaction tokens last 15 minutes; after 14, edits go through the channel instead. */
 const TOKEN_LIFETIME_MS = 14 * 60_000;
@@ -80,31 +74,6 @@ function configuredChannels(ops: Ops): Set<string> {
       (f.channels ?? []).filter((c) => c.startsWith('discord:')).map((c) => c.slice(8)),
     ),
   );
-}
-
-/** A stored Discord message ref; anything else is a bug in whoever stored it. */
-function discordRef(text: string): DiscordRef & { readonly thread?: string | undefined } {
-  const ref = MessageRef.parse(text);
-  if (ref?.kind !== 'discord') throw new Error(`${text} is not a Discord message`);
-  return { channelId: ref.channel, messageId: ref.message, thread: ref.thread };
-}
-
-/** Edits a message Otto drew through the channel route (no interaction token needed). */
-async function editInChannel(
-  discord: DiscordJs,
-  client: Client,
-  ref: DiscordRef,
-  m: DiscordMessage,
-): Promise<void> {
-  await client.rest.patch(discord.Routes.channelMessage(ref.channelId, ref.messageId), {
-    body: {
-      content: m.content,
-      components: m.components,
-      allowed_mentions: m.allowed_mentions,
-      attachments: [],
-    },
-    files: m.files,
-  });
 }
 
 function editOptions(reply: Reply, channels: ReadonlySet<string>, header?: string) {
@@ -263,54 +232,9 @@ export function startDiscord(
     );
   });
 
-  const send = async (channelId: string, reply: Reply): Promise<string> => {
-    const { client, discord } = life.connection();
-    const m = toDiscord(reply, { channels: known });
-    const sent = (await client.rest.post(discord.Routes.channelMessages(channelId), {
-      body: { content: m.content, components: m.components, allowed_mentions: m.allowed_mentions },
-      files: m.files,
-    })) as { id: string };
-    return sent.id;
-  };
   return {
     stop: (reason) => life.stop(reason, ({ client }) => client.destroy()),
-    alerts: {
-      async post(channel, reply) {
-        return MessageRef.format({
-          kind: 'discord',
-          channel,
-          message: await send(channel, reply),
-        });
-      },
-      // Updates go into a thread on the alert, opened with the first of them.
-      async reply(ref, reply) {
-        const { channelId, messageId, thread: known } = discordRef(ref);
-        let thread = known;
-        if (!thread) {
-          const { client, discord } = life.connection();
-          const made = (await client.rest.post(discord.Routes.threads(channelId, messageId), {
-            body: { name: 'Otto: incident updates', auto_archive_duration: 1440 },
-          })) as { id: string };
-          thread = made.id;
-        }
-        await send(thread, reply);
-        return MessageRef.format({
-          kind: 'discord',
-          channel: channelId,
-          message: messageId,
-          thread,
-        });
-      },
-      async edit(ref, reply) {
-        const { client, discord } = life.connection();
-        await editInChannel(
-          discord,
-          client,
-          discordRef(ref),
-          toDiscord(reply, { channels: known }),
-        );
-      },
-    },
+    alerts: discordAlertPoster(() => life.connection(), known),
   };
 }
 
