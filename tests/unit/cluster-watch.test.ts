@@ -1,16 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ClusterWatch } from '../../src/watch/cluster-watch.js';
 import type { AlertOutbox } from '../../src/watch/incident-messages.js';
 import { announceLaunches, sendDigest } from '../../src/watch/telemetry.js';
 import type { Reply } from '../../src/commands/types.js';
-import { buildConfig, type FleetConfig } from '../../src/config/config.js';
+import type { FleetConfig } from '../../src/config/config.js';
 import { ok, RecordingTransport } from '../support/recording-transport.js';
 import { sqliteHostKeys } from '../../src/store/host-keys.js';
-import { openOps, type Ops } from '../../src/ops/ops.js';
-import { testKey } from '../support/keys.js';
+import type { Ops } from '../../src/ops/ops.js';
+import { testOps } from '../support/test-ops.js';
 
 /** What the fake Swarm shows: shop_web's replicas and failed tasks, and node n1. */
 const swarm = {
@@ -72,10 +69,7 @@ let watch: ClusterWatch;
 let shop: FleetConfig;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'otto-watch-'));
-  mkdirSync(join(dir, 'stacks'));
-  writeFileSync(join(dir, 'stacks', 'shop.yml'), 'services:\n  web:\n    image: shop:1\n');
-  const config = buildConfig(
+  ops = await testOps(
     {
       clusters: { laptop: { local: true } },
       fleets: {
@@ -83,14 +77,13 @@ beforeAll(async () => {
       },
       telemetry: { grace: '0s', remind: '1m' },
     },
-    dir,
-    join(dir, 'otto.yml'),
+    {
+      files: { 'stacks/shop.yml': 'services:\n  web:\n    image: shop:1\n' },
+      transport: fakeSwarm,
+      key: 9,
+    },
   );
-  ops = await openOps(config, {
-    env: { OTTO_SECRET_KEY: testKey(9).toString('base64') },
-    makeTransport: () => fakeSwarm,
-  });
-  shop = config.fleets.get('shop')!;
+  shop = ops.config.fleets.get('shop')!;
   watch = new ClusterWatch(ops, 'laptop', [shop], outbox, {
     log: () => {},
     targetsFor: (f) => f?.alerts ?? [],
