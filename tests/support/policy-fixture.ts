@@ -1,5 +1,6 @@
 import { dispatch } from '../../src/commands/dispatch.js';
 import type { Reply } from '../../src/commands/types.js';
+import { afterAll, beforeAll } from 'vitest';
 import type { Ops } from '../../src/ops/ops.js';
 import { testOps } from './test-ops.js';
 
@@ -73,5 +74,30 @@ export async function policyFixture(): Promise<PolicyFixture> {
         platform: 'cli',
         groups: extra.groups ?? [],
       }),
+  };
+}
+
+/**
+ * The fixture for one test file: a fresh one before its tests, closed after. Read
+ * `ops`, `say` and `record` from it inside the tests.
+ */
+export function usePolicyFixture(): PolicyFixture {
+  let current: PolicyFixture | undefined;
+  beforeAll(async () => {
+    current = await policyFixture();
+  });
+  afterAll(async () => {
+    await current?.ops.close();
+  });
+  const get = () => {
+    if (!current) throw new Error('the policy fixture is used before its beforeAll ran');
+    return current;
+  };
+  return {
+    get ops() {
+      return get().ops;
+    },
+    say: (text, actor, extra) => get().say(text, actor, extra),
+    record: (fleet, text, status) => get().record(fleet, text, status),
   };
 }

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ops } from '../../src/ops/ops.js';
-import { policyFixture, type PolicyFixture } from '../support/policy-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { usePolicyFixture } from '../support/policy-fixture.js';
 import { BACKSLASHES, JSON_CREDENTIAL, PEM, TABS, UNICODE } from '../support/secret-values.js';
 
-let ops: Ops;
-let say: PolicyFixture['say'];
-beforeAll(async () => {
-  const f = await policyFixture();
-  ops = f.ops;
-  say = f.say;
-});
-afterAll(async () => {
-  await ops.close();
-});
+const f = usePolicyFixture();
 
 describe('diff', () => {
   it('shows a unified diff of the rendered compose with secret values masked', async () => {
-    const r = await say('diff shop 1', 'console:vera');
+    const r = await f.say('diff shop 1', 'console:vera');
     expect(r.text).toBe(
       'Changes from shop v3 (running, succeeded) to shop v1 (secret values masked):',
     );
@@ -24,22 +14,22 @@ describe('diff', () => {
     expect(r.block).toContain('+    image: otto-test:v1');
     expect(r.block?.join('\n')).not.toContain('hunter2');
     expect(r.block?.join('\n')).toContain('TOKEN: ••••••(TOKEN)');
-    const file = await say('diff shop', 'console:vera');
+    const file = await f.say('diff shop', 'console:vera');
     expect(file.block).toContain('+    image: otto-test:v3');
-    expect((await say('diff shop 1 1', 'console:vera')).text).toBe(
+    expect((await f.say('diff shop 1 1', 'console:vera')).text).toBe(
       'No changes: shop v1 renders the same as shop v1.',
     );
   });
 
   it('masks multi-line and escaped secret values on the data, before YAML serializes them', async () => {
     for (const [i, value] of [PEM, JSON_CREDENTIAL, BACKSLASHES, TABS, UNICODE].entries()) {
-      await ops.secrets.set('duo', 'TOKEN', value);
-      const r = await say(`diff duo ${i % 2 ? '1 2' : '2 1'}`, 'console:root');
+      await f.ops.secrets.set('duo', 'TOKEN', value);
+      const r = await f.say(`diff duo ${i % 2 ? '1 2' : '2 1'}`, 'console:root');
       const shown = [r.text, ...(r.block ?? [])].join('\n');
       for (const leak of ['MIIEvQ', 'MzEfYy', 'f3c9a1b2c3d4e5f6', 'vault', 'separated', 'ñandú'])
         expect(shown).not.toContain(leak);
       expect(shown).toContain('TOKEN: ••••••(TOKEN)');
     }
-    await ops.secrets.set('duo', 'TOKEN', 'hunter2-very-secret');
+    await f.ops.secrets.set('duo', 'TOKEN', 'hunter2-very-secret');
   });
 });

@@ -1,44 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ops } from '../../src/ops/ops.js';
-import { policyFixture, type PolicyFixture } from '../support/policy-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { usePolicyFixture } from '../support/policy-fixture.js';
 
-let ops: Ops;
-let say: PolicyFixture['say'];
-beforeAll(async () => {
-  const f = await policyFixture();
-  ops = f.ops;
-  say = f.say;
-});
-afterAll(async () => {
-  await ops.close();
-});
+const f = usePolicyFixture();
 
 describe('locks', () => {
   it('freezes launches and rollbacks until the holder or an admin unlocks', async () => {
-    const locked = await say('lock shop database migration', 'console:alice');
+    const locked = await f.say('lock shop database migration', 'console:alice');
     expect(locked.text).toMatch(
       /^🔒 shop is locked by console:alice at .* UTC: database migration\./,
     );
-    expect((await say('lock shop', 'console:root')).text).toContain('locked by console:alice');
-    const rollback = await say('rollback shop', 'console:alice');
+    expect((await f.say('lock shop', 'console:root')).text).toContain('locked by console:alice');
+    const rollback = await f.say('rollback shop', 'console:alice');
     expect(rollback.outcome).toBe('failed');
     expect(rollback.text).toMatch(
       /Fleet shop is locked by console:alice since .*: database migration/,
     );
-    const launch = await say('launch shop', 'console:root');
+    const launch = await f.say('launch shop', 'console:root');
     expect(launch.text).toContain('Fleet shop is locked by console:alice');
-    const status = await say('status shop', 'console:vera');
+    const status = await f.say('status shop', 'console:vera');
     expect(status.fields?.some((f) => f.label === '🔒 shop')).toBe(true);
 
-    expect((await say('unlock shop', 'console:vera')).outcome).toBe('refused');
-    const bob = await say('unlock shop', 'console:bob');
+    expect((await f.say('unlock shop', 'console:vera')).outcome).toBe('refused');
+    const bob = await f.say('unlock shop', 'console:bob');
     expect(bob.outcome).toBe('refused');
     expect(bob.text).toContain('needs the admin role');
-    expect((await say('unlock shop', 'console:alice')).text).toMatch(/^🔓 shop is unlocked/);
-    expect((await say('unlock shop', 'console:alice')).text).toBe(
+    expect((await f.say('unlock shop', 'console:alice')).text).toMatch(/^🔓 shop is unlocked/);
+    expect((await f.say('unlock shop', 'console:alice')).text).toBe(
       'shop is not locked. Nothing to do.',
     );
-    await say('lock shop', 'console:alice');
-    expect((await say('unlock shop', 'console:root')).text).toMatch(/^🔓 shop is unlocked/);
+    await f.say('lock shop', 'console:alice');
+    expect((await f.say('unlock shop', 'console:root')).text).toMatch(/^🔓 shop is unlocked/);
   });
 });

@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ops } from '../../src/ops/ops.js';
-import { policyFixture, type PolicyFixture } from '../support/policy-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { usePolicyFixture } from '../support/policy-fixture.js';
 
-let ops: Ops;
-let say: PolicyFixture['say'];
-beforeAll(async () => {
-  const f = await policyFixture();
-  ops = f.ops;
-  say = f.say;
-});
-afterAll(async () => {
-  await ops.close();
-});
+const f = usePolicyFixture();
 
 describe('roles and channels', () => {
   it('refuses chat users until access: names them, and says what to add', async () => {
-    const r = await say('status', 'discord:1234');
+    const r = await f.say('status', 'discord:1234');
     expect(r.outcome).toBe('refused');
     expect(r.text).toBe(
       "Otto doesn't know discord:1234 yet, so it can't run status. Nothing was changed.",
@@ -24,29 +14,29 @@ describe('roles and channels', () => {
   });
 
   it('limits a fleet to its channels and uses platform groups', async () => {
-    const elsewhere = await say('history shop', 'slack:U1', { channel: 'slack:CRANDOM' });
+    const elsewhere = await f.say('history shop', 'slack:U1', { channel: 'slack:CRANDOM' });
     expect(elsewhere.outcome).toBe('refused');
     expect(elsewhere.text).toContain('shop is not available from this channel');
     expect(`${elsewhere.text} ${elsewhere.fix}`).not.toContain('COPS');
-    expect((await say('history shop', 'slack:U1', { channel: 'slack:COPS' })).outcome).toBe('ok');
-    const viewer = await say('lock shop', 'slack:U1', { channel: 'slack:COPS' });
+    expect((await f.say('history shop', 'slack:U1', { channel: 'slack:COPS' })).outcome).toBe('ok');
+    const viewer = await f.say('lock shop', 'slack:U1', { channel: 'slack:COPS' });
     expect(viewer.text).toContain('needs the deployer role for shop');
-    const ops2 = await say('lock shop', 'slack:U1', {
+    const ops2 = await f.say('lock shop', 'slack:U1', {
       channel: 'slack:COPS',
       groups: ['slack-group:SOPS'],
     });
     expect(ops2.outcome).toBe('ok');
-    await say('unlock shop', 'slack:U1', { channel: 'slack:COPS', groups: ['slack-group:SOPS'] });
-    const fleets = await say('fleets', 'slack:U1', { channel: 'slack:CRANDOM' });
+    await f.say('unlock shop', 'slack:U1', { channel: 'slack:COPS', groups: ['slack-group:SOPS'] });
+    const fleets = await f.say('fleets', 'slack:U1', { channel: 'slack:CRANDOM' });
     expect(fleets.fields?.map((f) => f.label)).toEqual(['duo']);
   });
 
   it('lets a role granted on one fleet list that fleet, and nothing more', async () => {
-    const fleets = await say('fleets', 'console:dana');
+    const fleets = await f.say('fleets', 'console:dana');
     expect(fleets.outcome).toBe('ok');
     expect(fleets.fields?.map((f) => f.label)).toEqual(['duo']);
-    expect((await say('history duo', 'console:dana')).outcome).toBe('ok');
-    expect((await say('history shop', 'console:dana')).outcome).toBe('refused');
-    expect((await say('audit', 'console:dana')).outcome).toBe('refused');
+    expect((await f.say('history duo', 'console:dana')).outcome).toBe('ok');
+    expect((await f.say('history shop', 'console:dana')).outcome).toBe('refused');
+    expect((await f.say('audit', 'console:dana')).outcome).toBe('refused');
   });
 });
