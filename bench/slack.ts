@@ -2,7 +2,8 @@
  * Slack figures for `npm run bench`: ack latency of 200 slash commands sent at
  * concurrency 20, over signed HTTP and over Socket Mode (p50, p99; target p99
  * under 100 ms, Slack's limit is 3 s), and the RSS of `otto start` connected to
- * Slack and idle (target under 90 MB). Slack is the local stand-in of the tests;
+ * Slack and idle (target under 90 MB), and its RSS before and after 30 unsigned 4 MB
+ * requests at once (target: under 30 MB of growth). Slack is the local stand-in of the tests;
  * the first burst after start is a warm-up and is not counted (see load()).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -86,6 +87,19 @@ export async function slackBench(bed: Testbed) {
       const body = new URLSearchParams(slashPayload(standin, 'help', 'U0BENCH')).toString();
       return (await postToOtto(url, body, { secret: SECRET })).ms;
     });
+    // 30 unsigned 4 MB bodies at once (item 5 of the shields issue: they took RSS from
+    // 94 to 254 MB when Bolt read up to 4 MB before checking): now each is refused
+    // (413) after at most 256 KB, and memory stays put.
+    const floodBefore = rssMb(h.pid);
+    const body = Buffer.alloc(4 * 1024 * 1024, 'a');
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+          .then((r) => r.status)
+          .catch(() => 0),
+      ),
+    );
+    const floodAfter = rssMb(h.pid);
     await h.stop();
 
     const figures = (xs: number[]) => ({ p50_ms: percentile(xs, 50), p99_ms: percentile(xs, 99), under_100ms_p99: percentile(xs, 99) < 100 });
@@ -97,6 +111,13 @@ export async function slackBench(bed: Testbed) {
       idle_rss_mb: idleRss,
       idle_rss_peak_mb: idlePeak,
       rss_target_mb: 90,
+      unsigned_flood: {
+        requests: statuses.length,
+        refused_413: statuses.filter((x) => x === 413).length,
+        rss_before_mb: floodBefore,
+        rss_after_mb: floodAfter,
+        growth_under_30mb: floodAfter - floodBefore < 30,
+      },
     };
   } finally {
     await standin.close();

@@ -18,7 +18,7 @@ export async function alertsCommand(ctx: Context): Promise<Reply> {
   const fields = [];
   for (const i of open) {
     const silence = i.fleet
-      ? await ctx.ops.incidents.silencedUntil(i.fleet, i.service, now)
+      ? await ctx.ops.silences.covering(i.fleet, i.service, now)
       : undefined;
     fields.push({
       label: `#${i.id} ${subjectName(i)}`,

@@ -20,7 +20,7 @@ export async function silenceCommand(ctx: Context): Promise<Reply> {
   const what = service ? `${fleet.name} ${service}` : fleet.name;
   const now = new Date();
   if (when === 'off') {
-    const lifted = await ctx.ops.incidents.unsilence(fleet.name, service, now.toISOString());
+    const lifted = await ctx.ops.silences.lift(fleet.name, service, now.toISOString());
     return {
       outcome: lifted ? 'ok' : 'failed',
       text: lifted
@@ -36,7 +36,7 @@ export async function silenceCommand(ctx: Context): Promise<Reply> {
     );
   }
   const until = new Date(now.getTime() + seconds * 1000).toISOString();
-  await ctx.ops.incidents.silence(fleet.name, service, until, ctx.command.actor, now.toISOString());
+  await ctx.ops.silences.add(fleet.name, service, until, ctx.command.actor, now.toISOString());
   return {
     outcome: 'ok',
     text: `🔇 ${what} is silenced until ${otto.when(until)} by ${ctx.command.actor}: no new alerts, updates or reminders. A recovery still goes into its thread.`,

@@ -9,7 +9,9 @@ import { loadSecretKey, NEW_KEY_FILE } from '../store/crypto.js';
 import { type Db, migrate, openDb } from '../store/db.js';
 import { Deployments } from '../store/deployments.js';
 import { sqliteHostKeys } from '../store/host-keys.js';
+import { DeployNotices } from '../store/deploy-notices.js';
 import { Incidents } from '../store/incidents.js';
+import { Silences } from '../store/silences.js';
 import { LocalTransport } from '../transport/local-transport.js';
 import { Locks } from '../store/locks.js';
 import { SecretStore } from '../store/secrets.js';
@@ -29,6 +31,8 @@ export interface Ops {
   readonly approvals: Approvals;
   readonly audit: AuditLog;
   readonly incidents: Incidents;
+  readonly silences: Silences;
+  readonly deployNotices: DeployNotices;
   /** Start-up notices for the operator (a generated key, interrupted launches cleaned up). */
   readonly notices: readonly string[];
   /** Where the secret key lives: OTTO_SECRET_KEY, or the key file in data_dir. */
@@ -117,6 +121,8 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
     approvals: new Approvals(db),
     audit: new AuditLog(db),
     incidents: new Incidents(db),
+    silences: new Silences(db),
+    deployNotices: new DeployNotices(db),
     notices,
     secretKey: { source: key.source, file: key.file },
     transport(name) {

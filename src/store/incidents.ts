@@ -1,4 +1,4 @@
-import type { Db, Incident, IncidentKind, Silence } from './db.js';
+import type { Db, Incident, IncidentKind } from './db.js';
 
 export interface NewIncident {
   readonly subject: string;
@@ -117,81 +117,5 @@ export class Incidents {
     let q = this.db.selectFrom('incidents').selectAll().where('resolvedAt', 'is', null);
     if (cluster) q = q.where('cluster', '=', cluster);
     return q.orderBy('openedAt').orderBy('id').execute();
-  }
-
-  async silence(
-    fleet: string,
-    service: string | undefined,
-    until: string,
-    actor: string,
-    now: string,
-  ): Promise<void> {
-    await this.db
-      .insertInto('silences')
-      .values({ fleet, service: service ?? null, until, actor, createdAt: now })
-      .execute();
-  }
-
-  /** Ends the silences of a fleet (or of one service) now; false when there was none. */
-  async unsilence(fleet: string, service: string | undefined, now: string): Promise<boolean> {
-    const r = await this.db
-      .updateTable('silences')
-      .set({ until: now })
-      .where('fleet', '=', fleet)
-      .where('until', '>', now)
-      .where((eb) => (service ? eb('service', '=', service) : eb.lit(true)))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
-  }
-
-  /** The silence that covers a fleet's service now (the one lasting longest), if any. */
-  async silencedUntil(
-    fleet: string,
-    service: string | null,
-    now: string,
-  ): Promise<Silence | undefined> {
-    return this.db
-      .selectFrom('silences')
-      .selectAll()
-      .where('fleet', '=', fleet)
-      .where('until', '>', now)
-      .where((eb) =>
-        service === null
-          ? eb('service', 'is', null)
-          : eb.or([eb('service', 'is', null), eb('service', '=', service)]),
-      )
-      .orderBy('until', 'desc')
-      .executeTakeFirst();
-  }
-
-  /** Claims the announcement of a launch's start; false when it was already made. */
-  async claimDeployStart(deploymentId: number): Promise<boolean> {
-    const r = await this.db
-      .insertInto('deploy_notices')
-      .values({ deploymentId: deploymentId })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
-  }
-
-  /** Claims the announcement of a launch's end; returns where its start was drawn, or undefined when already claimed. */
-  async claimDeployEnd(deploymentId: number): Promise<IncidentRefs | undefined> {
-    await this.claimDeployStart(deploymentId);
-    const r = await this.db
-      .updateTable('deploy_notices')
-      .set({ finished: 1 })
-      .where('deploymentId', '=', deploymentId)
-      .where('finished', '=', 0)
-      .returning('refs')
-      .executeTakeFirst();
-    return r ? (JSON.parse(r.refs) as IncidentRefs) : undefined;
-  }
-
-  async setDeployRefs(deploymentId: number, refs: IncidentRefs): Promise<void> {
-    await this.db
-      .updateTable('deploy_notices')
-      .set({ refs: JSON.stringify(refs) })
-      .where('deploymentId', '=', deploymentId)
-      .execute();
   }
 }

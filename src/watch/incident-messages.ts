@@ -36,7 +36,7 @@ export class IncidentMessages {
 
   async silenced(i: Incident, iso: string): Promise<boolean> {
     if (!i.fleet) return false;
-    return (await this.ops.incidents.silencedUntil(i.fleet, i.service, iso)) !== undefined;
+    return (await this.ops.silences.covering(i.fleet, i.service, iso)) !== undefined;
   }
 
   /** Posts an incident's message to every target that does not show it yet (unless silenced). */

@@ -139,7 +139,7 @@ export async function announceLaunches(
     const targets = targetsFor(fleet);
     if (targets.length === 0) continue;
     if (d.status === 'deploying') {
-      if (!(await ops.incidents.claimDeployStart(d.id))) continue;
+      if (!(await ops.deployNotices.claimStart(d.id))) continue;
       const refs: Record<string, string> = {};
       for (const target of targets) {
         try {
@@ -150,10 +150,10 @@ export async function announceLaunches(
           );
         }
       }
-      await ops.incidents.setDeployRefs(d.id, refs);
+      await ops.deployNotices.setRefs(d.id, refs);
       continue;
     }
-    const refs = await ops.incidents.claimDeployEnd(d.id);
+    const refs = await ops.deployNotices.claimEnd(d.id);
     if (!refs) continue;
     for (const target of targets) {
       try {

@@ -131,7 +131,7 @@ describe('a cluster watch', () => {
 
     drawn.length = 0;
     const now = new Date();
-    await ops.incidents.silence(
+    await ops.silences.add(
       'shop',
       'web',
       new Date(now.getTime() + 3_600_000).toISOString(),
@@ -149,7 +149,7 @@ describe('a cluster watch', () => {
     expect(drawn[0]).toMatch(/^reply: ✅ shop web has recovered: 2\/2 running\. It was \w+ for/);
     expect(drawn[1]).toMatch(/^edit: ✅ Resolved: shop web was \w+ for/);
     expect(await ops.incidents.openIncidents()).toEqual([]);
-    await ops.incidents.unsilence('shop', undefined, new Date().toISOString());
+    await ops.silences.lift('shop', undefined, new Date().toISOString());
   });
 
   it('leaves a fleet alone while its launch holds the lock', async () => {
