@@ -17,9 +17,7 @@ export async function alertsCommand(ctx: Context): Promise<Reply> {
   const now = new Date().toISOString();
   const fields = [];
   for (const i of open) {
-    const silence = i.fleet
-      ? await ctx.ops.silences.covering(i.fleet, i.service, now)
-      : undefined;
+    const silence = i.fleet ? await ctx.ops.silences.covering(i.fleet, i.service, now) : undefined;
     fields.push({
       label: `#${i.id} ${subjectName(i)}`,
       value: `${i.state.replace('_', '-')} since ${otto.when(i.openedAt)} (${otto.ago(i.openedAt)}): ${i.reason}${silence ? ` · 🔇 silenced until ${otto.when(silence.until)}` : ''}`,
