@@ -82,6 +82,10 @@ export function judgeHealth(
   else if (pastGrace) state = 'degraded';
 
   const wasBad = prev.state !== 'healthy';
+  // An incident ends when every replica runs, not when a restarting task is merely
+  // inside its grace period again: until then it keeps its state (no recovery that
+  // says "0/1 running", and no alert when the next task fails).
+  if (state === 'healthy' && wasBad && short) state = prev.state;
   const isBad = state !== 'healthy';
   const prevPeak = wasBad ? (prev.peak ?? prev.state) : 'healthy';
   const record: HealthRecord = {

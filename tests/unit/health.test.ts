@@ -56,6 +56,34 @@ describe('service health', () => {
     ]);
   });
 
+  it('ends an incident only when every replica runs, not when a restarted task is inside its grace again', () => {
+    // Down (nothing runs, tasks failing); a moment at 1/1, then the next task starting
+    // at 0/1 with its last failure older than the grace: still down, no recovery.
+    expect(
+      polls([
+        { t: 0, running: 0, desired: 1, failed: [-2] },
+        { t: 15, running: 0, desired: 1, failed: [-2] },
+        { t: 200, running: 1, desired: 1, failed: [-2] },
+      ]),
+    ).toEqual(['down:opened', 'down', 'healthy:recovered']);
+    const start: HealthRecord = {
+      state: 'down',
+      incidentSince: at(0),
+      shortSince: null,
+      peak: 'down',
+    };
+    expect(
+      polls(
+        [
+          { t: 100, running: 0, desired: 1, failed: [0] },
+          { t: 102, running: 0, desired: 1, failed: [0] },
+          { t: 104, running: 1, desired: 1, failed: [0] },
+        ],
+        start,
+      ),
+    ).toEqual(['down', 'down', 'healthy:recovered']);
+  });
+
   it('calls three failed tasks in ten minutes a crash loop at once, and does not flap while it restarts', () => {
     expect(
       polls([
