@@ -1,4 +1,4 @@
-import { OttoError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { rekey } from '../ops/rekey.js';
 import { SECRET_NAME } from '../store/secrets.js';
 import { isRegistryHost, normalizeRegistry } from '../swarm/compose.js';
@@ -7,10 +7,14 @@ import type { Context, Reply } from './types.js';
 
 /** The value typed on Otto's machine; the dispatcher refuses these commands elsewhere. */
 async function typed(ctx: Context, prompt: string): Promise<string> {
-  if (!ctx.readSecret)
-    throw new OttoError(
-      'This command reads a value typed on Otto’s machine, and none can be typed here.',
+  if (!ctx.readSecret) {
+    // The console and `otto say` read commands, not hidden values: the shell does.
+    const words = [ctx.command.name, ...ctx.command.args].join(' ');
+    throw new UsageError(
+      `${ctx.command.name} reads its value from standard input, which this prompt can't give it. Nothing was stored.`,
+      `Run it from a shell on this machine: otto ${words} (type the value when asked, or pipe it in).`,
     );
+  }
   return ctx.readSecret(prompt);
 }
 

@@ -18,8 +18,8 @@ import type { Deployments } from '../store/deployments.js';
 import type { LaunchStage, ProgressListener, ServiceProgress } from '../swarm/progress.js';
 import { deployFailure, type LaunchFailure } from '../swarm/failure.js';
 import type { Locks } from '../store/locks.js';
-import { SecretMask } from '../store/secret-mask.js';
-import type { RegistryLogin, SecretStore } from '../store/secrets.js';
+import type { SecretMask } from '../store/secret-mask.js';
+import { maskOf, type RegistryLogin, type SecretStore } from '../store/secrets.js';
 import { fleetLogs } from '../swarm/logs.js';
 import { registryLogin, stackDeploy } from '../swarm/argv.js';
 import type { Transport } from '../transport/transport.js';
@@ -87,7 +87,7 @@ async function prepare(deps: LaunchDeps, req: LaunchRequest): Promise<Prepared> 
   const registries = new Set([...parsed.services.values()].map((s) => imageRegistry(s.image)));
   const all = await deps.secrets.registries(fleet.cluster);
   const logins = all.filter((r) => registries.has(r.registry));
-  const mask = new SecretMask([...secretValues.values(), ...all.map((l) => l.password)]);
+  const mask = maskOf(secretValues, all);
   return { text, parsed, rendered, logins, mask };
 }
 

@@ -103,9 +103,7 @@ export class SecretStore {
    * its cluster's registries, in every form they can be printed in.
    */
   async mask(fleet: string, cluster: string): Promise<SecretMask> {
-    const secrets = await this.values(fleet);
-    const logins = await this.registries(cluster);
-    return new SecretMask([...secrets.values(), ...logins.map((l) => l.password)]);
+    return maskOf(await this.values(fleet), await this.registries(cluster));
   }
 
   async registries(cluster: string): Promise<RegistryLogin[]> {
@@ -120,4 +118,12 @@ export class SecretStore {
       password: decrypt(this.key, r.ciphertext, `registry:${cluster}/${r.registry}`),
     }));
   }
+}
+
+/** The mask of a fleet's secret values and its cluster's registry passwords, once read. */
+export function maskOf(
+  secrets: ReadonlyMap<string, string>,
+  logins: readonly RegistryLogin[],
+): SecretMask {
+  return new SecretMask([...secrets.values(), ...logins.map((l) => l.password)]);
 }

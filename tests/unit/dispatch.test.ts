@@ -56,6 +56,10 @@ describe('dispatch', () => {
     const refused = await dispatch(ops, 'secret set shop API_KEY', chat);
     expect(refused.outcome).toBe('refused');
     expect(refused.text).toContain("typed only on Otto's own machine, never in chat");
+    // In the console (or otto say) there is no hidden input: Otto says which shell command to run.
+    const inConsole = await dispatch(ops, 'secret set shop API_KEY', source);
+    expect(inConsole.outcome).toBe('usage');
+    expect(inConsole.fix).toContain('otto secret set shop API_KEY');
   });
 
   it('treats unknown commands, wrong argument counts and unknown options as usage errors', async () => {

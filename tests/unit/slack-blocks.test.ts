@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codeBlocks, mrkdwn, toBlocks } from '../../src/adapters/slack/blocks.js';
-import { redactTokens } from '../../src/adapters/slack/slack.js';
+import { redactTokens } from '../../src/adapters/slack/web-api.js';
 
 describe('Block Kit drawing', () => {
   it('escapes markup a user could type, and mentions Slack users by id', () => {

@@ -198,6 +198,3 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
     alerts: slackAlertPoster(() => life.connection()),
   };
 }
-
-// For the tests and other adapters: the log redaction and the header echo.
-export { echo, redactTokens };
