@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../errors.js';
-import { commitKeyFile, decodeKey, stageKeyFile } from '../store/crypto.js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { commitKeyFile, decodeKey, NEW_KEY_FILE, stageKeyFile } from '../store/crypto.js';
 import type { Ops } from './ops.js';
 
 export interface RekeyResult {
@@ -30,7 +32,14 @@ export async function rekey(ops: Ops, input: string): Promise<RekeyResult> {
     return { ...moved, file: undefined };
   }
   stageKeyFile(ops.config.dataDir, next);
-  const moved = await ops.secrets.rekey(next);
+  let moved;
+  try {
+    moved = await ops.secrets.rekey(next);
+  } catch (e) {
+    // Nothing moved (one transaction): the staged key opens nothing, so it goes too.
+    rmSync(join(ops.config.dataDir, NEW_KEY_FILE), { force: true });
+    throw e;
+  }
   commitKeyFile(ops.config.dataDir);
   return { ...moved, file: ops.secretKey.file };
 }
