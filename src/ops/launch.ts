@@ -1,25 +1,18 @@
 import { OttoError } from '../errors.js';
 import type { FleetConfig } from '../config/config.js';
 import {
-  imageRegistry,
-  parseCompose,
-  renderCompose,
-  type ParsedCompose,
-} from '../swarm/compose.js';
-import {
   deployLanded,
   snapshot,
   waitForConvergence,
   type FleetSnapshot,
 } from '../swarm/converge.js';
-import { readFleetCompose } from '../swarm/fleet-compose.js';
+import { prepareCompose, type PreparedCompose } from './render.js';
 import type { Deployment } from '../store/db.js';
 import type { Deployments } from '../store/deployments.js';
 import type { LaunchStage, ProgressListener, ServiceProgress } from '../swarm/progress.js';
 import { deployFailure, type LaunchFailure } from '../swarm/failure.js';
 import type { Locks } from '../store/locks.js';
-import type { SecretMask } from '../store/secret-mask.js';
-import { maskOf, type RegistryLogin, type SecretStore } from '../store/secrets.js';
+import type { SecretStore } from '../store/secrets.js';
 import { fleetLogs } from '../swarm/logs.js';
 import { registryLogin, stackDeploy } from '../swarm/argv.js';
 import type { Transport } from '../transport/transport.js';
@@ -65,32 +58,6 @@ export interface LaunchOutcome {
   readonly autoRollback?: { readonly outcome: LaunchOutcome } | { readonly skipped: string };
 }
 
-interface Prepared {
-  readonly text: string;
-  readonly parsed: ParsedCompose;
-  readonly rendered: string;
-  readonly logins: readonly RegistryLogin[];
-  /** Hides the fleet's secrets and its cluster's registry passwords in what is shown. */
-  readonly mask: SecretMask;
-}
-
-/** Reads, validates and renders the compose file; throws before anything is locked. */
-async function prepare(deps: LaunchDeps, req: LaunchRequest): Promise<Prepared> {
-  const { fleet } = req;
-  const text = req.composeText ?? (await readFleetCompose(fleet));
-  const parsed = parseCompose(
-    text,
-    req.composeText ? `the stored compose of ${fleet.name}` : fleet.composeFile,
-  );
-  const secretValues = await deps.secrets.values(fleet.name);
-  const rendered = renderCompose(parsed, fleet.name, secretValues);
-  const registries = new Set([...parsed.services.values()].map((s) => imageRegistry(s.image)));
-  const all = await deps.secrets.registries(fleet.cluster);
-  const logins = all.filter((r) => registries.has(r.registry));
-  const mask = maskOf(secretValues, all);
-  return { text, parsed, rendered, logins, mask };
-}
-
 /**
  * The launch pipeline: validate and render, lock, record, log in to registries,
  * `docker stack deploy`, wait for convergence, record the outcome, unlock.
@@ -102,7 +69,7 @@ export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<Laun
   const { fleet } = req;
   const emit = req.onProgress ?? (() => {});
   emit({ kind: 'stage', fleet: fleet.name, stage: 'validating' });
-  const prepared = await prepare(deps, req);
+  const prepared = await prepareCompose(deps, req);
   emit({ kind: 'stage', fleet: fleet.name, stage: 'locking' });
   await deps.locks.acquire(
     fleet.name,
@@ -142,7 +109,7 @@ async function returnToBase(
     rollbackOf: target.version,
   };
   try {
-    return { outcome: await deploy(deps, back, await prepare(deps, back)) };
+    return { outcome: await deploy(deps, back, await prepareCompose(deps, back)) };
   } catch (e) {
     if (e instanceof OttoError && !req.signal?.aborted) return { skipped: e.message };
     throw e;
@@ -153,7 +120,7 @@ async function returnToBase(
 async function deploy(
   deps: LaunchDeps,
   req: LaunchRequest,
-  prepared: Prepared,
+  prepared: PreparedCompose,
 ): Promise<LaunchOutcome> {
   const { fleet, signal } = req;
   const { parsed, logins } = prepared;
@@ -202,7 +169,7 @@ async function deploy(
     stage('deploying');
     const deployMs = deployTimeoutMs(fleet.convergeTimeoutSeconds);
     const deployed = await transport.run(stackDeploy(fleet.name), {
-      stdin: prepared.rendered,
+      stdin: prepared.rendered.text,
       signal,
       timeoutMs: deployMs,
       partialOnTimeout: true,
@@ -217,7 +184,7 @@ async function deploy(
     stage('converging');
     const result = await waitForConvergence(transport, {
       fleet: fleet.name,
-      services: new Map([...parsed.services].map(([n, s]) => [n, s.image])),
+      services: prepared.rendered.images,
       before,
       timeoutMs: fleet.convergeTimeoutSeconds * 1000,
       settleMs: fleet.settleSeconds * 1000,

@@ -29,6 +29,28 @@ export function stackDeploy(fleet: string): string[] {
   ];
 }
 
+/**
+ * Docker's own reading of a compose file on stdin, without deploying it (CLI 20.10
+ * and newer): its verdict is the exit code and stderr. Stdout echoes the file with
+ * secrets filled in: mask it, or drop it.
+ */
+export function stackConfig(): string[] {
+  return ['docker', 'stack', 'config', '-c', '-'];
+}
+
+/** The networks a stack made (`docker stack rm` removes them after its services, in the background). */
+export function stackNetworks(fleet: string): string[] {
+  return [
+    'docker',
+    'network',
+    'ls',
+    '--filter',
+    `label=com.docker.stack.namespace=${fleet}`,
+    '--format',
+    '{{.Name}}',
+  ];
+}
+
 export function serviceLs(): string[] {
   return ['docker', 'service', 'ls', '--format', JSON_LINES];
 }

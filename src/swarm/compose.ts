@@ -204,6 +204,22 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** What a render gives: the text `docker stack deploy -c -` reads, and what it names. */
+export interface RenderedCompose {
+  /** The compose file as Docker receives it: every `$` doubled, so the remote CLI does not interpolate again. */
+  readonly text: string;
+  /** Each service's image after interpolation (and pinning): `web` → `registry:5000/app:1`. */
+  readonly images: ReadonlyMap<string, string>;
+}
+
+export interface RenderOptions {
+  /**
+   * Images to run instead of the file's, by service: a rollback pins the digests that
+   * ran then (`app:1@sha256:…`). Services the file does not have are ignored.
+   */
+  readonly pins?: ReadonlyMap<string, string>;
+}
+
 /**
  * Renders what Docker sees: secrets filled in, Traefik labels and network added,
  * `x-otternauts` removed, and every `$` doubled so the remote docker CLI does not
@@ -213,7 +229,8 @@ export function renderCompose(
   parsed: ParsedCompose,
   fleet: string,
   secrets: ReadonlyMap<string, string>,
-): string {
+  options: RenderOptions = {},
+): RenderedCompose {
   const missing = [...parsed.required].filter((n) => !secrets.has(n)).sort();
   if (missing.length > 0) throw new MissingSecretsError(fleet, missing);
 
@@ -241,15 +258,23 @@ export function renderCompose(
     data['networks'] = networks;
   }
   const filled = mapStrings(data, (s) =>
-    s
-      .replace(VARIABLE, (_m, dollar, braced: string, def: string | undefined, bare: string) => {
-        if (dollar) return '$';
-        const name = braced ?? bare;
-        return secrets.get(name) ?? def ?? '';
-      })
-      .replace(/\$/g, '$$$$'),
+    s.replace(VARIABLE, (_m, dollar, braced: string, def: string | undefined, bare: string) => {
+      if (dollar) return '$';
+      const name = braced ?? bare;
+      return secrets.get(name) ?? def ?? '';
+    }),
+  ) as Record<string, Record<string, Record<string, Json>>>;
+  const images = new Map<string, string>();
+  for (const [name, svc] of Object.entries(filled['services'] ?? {})) {
+    const pin = options.pins?.get(name);
+    if (pin !== undefined) svc['image'] = pin;
+    images.set(name, String(svc['image']));
+  }
+  const text = stringify(
+    mapStrings(filled, (s) => s.replace(/\$/g, '$$$$')),
+    { lineWidth: 0 },
   );
-  return stringify(filled, { lineWidth: 0 });
+  return { text, images };
 }
 
 /** The registry an image is pulled from: `ghcr.io/a/b:1` → `ghcr.io`, `nginx` → `docker.io`. */

@@ -40,7 +40,7 @@ export async function composeDiff(
       if (!values.has(name)) values.set(name, `<${name} not set>`);
     const masked = { ...parsed, data: mask.maskDeep(parsed.data) };
     // renderCompose doubles `$` for the remote docker CLI; show what the services get.
-    return renderCompose(masked, fleet.name, values).replace(/\$\$/g, '$');
+    return renderCompose(masked, fleet.name, values).text.replace(/\$\$/g, '$');
   };
   const a = render(from);
   const b = render(to);

@@ -106,7 +106,7 @@ describe('parseCompose', () => {
 
 describe('renderCompose', () => {
   const rendered = () =>
-    parse(renderCompose(parseCompose(web, 'web.yml'), 'shop', new Map([['API_KEY', 'k$y "1"']])));
+    parse(renderCompose(parseCompose(web, 'web.yml'), 'shop', new Map([['API_KEY', 'k$y "1"']])).text);
 
   it('adds the Traefik labels of seed 001 and keeps the user labels', () => {
     const labels = rendered().services.web.deploy.labels;
@@ -156,7 +156,7 @@ describe('renderCompose', () => {
       'services:\n  a:\n    image: x\n    networks:\n      back: {}\n    x-otternauts: {domains: [a.io], port: 80}\n',
       'x.yml',
     );
-    expect(parse(renderCompose(p, 'f', new Map())).services.a.networks).toEqual({
+    expect(parse(renderCompose(p, 'f', new Map()).text).services.a.networks).toEqual({
       'traefik-public': {},
       back: {},
     });

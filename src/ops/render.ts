@@ -1,0 +1,59 @@
+import type { FleetConfig } from '../config/config.js';
+import {
+  imageRegistry,
+  parseCompose,
+  renderCompose,
+  type ParsedCompose,
+  type RenderedCompose,
+} from '../swarm/compose.js';
+import { readFleetCompose } from '../swarm/fleet-compose.js';
+import type { SecretMask } from '../store/secret-mask.js';
+import { maskOf, type RegistryLogin, type SecretStore } from '../store/secrets.js';
+
+export interface RenderRequest {
+  readonly fleet: FleetConfig;
+  /** Compose text to render instead of the fleet's file (a stored snapshot). */
+  readonly composeText?: string;
+  /** Images to run instead of the file's, by service (a rollback's recorded digests). */
+  readonly pins?: ReadonlyMap<string, string>;
+}
+
+/** A fleet's compose, read, checked and rendered: everything a launch sends, before anything is locked. */
+export interface PreparedCompose {
+  /** The compose source as read (the file, or the stored snapshot). */
+  readonly text: string;
+  readonly parsed: ParsedCompose;
+  readonly rendered: RenderedCompose;
+  /** Logins for the registries the rendered images come from. */
+  readonly logins: readonly RegistryLogin[];
+  /** Hides the fleet's secrets and its cluster's registry passwords in what is shown. */
+  readonly mask: SecretMask;
+}
+
+/**
+ * Reads, validates and renders a fleet's compose; throws an OttoError (a refusal
+ * that names the construct and its fix) before anything is locked or recorded.
+ */
+export async function prepareCompose(
+  deps: { readonly secrets: SecretStore },
+  req: RenderRequest,
+): Promise<PreparedCompose> {
+  const { fleet } = req;
+  const text = req.composeText ?? (await readFleetCompose(fleet));
+  const parsed = parseCompose(
+    text,
+    req.composeText !== undefined ? `the stored compose of ${fleet.name}` : fleet.composeFile,
+  );
+  const secretValues = await deps.secrets.values(fleet.name);
+  const rendered = renderCompose(
+    parsed,
+    fleet.name,
+    secretValues,
+    req.pins ? { pins: req.pins } : {},
+  );
+  // After interpolation: `image: ${REGISTRY}/app:1` logs in to the registry it names.
+  const registries = new Set([...rendered.images.values()].map(imageRegistry));
+  const all = await deps.secrets.registries(fleet.cluster);
+  const logins = all.filter((r) => registries.has(r.registry));
+  return { text, parsed, rendered, logins, mask: maskOf(secretValues, all) };
+}
