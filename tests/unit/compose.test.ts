@@ -106,7 +106,9 @@ describe('parseCompose', () => {
 
 describe('renderCompose', () => {
   const rendered = () =>
-    parse(renderCompose(parseCompose(web, 'web.yml'), 'shop', new Map([['API_KEY', 'k$y "1"']])).text);
+    parse(
+      renderCompose(parseCompose(web, 'web.yml'), 'shop', new Map([['API_KEY', 'k$y "1"']])).text,
+    );
 
   it('adds the Traefik labels of seed 001 and keeps the user labels', () => {
     const labels = rendered().services.web.deploy.labels;
