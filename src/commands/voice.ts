@@ -30,6 +30,8 @@ export const otto = {
         return `Showing credentials to the registry for ${e.fleet}${v}...`;
       case 'deploying':
         return `Launching ${e.fleet}${v}: sending the fleet to the Swarm...`;
+      case 'waiting-removal':
+        return `${e.fleet}${v}: the previous ${e.fleet} stack is still being removed (docker stack rm works in the background). Waiting for its networks to go, then launching...`;
       case 'converging':
         return `${e.fleet}${v} has left the pad. Waiting for every service to reach orbit...`;
       case 'settling':

@@ -4,6 +4,8 @@ export type LaunchStage =
   | 'locking'
   | 'registry-login'
   | 'deploying'
+  /** `docker stack rm` of this fleet is still removing its networks: waiting before deploying again. */
+  | 'waiting-removal'
   | 'converging'
   | 'settling'
   /** on_failure: rollback is returning the fleet to `version`. */
