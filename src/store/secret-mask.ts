@@ -70,8 +70,10 @@ export class SecretMask {
     const walk = (v: unknown): unknown => {
       if (typeof v === 'string') return this.mask(v);
       if (Array.isArray(v)) return v.map(walk);
-      if (v && typeof v === 'object')
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+      // Plain objects only: a value type (a parsed compose file's whole floats) stays as it is.
+      const proto: unknown = v && typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
+      if (proto === Object.prototype || proto === null)
+        return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, walk(x)]));
       return v;
     };
     return walk(value) as T;

@@ -1,6 +1,14 @@
-import { parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
 import { ComposeError, MissingSecretsError } from '../errors.js';
+import { castFor, castValue, CAST_WORDS } from './compose-casts.js';
+import {
+  isDockerMap,
+  parseDockerYaml,
+  stringifyDockerYaml,
+  type DockerMap,
+  type DockerValue,
+} from './docker-yaml.js';
+import { interpolate, scanTemplate, type InterpolateHooks, type Lookup } from './interpolate.js';
 
 export const TRAEFIK_NETWORK = 'traefik-public';
 
@@ -48,8 +56,8 @@ export interface Otternauts {
 }
 
 export interface ParsedCompose {
-  /** The file as plain data, `x-otternauts` still in. */
-  readonly data: Readonly<Record<string, unknown>>;
+  /** The file as Docker reads it (yaml.v3 scalars, merges resolved), before interpolation; `x-otternauts` still in. */
+  readonly data: Readonly<DockerMap>;
   readonly services: ReadonlyMap<
     string,
     { readonly image: string; readonly otternauts?: Otternauts }
@@ -58,90 +66,67 @@ export interface ParsedCompose {
   readonly required: ReadonlySet<string>;
 }
 
-const VARIABLE = /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g;
-
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
-
-function mapStrings(value: unknown, fn: (s: string, path: string) => string, path = ''): unknown {
-  if (typeof value === 'string') return fn(value, path);
-  if (Array.isArray(value)) return value.map((v, i) => mapStrings(v, fn, `${path}[${i}]`));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn, path ? `${path}.${k}` : k)]),
-    );
-  }
-  return value;
+/** Every string value of a tree (keys are never interpolated, as in Docker), with its path. */
+function eachString(value: DockerValue, fn: (s: string, path: string) => void, path = ''): void {
+  if (typeof value === 'string') fn(value, path);
+  else if (Array.isArray(value)) value.forEach((v, i) => eachString(v, fn, `${path}[${i}]`));
+  else if (isDockerMap(value))
+    for (const [k, v] of Object.entries(value)) eachString(v, fn, path ? `${path}.${k}` : k);
 }
 
-/** Checks that a string holds only interpolation forms Otto understands. */
-function scanVariables(s: string, path: string, required: Set<string>): void {
-  const stripped = s.replace(
-    VARIABLE,
-    (_m, dollar, braced: string, def: string | undefined, bare) => {
-      if (!dollar && def === undefined) required.add(braced ?? bare);
-      return '';
-    },
-  );
-  if (stripped.includes('$')) {
+/** Files the docker CLI reads from its own disk: on a manager over SSH, not the ones beside otto.yml. */
+function refuseLocalFiles(data: DockerMap, label: string): void {
+  const refuse = (path: string, what: string, fix: string) => {
     throw new ComposeError(
-      `Configuration error: ${path} has a "$" Otto can't read.`,
-      'Use ${NAME} or ${NAME:-default} for secrets, and $$ for a literal dollar sign.',
+      `Configuration error: ${label} has ${path}, ${what}. Otto sends the compose file to a manager over SSH, where the docker CLI would read that path on the manager's disk instead of beside your compose file, so Otto does not launch it.`,
+      fix,
     );
+  };
+  for (const [name, svc] of Object.entries(isDockerMap(data['services']) ? data['services'] : {})) {
+    if (isDockerMap(svc) && svc['env_file'] !== undefined) {
+      refuse(
+        `services.${name}.env_file`,
+        'a file of variables',
+        'Move the variables under environment: (use ${NAME} with otto secret set for secret ones) and launch again.',
+      );
+    }
+  }
+  for (const kind of ['configs', 'secrets'] as const) {
+    const section = data[kind];
+    if (!isDockerMap(section)) continue;
+    for (const [name, entry] of Object.entries(section)) {
+      if (isDockerMap(entry) && entry['file'] !== undefined) {
+        const one = kind.slice(0, -1);
+        refuse(
+          `${kind}.${name}.file`,
+          `a ${one} read from a file`,
+          `Create the ${one} once on the cluster (docker ${one} create ${name} ./file, with a version in its name) and declare it with external: true and name: in the compose file, then launch again.`,
+        );
+      }
+    }
   }
 }
 
 /**
- * How far YAML aliases may expand (yaml's own default, made explicit): a compose
- * file reuses an anchor a few times (`<<: *defaults`), a "billion laughs" file
- * nests aliases to blow up memory.
- */
-export const MAX_ALIAS_COUNT = 100;
-
-/**
- * Parses and validates a compose file. `label` names the file in messages.
+ * Parses and validates a compose file as the docker CLI reads it. `label` names
+ * the file in messages.
  * @example parseCompose('services:\n  web:\n    image: nginx\n', 'stacks/web.yml')
  */
 export function parseCompose(text: string, label: string): ParsedCompose {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const pos = e.linePos?.[0];
-    throw new ComposeError(
-      `Configuration error: ${label} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
-      'Fix the YAML at that spot and launch again.',
-    );
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (e) {
-    // yaml throws a ReferenceError for an alias it won't resolve: too many ("billion laughs") or unknown.
-    if (!(e instanceof ReferenceError)) throw e;
-    throw /^Excessive alias count/.test(e.message)
-      ? new ComposeError(
-          `Configuration error: ${label} expands its YAML aliases (*name) more than ${MAX_ALIAS_COUNT} times over, as a "billion laughs" file does to exhaust memory. Otto did not expand it.`,
-          'Write the repeated parts out, or alias smaller anchors, and launch again.',
-        )
-      : new ComposeError(
-          `Configuration error: ${label} has a YAML alias Otto can't resolve: ${e.message}.`,
-          'Define the anchor (&name) before its alias (*name) and launch again.',
-        );
-  }
+  const data = parseDockerYaml(text, label);
   const parsed = composeSchema.safeParse(data);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map(
+  if (!parsed.success || !isDockerMap(data)) {
+    const lines = parsed.error?.issues.map(
       (i) => `${i.path.join('.') || '(top level)'}: ${i.message}`,
-    );
+    ) ?? ['(top level): the file must be a mapping with services:'];
     throw new ComposeError(
       `Configuration error in ${label}: ${lines.join('; ')}.`,
       'Fix the compose file and launch again.',
     );
   }
+  refuseLocalFiles(data, label);
   const required = new Set<string>();
-  mapStrings(data, (s, path) => {
-    scanVariables(s, path, required);
-    return s;
-  });
+  eachString(data, (s, path) => scanTemplate(s, path, required));
   const services = new Map<string, { image: string; otternauts?: Otternauts }>();
   for (const [name, svc] of Object.entries(parsed.data.services)) {
     const x = svc['x-otternauts'];
@@ -150,7 +135,7 @@ export function parseCompose(text: string, label: string): ParsedCompose {
       ...(x ? { otternauts: { domains: x.domains ?? [], port: x.port } } : {}),
     });
   }
-  return { data: data as Record<string, unknown>, services, required };
+  return { data, services, required };
 }
 
 /** Traefik router names may not hold dots: keep letters, digits and dashes. */
@@ -176,7 +161,7 @@ export function traefikLabels(
   return labels;
 }
 
-function labelsAsMap(labels: unknown): Record<string, string> {
+function labelsAsMap(labels: DockerValue | undefined): DockerMap {
   if (Array.isArray(labels)) {
     return Object.fromEntries(
       labels.map((l) => {
@@ -186,22 +171,15 @@ function labelsAsMap(labels: unknown): Record<string, string> {
       }),
     );
   }
-  if (labels && typeof labels === 'object') {
-    return Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v ?? '')]));
-  }
-  return {};
+  return isDockerMap(labels) ? labels : {};
 }
 
-function joinNetwork(networks: unknown): unknown {
+function joinNetwork(networks: DockerValue | undefined): DockerValue {
   if (networks === undefined || networks === null) return ['default', TRAEFIK_NETWORK];
   if (Array.isArray(networks))
     return networks.includes(TRAEFIK_NETWORK) ? networks : [...networks, TRAEFIK_NETWORK];
-  if (typeof networks === 'object') return { [TRAEFIK_NETWORK]: {}, ...networks };
+  if (isDockerMap(networks)) return { [TRAEFIK_NETWORK]: {}, ...networks };
   return networks;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** What a render gives: the text `docker stack deploy -c -` reads, and what it names. */
@@ -218,12 +196,74 @@ export interface RenderOptions {
    * ran then (`app:1@sha256:…`). Services the file does not have are ignored.
    */
   readonly pins?: ReadonlyMap<string, string>;
+  /**
+   * For people, not Docker: a variable that is not set reads `<NAME not set>` and a
+   * value Docker could not re-type stays as it is, instead of refusing the file.
+   */
+  readonly display?: boolean;
+}
+
+/** Interpolates every string value, re-typing the fields Docker re-types. */
+function interpolateTree(
+  value: DockerValue,
+  keys: string[],
+  lookup: Lookup,
+  hooks: InterpolateHooks,
+  display: boolean,
+): DockerValue {
+  if (typeof value === 'string') {
+    const path = keys.join('.').replaceAll('.[]', '[]');
+    const out = interpolate(value, path, lookup, hooks);
+    const cast = out !== value ? castFor(keys) : undefined;
+    if (!cast) return out;
+    const typed = castValue(cast, out);
+    if (typed !== undefined || display) return typed ?? out;
+    throw new ComposeError(
+      `Configuration error: ${path} is "${value}", which is "${out}" once filled in, and Docker needs ${CAST_WORDS[cast]} there.`,
+      'Fix the value (or the secret it reads) and launch again.',
+    );
+  }
+  if (Array.isArray(value))
+    return value.map((v) => interpolateTree(v, [...keys, '[]'], lookup, hooks, display));
+  if (isDockerMap(value)) {
+    const out: DockerMap = {};
+    for (const [k, v] of Object.entries(value)) {
+      Object.defineProperty(out, k, {
+        value: interpolateTree(v, [...keys, k], lookup, hooks, display),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Doubles every `$` in string values, so that the remote docker CLI reads them as written. */
+function escapeDollars(value: DockerValue): DockerValue {
+  if (typeof value === 'string') return value.replaceAll('$', '$$$$');
+  if (Array.isArray(value)) return value.map(escapeDollars);
+  if (isDockerMap(value)) {
+    const out: DockerMap = {};
+    for (const [k, v] of Object.entries(value))
+      Object.defineProperty(out, k, {
+        value: escapeDollars(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    return out;
+  }
+  return value;
 }
 
 /**
- * Renders what Docker sees: secrets filled in, Traefik labels and network added,
- * `x-otternauts` removed, and every `$` doubled so the remote docker CLI does not
- * interpolate again. Throws {@link MissingSecretsError} before anything is deployed.
+ * Renders what Docker sees: variables filled in from the fleet's secrets and the
+ * fields Docker re-types cast, Traefik labels and network added to the services that
+ * ask for them, `x-otternauts` removed, and every `$` doubled so the remote docker
+ * CLI does not interpolate again. Throws {@link MissingSecretsError} (or a
+ * ComposeError for `${NAME:?message}`) before anything is deployed.
  */
 export function renderCompose(
   parsed: ParsedCompose,
@@ -231,50 +271,53 @@ export function renderCompose(
   secrets: ReadonlyMap<string, string>,
   options: RenderOptions = {},
 ): RenderedCompose {
-  const missing = [...parsed.required].filter((n) => !secrets.has(n)).sort();
-  if (missing.length > 0) throw new MissingSecretsError(fleet, missing);
+  const display = options.display === true;
+  const missing = new Set<string>();
+  const hooks: InterpolateHooks = {
+    missing: (name) => {
+      missing.add(name);
+      return `<${name} not set>`;
+    },
+    required: (name, message) => {
+      if (display) return `<${name} not set: ${message}>`;
+      throw new ComposeError(
+        `Configuration error: the compose file of ${fleet} needs ${name}: ${message || `${name} must be set`}.`,
+        `Set it: otto secret set ${fleet} ${name}, then launch again.`,
+      );
+    },
+  };
+  const data = interpolateTree(
+    parsed.data,
+    [],
+    (name) => secrets.get(name),
+    hooks,
+    display,
+  ) as DockerMap;
+  if (missing.size > 0 && !display) throw new MissingSecretsError(fleet, [...missing].sort());
 
-  const data = structuredClone(parsed.data) as Record<string, Json>;
   delete data['x-otternauts'];
   let routed = false;
-  const services = data['services'] as Record<string, Record<string, Json>>;
-  for (const [name, svc] of Object.entries(services)) {
-    const x = parsed.services.get(name)?.otternauts;
-    delete svc['x-otternauts'];
-    if (!x || x.domains.length === 0) continue;
-    routed = true;
-    const deploy: Record<string, Json> = isRecord(svc['deploy'])
-      ? (svc['deploy'] as Record<string, Json>)
-      : {};
-    deploy['labels'] = { ...traefikLabels(fleet, name, x), ...labelsAsMap(deploy['labels']) };
-    svc['deploy'] = deploy;
-    svc['networks'] = joinNetwork(svc['networks']) as Json;
-  }
-  if (routed) {
-    const networks: Record<string, Json> = isRecord(data['networks'])
-      ? (data['networks'] as Record<string, Json>)
-      : {};
-    networks[TRAEFIK_NETWORK] ??= { external: true };
-    data['networks'] = networks;
-  }
-  const filled = mapStrings(data, (s) =>
-    s.replace(VARIABLE, (_m, dollar, braced: string, def: string | undefined, bare: string) => {
-      if (dollar) return '$';
-      const name = braced ?? bare;
-      return secrets.get(name) ?? def ?? '';
-    }),
-  ) as Record<string, Record<string, Record<string, Json>>>;
+  const services = data['services'] as Record<string, DockerMap>;
   const images = new Map<string, string>();
-  for (const [name, svc] of Object.entries(filled['services'] ?? {})) {
+  for (const [name, svc] of Object.entries(services)) {
+    delete svc['x-otternauts'];
     const pin = options.pins?.get(name);
     if (pin !== undefined) svc['image'] = pin;
     images.set(name, String(svc['image']));
+    const x = parsed.services.get(name)?.otternauts;
+    if (!x || x.domains.length === 0) continue;
+    routed = true;
+    const deploy: DockerMap = isDockerMap(svc['deploy']) ? svc['deploy'] : {};
+    deploy['labels'] = { ...traefikLabels(fleet, name, x), ...labelsAsMap(deploy['labels']) };
+    svc['deploy'] = deploy;
+    svc['networks'] = joinNetwork(svc['networks']);
   }
-  const text = stringify(
-    mapStrings(filled, (s) => s.replace(/\$/g, '$$$$')),
-    { lineWidth: 0 },
-  );
-  return { text, images };
+  if (routed) {
+    const networks: DockerMap = isDockerMap(data['networks']) ? data['networks'] : {};
+    networks[TRAEFIK_NETWORK] ??= { external: true };
+    data['networks'] = networks;
+  }
+  return { text: stringifyDockerYaml(escapeDollars(data)), images };
 }
 
 /** The registry an image is pulled from: `ghcr.io/a/b:1` → `ghcr.io`, `nginx` → `docker.io`. */

@@ -47,10 +47,12 @@ function displayWith(
   const parsed = parseCompose(side.text, side.label);
   const values = new Map<string, string>();
   for (const name of names) values.set(name, secretPlaceholder(name));
-  for (const name of parsed.required) if (!values.has(name)) values.set(name, `<${name} not set>`);
   const masked = { ...parsed, data: mask.maskDeep(parsed.data) };
   // renderCompose doubles `$` for the remote docker CLI; show what the services get.
-  return renderCompose(masked, fleet.name, values, options).text.replace(/\$\$/g, '$');
+  return renderCompose(masked, fleet.name, values, { ...options, display: true }).text.replace(
+    /\$\$/g,
+    '$',
+  );
 }
 
 /**
