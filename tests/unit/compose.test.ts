@@ -201,3 +201,204 @@ describe('isRegistryHost', () => {
       expect(isRegistryHost(bad), bad).toBe(false);
   });
 });
+
+describe('Compose fidelity: the cases that went wrong', () => {
+  const render = (text: string, secrets: Record<string, string> = {}, fleet = 'f') =>
+    renderCompose(parseCompose(text, 'x.yml'), fleet, new Map(Object.entries(secrets)));
+  const rendered = (text: string, secrets: Record<string, string> = {}) =>
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a compose tree, read by the assertions
+    parse(render(text, secrets).text) as { services: Record<string, any>; [k: string]: any };
+
+  it('1. re-types the fields Docker re-types after interpolation', () => {
+    const out = rendered(
+      [
+        'services:',
+        '  web:',
+        '    image: nginx',
+        '    read_only: ${RO:-yes}',
+        '    deploy: {replicas: "${N:-2}"}',
+        '    ports: [{published: "${PORT}", target: 80}]',
+        '    healthcheck: {retries: "${R:-3}", disable: "${OFF:-off}"}',
+        '    secrets: [{source: s, mode: "${MODE:-0440}"}]',
+        'secrets:',
+        '  s: {external: "${EXT:-true}"}',
+        '',
+      ].join('\n'),
+      { PORT: '8080' },
+    );
+    expect(out.services.web).toMatchObject({
+      read_only: true,
+      deploy: { replicas: 2 },
+      ports: [{ published: 8080, target: 80 }],
+      healthcheck: { retries: 3, disable: false },
+      // Go's Atoi reads "0440" as decimal, as Docker does.
+      secrets: [{ source: 's', mode: 440 }],
+    });
+    expect(out['secrets']).toEqual({ s: { external: true } });
+    // Only what interpolation changed is cast, as in Docker: a quoted literal stays a string.
+    expect(rendered('services:\n  web:\n    image: a\n    tty: "yes"\n').services.web!.tty).toBe(
+      'yes',
+    );
+  });
+
+  it('1. refuses a typed field that is no number after interpolation, before anything runs', () => {
+    expect(() =>
+      render('services:\n  web:\n    image: a\n    deploy: {replicas: "${N}"}\n', { N: 'two' }),
+    ).toThrow(
+      'Configuration error: services.web.deploy.replicas is "${N}", which is "two" once filled in, and Docker needs a whole number there.',
+    );
+  });
+
+  it('2. understands the whole interpolation syntax, and refuses :? with the file’s message', () => {
+    const out = rendered(
+      [
+        'services:',
+        '  web:',
+        '    image: ${REGISTRY?Variable not set}/web:${TAG-latest}',
+        '    environment:',
+        '      A: $HOST',
+        '      B: ${UNSET:-${FALLBACK:-x}}',
+        '      C: ${HOST:+set}',
+        '      D: ${UNSET+set}',
+        '      E: $$literal',
+        '',
+      ].join('\n'),
+      { REGISTRY: 'ghcr.io/acme', HOST: 'h' },
+    );
+    expect(out.services.web!.image).toBe('ghcr.io/acme/web:latest');
+    expect(out.services.web!.environment).toEqual({
+      A: 'h',
+      B: 'x',
+      C: 'set',
+      D: '',
+      E: '$$literal',
+    });
+    expect(() =>
+      render('services:\n  web:\n    image: ${DOMAIN:?Variable not set}\n', {}, 'shop'),
+    ).toThrow('Configuration error: the compose file of shop needs DOMAIN: Variable not set.');
+  });
+
+  it('3. reads YAML as Docker does: octal modes, numbers with _ and 0b, merge keys', () => {
+    const out = rendered(
+      [
+        'x-base: &base',
+        '  image: nginx:1',
+        '  deploy: {replicas: 2}',
+        'services:',
+        '  web:',
+        '    <<: *base',
+        '    secrets: [{source: s, mode: 0440}]',
+        '    environment: {UMASK: 022, BIG: 1_000, BIN: 0b101, ON: on}',
+        'secrets: {s: {external: true}}',
+        '',
+      ].join('\n'),
+    );
+    expect(out.services.web).toMatchObject({
+      image: 'nginx:1',
+      deploy: { replicas: 2 },
+      secrets: [{ source: 's', mode: 288 }],
+      environment: { UMASK: 18, BIG: 1000, BIN: 5, ON: 'on' },
+    });
+  });
+
+  it('4. adds Traefik labels to the service that asked, never through a shared deploy: anchor', () => {
+    const out = rendered(
+      [
+        'x-deploy: &deploy',
+        '  replicas: 1',
+        '  labels: {team: otters}',
+        'services:',
+        '  web:',
+        '    image: a',
+        '    deploy: *deploy',
+        '    x-otternauts: {domains: [a.example.com], port: 80}',
+        '  worker:',
+        '    image: b',
+        '    deploy: *deploy',
+        '',
+      ].join('\n'),
+    );
+    expect(Object.keys(out.services.web!.deploy.labels)).toContain('traefik.enable');
+    expect(out.services.worker!.deploy.labels).toEqual({ team: 'otters' });
+    expect(out['x-deploy'].labels).toEqual({ team: 'otters' });
+  });
+
+  it('5. interpolates list-form labels with variables in their keys on routed services', () => {
+    const out = rendered(
+      [
+        'services:',
+        '  web:',
+        '    image: a',
+        '    deploy:',
+        '      labels:',
+        '        - traefik.http.routers.${NAME}.middlewares=auth',
+        '        - plain',
+        '    x-otternauts: {domains: [a.example.com], port: 80}',
+        '',
+      ].join('\n'),
+      { NAME: 'shop' },
+    );
+    expect(out.services.web!.deploy.labels).toMatchObject({
+      'traefik.http.routers.shop.middlewares': 'auth',
+      plain: '',
+      'traefik.enable': 'true',
+    });
+  });
+
+  it('6. knows the registry only after interpolation', () => {
+    const r = render('services:\n  web:\n    image: ${REGISTRY}/app:1\n', {
+      REGISTRY: 'registry.example.com:5000',
+    });
+    expect([...r.images.values()].map(imageRegistry)).toEqual(['registry.example.com:5000']);
+  });
+
+  it('7. renders 50 services that share a nested anchor', () => {
+    const text = [
+      'x-log: &log {driver: json-file, options: {max-size: 10m}}',
+      'x-svc: &svc',
+      '  image: nginx',
+      '  logging: *log',
+      '  deploy: {replicas: 1, resources: {limits: {memory: 64M}}}',
+      'services:',
+      ...Array.from({ length: 50 }, (_, i) => `  s${i}: {<<: *svc, environment: {N: "${i}"}}`),
+      '',
+    ].join('\n');
+    const out = rendered(text);
+    expect(Object.keys(out.services)).toHaveLength(50);
+    expect(out.services.s49).toMatchObject({ image: 'nginx', logging: { driver: 'json-file' } });
+  });
+
+  it('pins images for an exact return, whatever the file says', () => {
+    const r = render('services:\n  web:\n    image: app:${TAG}\n', { TAG: '2' });
+    expect(r.images.get('web')).toBe('app:2');
+    const pinned = renderCompose(
+      parseCompose('services:\n  web:\n    image: app:${TAG}\n', 'x.yml'),
+      'f',
+      new Map([['TAG', '2']]),
+      {
+        pins: new Map([
+          ['web', 'app:1@sha256:' + 'a'.repeat(64)],
+          ['gone', 'x'],
+        ]),
+      },
+    );
+    expect(pinned.images.get('web')).toBe(`app:1@sha256:${'a'.repeat(64)}`);
+    expect(parse(pinned.text).services.web.image).toBe(`app:1@sha256:${'a'.repeat(64)}`);
+  });
+
+  it('refuses files the docker CLI would read from the manager’s disk, naming the fix', () => {
+    expect(() =>
+      parseCompose('services:\n  web:\n    image: a\n    env_file: ./web.env\n', 'x.yml'),
+    ).toThrow(/x.yml has services.web.env_file, a file of variables. Otto sends the compose file/);
+    try {
+      parseCompose(
+        'services:\n  web:\n    image: a\n    configs: [c]\nconfigs:\n  c:\n    file: ./prometheus.yml\n',
+        'x.yml',
+      );
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ComposeError).message).toContain('configs.c.file, a config read from a file');
+      expect((e as ComposeError).fix).toContain('external: true');
+    }
+  });
+});
