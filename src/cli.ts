@@ -15,12 +15,17 @@ import type { Outcome } from './commands/types.js';
 import { ConfigError, InterruptedError, UsageError } from './errors.js';
 import { openOps, type Ops } from './ops/ops.js';
 import { otto } from './commands/voice.js';
+import type { Who } from './commands/access.js';
+import { renderFleet, verdictFix, verdictOutcome, type FleetRender } from './commands/dry-run.js';
 
 const USAGE = `Usage:
   otto start [--config FILE]                 run the bot: Slack and/or Discord when otto.yml configures them, else the console
   otto console [--config FILE]               chat with Otto in this terminal
   otto say "<command>" [--config FILE] [--as ID] [--group ID]... [--channel ID]
                                              run one chat command and print the reply
+  otto render <fleet> [--offline] [--config FILE] [--as ID] [--group ID]...
+                                             print the compose a launch would send (secrets masked) on
+                                             stdout; the changes and Docker's verdict on stderr
   otto migrate [--config FILE]               create or update the database
   otto secret set <fleet> <NAME>             store a secret (value read from stdin)
   otto secret list <fleet>                   list secret names
@@ -31,7 +36,10 @@ const USAGE = `Usage:
 --config defaults to $OTTO_CONFIG, then ./otto.yml. --as defaults to console:<os user>.
 --group (slack-group:S1, discord-role:7) and --channel (slack:C1, discord:42) let
 otto say act as a chat user would, to try out access: and channels: rules.
-Exit codes: 0 done, 1 failed or nothing changed, 2 usage or config error, 3 refused.`;
+--offline renders without asking the Swarm: no verdict from Docker, no changes.
+Exit codes: 0 done, 1 failed or nothing changed, 2 usage or config error, 3 refused.
+otto render: 0 rendered (and Docker accepts it, or can't check it), 1 Otto or Docker
+refuses the file, or the manager can't be reached.`;
 
 function defaultActor(): string {
   try {
@@ -166,6 +174,46 @@ async function withOps<T>(
   }
 }
 
+/**
+ * `otto render <fleet>`: stdout gets the rendered compose alone (secrets masked), so
+ * `otto render web > out.yml` is a clean file; the changes against what runs and
+ * Docker's verdict go to stderr. Refusals exit as `otto say` would.
+ */
+async function renderCommand(
+  ops: Ops,
+  name: string | undefined,
+  who: Who,
+  options: { offline: boolean; signal: AbortSignal },
+): Promise<number> {
+  let r: FleetRender;
+  try {
+    r = await renderFleet(ops, who, name, options);
+  } catch (e) {
+    const reply = errorReply(e);
+    io.err(renderText(reply));
+    return EXIT[reply.outcome];
+  }
+  io.out(r.dry.display);
+  if (r.changes) {
+    const { from, to, lines } = r.changes;
+    io.err(
+      lines.length
+        ? [`Changes from ${from.label} to ${to.label} (secret values masked):`, ...lines].join('\n')
+        : `No changes: ${to.label} renders the same as ${from.label}.`,
+    );
+  }
+  const again = `otto render ${r.fleet.name}`;
+  const fix = verdictFix(r.fleet, r.file, r.dry.verdict, again);
+  io.err(
+    renderText({
+      outcome: verdictOutcome(r.dry.verdict),
+      text: otto.dryRun(r.fleet.name, r.file, r.dry.verdict, r.dry.target),
+      fix,
+    }),
+  );
+  return EXIT[verdictOutcome(r.dry.verdict)];
+}
+
 /** The command line's --options, as parseArgs reads them. */
 interface CliValues {
   readonly config?: string | undefined;
@@ -185,6 +233,7 @@ export async function main(argv: string[]): Promise<number> {
         group: { type: 'string', multiple: true },
         channel: { type: 'string' },
         guild: { type: 'string' },
+        offline: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -247,6 +296,25 @@ export async function main(argv: string[]): Promise<number> {
             return 0;
           },
           { notices: false },
+        );
+      }
+      case 'render': {
+        if (rest.length !== 1)
+          throw new UsageError(
+            'Usage: otto render <fleet> [--offline]',
+            'For example: otto render myapp > rendered.yml',
+          );
+        const signal = stopSignal();
+        return await withOps(values.config, (ops) =>
+          renderCommand(
+            ops,
+            rest[0],
+            { actor: actorId(values.as), groups: (values.group ?? []).map(groupId) },
+            {
+              offline: values.offline === true,
+              signal,
+            },
+          ),
         );
       }
       case 'migrate':

@@ -1,5 +1,6 @@
 import { CHANNEL, type FleetConfig, type OttoConfig, type Role } from '../config/config.js';
 import { RefusedError } from '../errors.js';
+import type { CommandSpec } from './catalog.js';
 
 const RANK: Readonly<Record<Role, number>> = {
   none: 0,
@@ -17,6 +18,31 @@ export interface Who {
 
 export function atLeast(role: Role, needed: Role): boolean {
   return RANK[role] >= RANK[needed];
+}
+
+/**
+ * Whether the option `name` was given. The role check and the handler both ask
+ * this, so an option that lowers the role (`--dry-run`) is on exactly when it let
+ * the actor in.
+ */
+export function flagGiven(flags: Readonly<Record<string, string>>, name: string): boolean {
+  return Object.hasOwn(flags, name);
+}
+
+/**
+ * The role a command needs with the options given: its own, or the role an option
+ * that only reads asks instead (`launch --dry-run`: viewer). With several such
+ * options, the highest of their roles.
+ *
+ * @example neededRole(COMMANDS['launch']!, { 'dry-run': 'true' }) // 'viewer'
+ */
+export function neededRole(
+  spec: Pick<CommandSpec, 'role' | 'flags'>,
+  flags: Readonly<Record<string, string>>,
+): Role {
+  const roles = spec.flags.flatMap((f) => (f.role && flagGiven(flags, f.name) ? [f.role] : []));
+  if (roles.length === 0) return spec.role;
+  return roles.reduce((a, b) => (atLeast(a, b) ? a : b));
 }
 
 /** `slack:*` matches every `slack:` identity; anything else matches itself. */

@@ -36,13 +36,18 @@ export interface ArgSpec {
   readonly max?: number;
 }
 
-/** One `--option value` of a command. */
+/** One `--option value` of a command, or a `--switch` that takes no value. */
 export interface FlagSpec {
   readonly name: string;
   readonly about: string;
-  readonly type: 'integer' | 'word';
+  readonly type: 'integer' | 'word' | 'switch';
   readonly min?: number;
   readonly max?: number;
+  /**
+   * With this option given, the command needs this role instead of its own: a
+   * `launch --dry-run` only reads, so a viewer may run it.
+   */
+  readonly role?: Role;
 }
 
 /** How many words a `words` argument may take: a reason of a sentence or two. */
@@ -172,11 +177,19 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     handler: diffCommand,
   },
   launch: {
-    usage: 'launch <fleet>',
-    summary: 'deploy a fleet and wait until it is in orbit',
+    usage: 'launch <fleet> [--dry-run]',
+    summary:
+      'deploy a fleet and wait until it is in orbit; --dry-run shows what would be sent, deploying nothing',
     example: 'launch myapp',
     args: [fleet()],
-    flags: [],
+    flags: [
+      {
+        name: 'dry-run',
+        about: 'Show the rendered file, the changes and what Docker says of it; deploy nothing',
+        type: 'switch',
+        role: 'viewer',
+      },
+    ],
     role: 'deployer',
     fleetFrom: 'arg',
     handler: launchCommand,

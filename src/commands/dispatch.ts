@@ -1,7 +1,15 @@
 import type { FleetConfig } from '../config/config.js';
 import { OttoError, RefusedError, UsageError } from '../errors.js';
 import type { Ops } from '../ops/ops.js';
-import { atLeast, requireChannel, requireRole, roleOf, type Who } from './access.js';
+import {
+  atLeast,
+  flagGiven,
+  neededRole,
+  requireChannel,
+  requireRole,
+  roleOf,
+  type Who,
+} from './access.js';
 import { argCounts, COMMANDS, type CommandSpec } from './catalog.js';
 import { parseText, quoteWord } from './parse.js';
 import { limiter, RATES, RateLimitedError } from './rate-limit.js';
@@ -65,6 +73,19 @@ function resolveName(command: Command): Command {
 function checkShape(command: Command): CommandSpec {
   const spec = COMMANDS[command.name];
   if (!spec) throw new UsageError(otto.unknownCommand(command.name));
+  // A switch takes no value: in `launch --dry-run shop` the parser reads shop as its value.
+  const valued = spec.flags.find(
+    (f) =>
+      f.type === 'switch' && flagGiven(command.flags, f.name) && command.flags[f.name] !== 'true',
+  );
+  if (valued) {
+    const value = (command.flags[valued.name] ?? '').slice(0, 64);
+    const words = [command.name, ...command.args, value, `--${valued.name}`];
+    throw new UsageError(
+      `--${valued.name} takes no value. Usage: ${spec.usage}`,
+      `Put it last, for example: ${words.join(' ')}`,
+    );
+  }
   const { min, max } = argCounts(spec);
   if (command.args.length < min || command.args.length > max) {
     throw new UsageError(`Usage: ${spec.usage}`, `For example: ${spec.example}`);
@@ -158,13 +179,16 @@ async function execute(
       );
     const who: Who = { actor: command.actor, groups: command.groups };
     fleet = await targetFleet(ops, spec, command);
-    const what = `run ${command.name}${fleet ? ` for ${fleet.name}` : ''}`;
+    // An option may ask for another role than the command's (`launch --dry-run` only reads).
+    const role = neededRole(spec, command.flags);
+    const asked = spec.flags.filter((f) => f.role && flagGiven(command.flags, f.name));
+    const what = `run ${[command.name, ...asked.map((f) => `--${f.name}`)].join(' ')}${fleet ? ` for ${fleet.name}` : ''}`;
     // Without a fleet (`status`, `fleets`), a role granted on any one fleet is enough:
     // the handler then shows only the fleets the actor may see.
     const anyFleet = fleet
       ? undefined
-      : [...ops.config.fleets.values()].find((f) => atLeast(roleOf(ops.config, who, f), spec.role));
-    requireRole(ops.config, who, spec.role, what, fleet ?? anyFleet);
+      : [...ops.config.fleets.values()].find((f) => atLeast(roleOf(ops.config, who, f), role));
+    requireRole(ops.config, who, role, what, fleet ?? anyFleet);
     if (fleet) requireChannel(fleet, command.channel);
     if (spec.limit) {
       const wait = limiter(ops, spec.limit).take(command.actor);

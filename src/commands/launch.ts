@@ -4,6 +4,8 @@ import { readFleetCompose } from '../swarm/fleet-compose.js';
 import { checkCompose } from '../swarm/compose-check.js';
 import { launch, type LaunchOutcome, type LaunchRequest } from '../ops/launch.js';
 import { requestApproval } from './approval-request.js';
+import { flagGiven } from './access.js';
+import { dryRunCommand } from './dry-run.js';
 import { findFleet } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
@@ -96,9 +98,14 @@ function outcomeReply(fleet: FleetConfig, outcome: LaunchOutcome): Reply {
   };
 }
 
-/** `launch <fleet>`: deploys the fleet's compose file, or asks for approval first. */
+/**
+ * `launch <fleet>`: deploys the fleet's compose file, or asks for approval first.
+ * `launch <fleet> --dry-run` only shows what would be sent (see {@link dryRunCommand}).
+ */
 export async function launchCommand(ctx: Context): Promise<Reply> {
   const fleet = findFleet(ctx.ops, ctx.command.args[0], ctx.command);
+  // The same test dispatch used to let a viewer in: with --dry-run, nothing launches.
+  if (flagGiven(ctx.command.flags, 'dry-run')) return dryRunCommand(ctx, fleet);
   if (fleet.approvals.launch === 0) return carryOut(ctx, fleet, { actor: ctx.command.actor });
   const text = await readFleetCompose(fleet);
   await checkCompose(ctx.ops, fleet, text, fleet.composeFile);

@@ -2,6 +2,7 @@
  * Otto's voice: every sentence Otto says that is not an error's own message.
  * Clarity first (what happened, to what, what next); the theme adds warmth.
  */
+import type { Verdict } from '../ops/dry-run.js';
 import type { Deployment } from '../store/db.js';
 import type { LaunchEvent, ServiceProgress } from '../swarm/progress.js';
 
@@ -91,6 +92,27 @@ export const otto = {
 
   incompleteLogs: (detail: string) =>
     `Some transmissions are missing: Docker could not read every task's logs (${detail}). Check status; the lines below are what the otternauts could reach.`,
+
+  /**
+   * What a dry run found, first line first: Docker's verdict on the rendered file
+   * (asked on `target`), then Docker's or the transport's own words.
+   */
+  dryRun(fleet: string, file: string, v: Verdict, target = 'the manager'): string {
+    const asked = `docker stack config on ${target}`;
+    const nothing = 'Nothing was locked, deployed or recorded.';
+    switch (v.kind) {
+      case 'accepted':
+        return `Dry run of launch ${fleet}: Otto renders ${file} and Docker accepts it (${asked}). ${nothing}`;
+      case 'refused':
+        return `Dry run of launch ${fleet}: Otto renders ${file}, but Docker refuses it (${asked}), so a launch would fail. ${nothing}\nDocker says: ${v.reason}`;
+      case 'unavailable':
+        return `Dry run of launch ${fleet}: Otto renders ${file}, but Docker could not check it: the docker CLI on ${target} is too old to check a file without deploying (docker stack config came with Docker 20.10). ${nothing}`;
+      case 'unreachable':
+        return `Dry run of launch ${fleet}: Otto renders ${file}, but could not reach the manager to ask Docker about it; the render is still shown. ${nothing}\n${v.reason}`;
+      case 'offline':
+        return `Otto renders ${file} for ${fleet} offline: Docker was not asked, and nothing was compared with what runs. ${nothing}`;
+    }
+  },
 
   unexpected: () =>
     'Otto hit an unexpected problem and stopped safely. Nothing else was changed. The details are in the bot log.',

@@ -12,8 +12,10 @@ import { parseText } from '../../src/commands/parse.js';
 // and its option-to-text mapping are generated from it. Every command, with every
 // option, must come back out of Discord as the text command the catalog describes.
 
-const sample = (x: ArgSpec | FlagSpec): string | number => {
+const sample = (x: ArgSpec | FlagSpec): string | number | boolean => {
   switch (x.type) {
+    case 'switch':
+      return true;
     case 'integer':
     case 'request':
       return 7;

@@ -69,7 +69,7 @@ describe('dispatch', () => {
     });
     expect(await dispatch(ops, 'launch', source)).toMatchObject({
       outcome: 'usage',
-      text: 'Usage: launch <fleet>',
+      text: 'Usage: launch <fleet> [--dry-run]',
     });
     expect(await dispatch(ops, 'launch shop --force', source)).toMatchObject({
       outcome: 'usage',

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { COMMANDS, type ArgSpec, type CommandSpec, type FlagSpec } from '../../commands/catalog.js';
 import { quoteWord } from '../../commands/parse.js';
 
-/** Discord's option types used here: subcommand, string, integer. */
+/** Discord's option types used here: subcommand, string, integer, boolean. */
 const SUB = 1;
 const STRING = 3;
 const INTEGER = 4;
+const BOOLEAN = 5;
 
 /** The catalog's commands that chat may run: not those that read a secret value typed locally. */
 export function chatCommands(): [string, CommandSpec][] {
@@ -35,15 +36,20 @@ function argOption(a: ArgSpec) {
 }
 
 function flagOption(f: FlagSpec) {
-  return f.type === 'integer'
-    ? {
+  switch (f.type) {
+    case 'integer':
+      return {
         type: INTEGER,
         name: f.name,
         description: f.about,
         min_value: f.min ?? 1,
         ...(f.max ? { max_value: f.max } : {}),
-      }
-    : { type: STRING, name: f.name, description: f.about, max_length: f.max ?? 100 };
+      };
+    case 'switch':
+      return { type: BOOLEAN, name: f.name, description: f.about };
+    case 'word':
+      return { type: STRING, name: f.name, description: f.about, max_length: f.max ?? 100 };
+  }
 }
 
 /**
@@ -85,14 +91,17 @@ export const subcommandInput = z.object({
     .array(
       z.object({
         name: z.string().max(32),
-        value: z.union([z.string().max(200), z.number().int().min(0).max(1_000_000)]),
+        value: z.union([z.string().max(200), z.number().int().min(0).max(1_000_000), z.boolean()]),
       }),
     )
     .max(10)
     .default([]),
 });
 
-/** The text command a subcommand stands for, in the catalog's order: `logs shop web --tail 20`. */
+/**
+ * The text command a subcommand stands for, in the catalog's order: `logs shop web
+ * --tail 20`, `launch shop --dry-run`.
+ */
 export function toText(input: z.infer<typeof subcommandInput>): string {
   const spec = COMMANDS[input.name];
   const value = (name: string) => {
@@ -106,7 +115,10 @@ export function toText(input: z.infer<typeof subcommandInput>): string {
   }
   for (const f of spec?.flags ?? []) {
     const v = value(f.name);
-    if (v !== undefined) words.push(`--${f.name}`, quoteWord(v));
+    // A switch is on or off: `--dry-run` alone, or nothing.
+    if (f.type === 'switch') {
+      if (v === 'true') words.push(`--${f.name}`);
+    } else if (v !== undefined) words.push(`--${f.name}`, quoteWord(v));
   }
   return words.join(' ');
 }
