@@ -70,9 +70,37 @@ export function classifyTaskError(
   return { kind: 'exit_code', service, message: `Service ${service} keeps failing: ${error}` };
 }
 
+/**
+ * What the docker CLI prints beside an error without it being one: the --detach
+ * notice of `docker stack deploy`, options a Swarm ignores, progress lines,
+ * warnings. None of it is why a deploy failed.
+ */
+const NOTICES: readonly RegExp[] = [
+  /^Since --detach=false was not specified/i,
+  /^In a future release, --detach=false will become the default/i,
+  /^Ignoring (unsupported|deprecated) options?:/i,
+  /^(Creating|Updating|Removing) (network|service|secret|config) /i,
+  /^WARNING:/,
+  /^\s*\w[\w.-]*: .* is not supported\.?$/i,
+];
+
+/**
+ * Docker's own words about a failure, without its notices (see {@link NOTICES}):
+ * the last few lines that say what went wrong.
+ * @example dockerError('Since --detach=false was not specified, tasks will be created in the background.\nfailed to create service x: bad') // 'failed to create service x: bad'
+ */
+export function dockerError(stderr: string, lines = 3): string {
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !NOTICES.some((n) => n.test(l)))
+    .slice(-lines)
+    .join(' ');
+}
+
 /** Reads why `docker stack deploy` refused the stack. */
 export function deployFailure(stderr: string): LaunchFailure {
-  const first = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' ');
+  const first = dockerError(stderr);
   if (new RegExp(`network "?${TRAEFIK_NETWORK}"? is declared as external`, 'i').test(stderr)) {
     return {
       kind: 'deploy_rejected',

@@ -6,7 +6,7 @@ import {
   type TaskRow,
 } from '../../src/swarm/converge.js';
 import { slotProblems } from '../../src/swarm/status.js';
-import { classifyTaskError, deployFailure } from '../../src/swarm/failure.js';
+import { classifyTaskError, deployFailure, dockerError } from '../../src/swarm/failure.js';
 
 function service(image: string, extra: Partial<ServiceState> = {}): ServiceState {
   return {
@@ -184,6 +184,29 @@ describe('deployFailure', () => {
     expect(
       deployFailure('Error response from daemon: rpc error: invalid mount config\n').message,
     ).toBe('Docker refused the stack: Error response from daemon: rpc error: invalid mount config');
+  });
+});
+
+describe("Docker's notices are not Otto's words", () => {
+  it('keeps only the error of a failed deploy', () => {
+    const stderr = [
+      'Ignoring unsupported options: build, restart',
+      '',
+      'Since --detach=false was not specified, tasks will be created in the background.',
+      'In a future release, --detach=false will become the default.',
+      'Creating network shop_default',
+      'Creating service shop_web',
+      'failed to create service shop_web: Error response from daemon: rpc error: code = InvalidArgument desc = ContainerSpec: "bad:tag:x" is not a valid repository/tag',
+      '',
+    ].join('\n');
+    expect(deployFailure(stderr).message).toBe(
+      'Docker refused the stack: failed to create service shop_web: Error response from daemon: rpc error: code = InvalidArgument desc = ContainerSpec: "bad:tag:x" is not a valid repository/tag',
+    );
+    expect(
+      dockerError(
+        "WARNING: Some services (web) use the 'build' key, which will be ignored.\nreal error",
+      ),
+    ).toBe('real error');
   });
 });
 
