@@ -90,12 +90,13 @@ const NOTICES: readonly RegExp[] = [
  * @example dockerError('Since --detach=false was not specified, tasks will be created in the background.\nfailed to create service x: bad') // 'failed to create service x: bad'
  */
 export function dockerError(stderr: string, lines = 3): string {
-  return stderr
+  const all = stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !NOTICES.some((n) => n.test(l)))
-    .slice(-lines)
-    .join(' ');
+    .filter(Boolean);
+  const errors = all.filter((l) => !NOTICES.some((n) => n.test(l)));
+  // Nothing but notices: better to show them than nothing.
+  return (errors.length > 0 ? errors : all).slice(-lines).join(' ');
 }
 
 /** Reads why `docker stack deploy` refused the stack. */
