@@ -1,15 +1,16 @@
 import {
-  Document,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
   isAlias,
   isMap,
+  isNode,
   isScalar,
   isSeq,
-  type Node,
-  Pair,
   parseDocument,
   Scalar,
-  YAMLMap,
-  YAMLSeq,
+  visit,
 } from 'yaml';
 import { ComposeError } from '../errors.js';
 
@@ -145,13 +146,20 @@ class Reader {
   private aliasNodes = 0;
   private nodes = 0;
   private readonly expanding = new Set<Node>();
-  /** yaml's Alias.resolve walks the document: once per alias is enough. */
+  /** What each alias names: yaml's Alias.resolve walks the whole document each time. */
   private readonly targets = new Map<Node, Node | undefined>();
 
   constructor(
-    private readonly doc: Document,
+    doc: Document,
     private readonly label: string,
-  ) {}
+  ) {
+    // One pass in document order: an alias names the last anchor of that name before it.
+    const anchors = new Map<string, Node>();
+    visit(doc, (_key, node) => {
+      if (isAlias(node)) this.targets.set(node, anchors.get(node.source));
+      else if (isNode(node) && node.anchor) anchors.set(node.anchor, node);
+    });
+  }
 
   read(node: unknown, path: string, viaAlias: boolean): DockerValue {
     this.nodes++;
@@ -194,8 +202,6 @@ class Reader {
   }
 
   private target(alias: Node): Node | undefined {
-    if (!this.targets.has(alias) && isAlias(alias))
-      this.targets.set(alias, alias.resolve(this.doc) as Node | undefined);
     return this.targets.get(alias);
   }
 
@@ -286,37 +292,79 @@ export function parseDockerYaml(text: string, label: string): DockerValue {
   return new Reader(doc, label).read(doc.contents, '', false);
 }
 
-function yamlNode(v: DockerValue): Node {
+/**
+ * What a plain scalar may not be in block context: start with an indicator or
+ * space, hold ": " or " #", end with a space or a colon, or hold a character YAML
+ * wants escaped.
+ */
+const PLAIN_FIRST = /^[^\s\-?:,[\]{}#&*!|>'"%@`]/;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be quoted
+const NOT_PLAIN = /: |\s#|[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|[\s:]$/;
+
+/** Characters YAML wants escaped in a double-quoted scalar that JSON.stringify leaves as they are. */
+const UNPRINTABLE = /[\u007f-\u009f\u2028\u2029\ufeff]/g;
+
+function scalarText(v: string | number | bigint | boolean | null | GoFloat): string {
   if (typeof v === 'string') {
-    const s = new Scalar(v);
-    if (!plainIsString(v)) s.type = Scalar.QUOTE_DOUBLE;
-    return s;
+    if (PLAIN_FIRST.test(v) && !NOT_PLAIN.test(v) && plainIsString(v)) return v;
+    return JSON.stringify(v).replace(
+      UNPRINTABLE,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   }
-  if (v instanceof GoFloat) {
-    const s = new Scalar(v.value);
-    // 1e6 as `1000000.0`: yaml.v3 reads a float back, as the file had it.
-    if (/^-?\d+$/.test(String(v.value))) s.minFractionDigits = 1;
-    return s;
+  const n = v instanceof GoFloat ? v.value : v;
+  if (typeof n === 'number') {
+    if (Number.isNaN(n)) return '.nan';
+    if (!Number.isFinite(n)) return n > 0 ? '.inf' : '-.inf';
+    // A whole float as `1000000.0`: yaml.v3 reads a float back, as the file had it.
+    return v instanceof GoFloat && /^-?\d+$/.test(String(n)) ? `${String(n)}.0` : String(n);
   }
+  return String(n);
+}
+
+function isEmpty(v: DockerValue): boolean {
+  return Array.isArray(v) ? v.length === 0 : isDockerMap(v) && Object.keys(v).length === 0;
+}
+
+function emit(v: DockerValue, pad: string, out: string[]): void {
   if (Array.isArray(v)) {
-    const seq = new YAMLSeq();
-    seq.items = v.map(yamlNode);
-    return seq;
+    for (const item of v) {
+      if (isEmpty(item) || !(Array.isArray(item) || isDockerMap(item))) {
+        out.push(`${pad}- ${inline(item)}`);
+        continue;
+      }
+      const start = out.length;
+      emit(item, `${pad}  `, out);
+      out[start] = `${pad}- ${out[start]!.slice(pad.length + 2)}`;
+    }
+    return;
   }
-  if (v !== null && typeof v === 'object') {
-    const map = new YAMLMap();
-    map.items = Object.entries(v).map(([k, x]) => new Pair(yamlNode(k), yamlNode(x)));
-    return map;
+  if (!isDockerMap(v)) return;
+  for (const [k, x] of Object.entries(v)) {
+    if (isEmpty(x) || !(Array.isArray(x) || isDockerMap(x))) {
+      out.push(`${pad}${scalarText(k)}: ${inline(x)}`);
+    } else {
+      out.push(`${pad}${scalarText(k)}:`);
+      emit(x, `${pad}  `, out);
+    }
   }
-  return new Scalar(v);
+}
+
+function inline(v: DockerValue): string {
+  if (Array.isArray(v)) return '[]';
+  if (isDockerMap(v)) return '{}';
+  return scalarText(v);
 }
 
 /**
  * Writes a value so that the docker CLI reads back the same value: strings yaml.v3
- * would read as numbers, booleans or null are quoted, floats stay floats.
+ * would read as numbers, booleans or null are quoted (as is anything but plain
+ * words), floats stay floats. Block style, two spaces, one line per value.
+ * @example stringifyDockerYaml({ mode: 288, umask: '022' }) // 'mode: 288\numask: "022"\n'
  */
 export function stringifyDockerYaml(value: DockerValue): string {
-  const doc = new Document();
-  doc.contents = yamlNode(value);
-  return doc.toString({ lineWidth: 0 });
+  if (!(Array.isArray(value) || isDockerMap(value)) || isEmpty(value)) return `${inline(value)}\n`;
+  const out: string[] = [];
+  emit(value, '', out);
+  return `${out.join('\n')}\n`;
 }

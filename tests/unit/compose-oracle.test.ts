@@ -85,6 +85,71 @@ const scalarFile = () =>
     '',
   ].join('\n');
 
+/** Strings that only stay strings, and stay whole, when written with care. */
+const TRICKY = [
+  'Host(`a.example.com`) || Host(`b.example.com`)',
+  'a: b',
+  'a:b',
+  '#x',
+  'x #y',
+  'x#y',
+  '- x',
+  '-x',
+  '? x',
+  ':x',
+  'x:',
+  'x ',
+  ' x',
+  '[x]',
+  '{x}',
+  '*x',
+  '&x',
+  '!x',
+  '|x',
+  '>x',
+  '%x',
+  '@x',
+  '`x',
+  "'x'",
+  '"x"',
+  'é',
+  '••••••(TOKEN)',
+  'tab\there',
+  'line\nbreak',
+  'nel\u0085x',
+  'del\u007fx',
+  'ls\u2028x',
+  'bom\ufeffx',
+  '...',
+  '---',
+  'a,b',
+  'x: y: z',
+  'C:\\path',
+  '~x',
+  'null ',
+  '0440 ',
+  'emoji 🦦',
+];
+
+/** A YAML double-quoted scalar: JSON's, with the characters YAML wants escaped escaped. */
+const quoted = (v: string) =>
+  JSON.stringify(v).replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+
+const trickyFile = () =>
+  [
+    'services:',
+    '  web:',
+    '    image: nginx:1',
+    '    command:',
+    ...TRICKY.map((v) => `      - ${quoted(v)}`),
+    '    environment:',
+    ...TRICKY.map((v, i) => `      ${quoted(`K${i}${v}`)}: ${quoted(v)}`),
+    '',
+  ].join('\n');
+
 describe('Otto renders what docker stack deploy reads', () => {
   beforeAll(async () => {
     const missing = await oracleAvailable();
@@ -96,6 +161,7 @@ describe('Otto renders what docker stack deploy reads', () => {
       .filter((f) => f.endsWith('.yml'))
       .map((f): [string, string] => [f, readFileSync(join(FIXTURES, f), 'utf8')]),
     ['YAML scalars as yaml.v3 reads them', scalarFile()],
+    ['strings with YAML indicators, spaces and unprintable characters', trickyFile()],
   ];
 
   it.each(cases)('%s', async (_name, text) => {
