@@ -8,7 +8,7 @@ import { heldSummary } from './held-compose.js';
 import { parseVersion } from './rollback.js';
 import type { Context, Reply } from './types.js';
 
-function side(d: Deployment, note = ''): ComposeSide {
+export function side(d: Deployment, note = ''): ComposeSide {
   return { label: `${d.fleet} v${d.version}${note}`, text: d.composeSnapshot };
 }
 
@@ -75,7 +75,7 @@ async function requestDiff(ctx: Context): Promise<Reply> {
   return drawDiff(ctx, fleet, from, to);
 }
 
-async function drawDiff(
+export async function drawDiff(
   ctx: Context,
   fleet: FleetConfig,
   from: ComposeSide,
