@@ -55,6 +55,27 @@ describe('the Discord command, generated from the catalog', () => {
     }
   });
 
+  it('draws a switch as a boolean option: on is the bare --flag, off is nothing', () => {
+    const sub = OTTO_COMMAND.options.find((s) => s.name === 'launch')!;
+    expect(sub.options).toContainEqual({
+      type: 5,
+      name: 'dry-run',
+      description: COMMANDS['launch']!.flags[0]!.about,
+    });
+    const text = (on: boolean) =>
+      toText(
+        subcommandInput.parse({
+          name: 'launch',
+          options: [
+            { name: 'fleet', value: 'shop' },
+            { name: 'dry-run', value: on },
+          ],
+        }),
+      );
+    expect(text(true)).toBe('launch shop --dry-run');
+    expect(text(false)).toBe('launch shop');
+  });
+
   it('turns every command with every option into the text command the parser takes', () => {
     for (const [name, spec] of chatCommands()) {
       const all = [...spec.args, ...spec.flags].map((x) => ({ name: x.name, value: sample(x) }));
