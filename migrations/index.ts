@@ -5,6 +5,7 @@ import * as approvalCards from './0003-approval-cards.js';
 import * as telemetry from './0004-telemetry.js';
 import * as shields from './0005-shields.js';
 import * as lockRequest from './0006-lock-request.js';
+import * as exactReturns from './0007-exact-returns.js';
 
 /**
  * Every migration, in order. Listed here (rather than read from the folder at run
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-telemetry': telemetry,
   '0005-shields': shields,
   '0006-lock-request': lockRequest,
+  '0007-exact-returns': exactReturns,
 };

@@ -1,6 +1,7 @@
 import { LockHeldError, NotFoundError, OttoError, RefusedError, UsageError } from '../errors.js';
 import type { Approval } from '../store/db.js';
 import { askAgain, closedReply, describeRequest, requestButtons } from './approval-request.js';
+import { heldImages, returnImagesLine } from './held-compose.js';
 import { carryOut } from './launch.js';
 import type { Context, Reply } from './types.js';
 import { userText } from '../user-text.js';
@@ -78,7 +79,12 @@ export async function approveCommand(ctx: Context): Promise<Reply> {
       buttons: requestButtons(a),
     };
   }
-  const header = `✅ Request ${a.id} approved by ${approvers.join(', ')}: ${describeRequest(a)}.`;
+  const returning = await heldImages(ops, a);
+  const header = [
+    `✅ Request ${a.id} approved by ${approvers.join(', ')}: ${describeRequest(a)}.`,
+    // A return pins what its target version ran: say which images.
+    ...(returning && a.targetVersion ? [returnImagesLine(a.targetVersion, returning)] : []),
+  ].join('\n');
   try {
     return await carryOut(ctx, fleet, {
       actor: a.requester,

@@ -1,15 +1,45 @@
 import type { FleetConfig } from '../config/config.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Deployment } from '../store/db.js';
+import { pinsOf, type RanImage } from '../store/deployments.js';
+import type { Ops } from '../ops/ops.js';
 import { composeDiff, MAX_DIFF_LINES, type ComposeSide } from '../swarm/diff.js';
 import { readFleetCompose } from '../swarm/fleet-compose.js';
 import { displayPath, findFleet } from './fleet-lookup.js';
-import { heldSummary } from './held-compose.js';
+import { heldImages, heldSummary, imagesLine } from './held-compose.js';
 import { parseVersion } from './rollback.js';
 import type { Context, Reply } from './types.js';
 
+/** A recorded version as a diff side, with its tags (as a launch of it resolves them again). */
 export function side(d: Deployment, note = ''): ComposeSide {
   return { label: `${d.fleet} v${d.version}${note}`, text: d.composeSnapshot };
+}
+
+/** A side of a diff, with the images it ran when it is a recorded launch. */
+export interface Side extends ComposeSide {
+  readonly images?: readonly RanImage[];
+}
+
+/**
+ * A recorded version as a diff side, with the images it ran. `pinned`: rendered with
+ * the digests it ran, as a return to it deploys them (`image: app:latest@sha256:…`),
+ * so two launches of one tag that ran different images differ.
+ */
+async function recordedSide(ops: Ops, d: Deployment, note = '', pinned = false): Promise<Side> {
+  const images = await ops.deployments.images(d.id);
+  const pins = pinsOf(images);
+  return {
+    ...side(d, note),
+    images,
+    ...(pinned && pins.size ? { options: { pins } } : {}),
+  };
+}
+
+/** What the recorded sides ran, tag and short digest: one field a side. */
+function imageFields(...sides: Side[]): { label: string; value: string }[] {
+  return sides
+    .filter((s) => s.images?.length)
+    .map((s) => ({ label: s.label, value: imagesLine(s.images!) }));
 }
 
 /**
@@ -30,18 +60,21 @@ export async function diffCommand(ctx: Context): Promise<Reply> {
     return d;
   };
   const current = await ops.deployments.latest(fleet.name);
-  let from: ComposeSide;
-  let to: ComposeSide;
+  let from: Side;
+  let to: Side;
+  // Between recorded versions (what a return would change), each runs the digests it ran;
+  // against the file, the running side shows its tags, as a launch resolves them again.
+  const pinned = versions.length > 0;
   if (versions.length === 2) {
-    from = side(await get(versions[0]!));
-    to = side(await get(versions[1]!));
+    from = await recordedSide(ops, await get(versions[0]!), '', true);
+    to = await recordedSide(ops, await get(versions[1]!), '', true);
   } else {
     const file = displayPath(ops.config, fleet.composeFile);
     from = current
-      ? side(current, ` (running, ${current.status})`)
+      ? await recordedSide(ops, current, ` (running, ${current.status})`, pinned)
       : { label: `${fleet.name} (never launched)`, text: 'services: {}\n' };
     to = versions[0]
-      ? side(await get(versions[0]))
+      ? await recordedSide(ops, await get(versions[0]), '', true)
       : { label: file, text: await readFleetCompose(fleet) };
   }
   return drawDiff(ctx, fleet, from, to);
@@ -65,12 +98,15 @@ async function requestDiff(ctx: Context): Promise<Reply> {
     );
   const fleet = findFleet(ops, a.fleet, ctx.command);
   const current = await ops.deployments.latest(fleet.name);
-  const from: ComposeSide = current
-    ? side(current, ` (running, ${current.status})`)
+  const returning = await heldImages(ops, a);
+  const pins = pinsOf(returning ?? []);
+  const from: Side = current
+    ? await recordedSide(ops, current, ` (running, ${current.status})`, returning !== undefined)
     : { label: `${fleet.name} (never launched)`, text: 'services: {}\n' };
-  const to = {
-    label: `request #${a.id} (${heldSummary(a.composeSnapshot)})`,
+  const to: Side = {
+    label: `request #${a.id} (${heldSummary(a.composeSnapshot, returning)})`,
     text: a.composeSnapshot,
+    ...(pins.size ? { options: { pins } } : {}),
   };
   return drawDiff(ctx, fleet, from, to);
 }
@@ -78,18 +114,25 @@ async function requestDiff(ctx: Context): Promise<Reply> {
 export async function drawDiff(
   ctx: Context,
   fleet: FleetConfig,
-  from: ComposeSide,
-  to: ComposeSide,
+  from: Side,
+  to: Side,
 ): Promise<Reply> {
   const lines = await composeDiff(ctx.ops, fleet, from, to);
+  const fields = imageFields(from, to);
+  const ran = fields.length ? { fields } : {};
   if (lines.length === 0) {
-    return { outcome: 'ok', text: `No changes: ${to.label} renders the same as ${from.label}.` };
+    return {
+      outcome: 'ok',
+      text: `No changes: ${to.label} renders the same as ${from.label}.`,
+      ...ran,
+    };
   }
   const shown = lines.slice(0, MAX_DIFF_LINES);
   const more = lines.length - shown.length;
   return {
     outcome: 'ok',
     text: `Changes from ${from.label} to ${to.label} (secret values masked):`,
+    ...ran,
     block: more > 0 ? [...shown, `... ${more} more lines`] : shown,
   };
 }

@@ -1,4 +1,6 @@
 import type { Deployment } from '../store/db.js';
+import type { RanImage } from '../store/deployments.js';
+import { imagesLine } from './held-compose.js';
 import { findFleet } from './fleet-lookup.js';
 import { limitFlag } from './limit-flag.js';
 import type { Context, Reply } from './types.js';
@@ -12,12 +14,22 @@ const ICON: Record<Deployment['status'], string> = {
   interrupted: '⚪',
 };
 
-export function historyLine(d: Deployment, approvedBy?: string): string {
+/**
+ * One launch of the flight log: `🟢 v3 succeeded in 4.2 s · console:ada · 15:40 (return
+ * to v1) · web 127.0.0.1:5000/otto/web:latest @3f2a9c1b7d0e`. `images` are what its
+ * services ran (recorded once it converged): tag and short digest.
+ */
+export function historyLine(
+  d: Deployment,
+  approvedBy?: string,
+  images: readonly RanImage[] = [],
+): string {
   const secs = d.durationMs === null ? '' : ` in ${(d.durationMs / 1000).toFixed(1)} s`;
   const rb = d.rollbackOf ? ` (return to v${d.rollbackOf})` : '';
   const approved = approvedBy ? `, approved by ${approvedBy}` : '';
+  const ran = images.length ? ` · ${imagesLine(images)}` : '';
   const reason = d.reason && d.status !== 'succeeded' ? ` — ${userText(d.reason)}` : '';
-  return `${ICON[d.status]} v${d.version} ${d.status}${secs} · ${d.actor}${approved} · ${otto.when(d.startedAt)}${rb}${reason}`;
+  return `${ICON[d.status]} v${d.version} ${d.status}${secs} · ${d.actor}${approved} · ${otto.when(d.startedAt)}${rb}${ran}${reason}`;
 }
 
 /** `history <fleet> [--limit N]`: the fleet's launches, newest first. */
@@ -30,11 +42,12 @@ export async function historyCommand(ctx: Context): Promise<Reply> {
     fleet.name,
     rows.map((r) => r.version),
   );
+  const images = await ctx.ops.deployments.imagesOf(rows.map((r) => r.id));
   const [previous] = await ctx.ops.deployments.succeeded(fleet.name, 1, rows[0]!.version);
   return {
     outcome: 'ok',
     text: `Flight log of ${fleet.name} (last ${rows.length}, newest first):`,
-    block: rows.map((d) => historyLine(d, approvedBy.get(d.version))),
+    block: rows.map((d) => historyLine(d, approvedBy.get(d.version), images.get(d.id))),
     ...(previous
       ? {
           fix: `To return to an earlier version: rollback ${fleet.name} (to v${previous.version}) or rollback ${fleet.name} <version>. See the changes first with diff ${fleet.name} ${previous.version}.`,

@@ -5,6 +5,7 @@ import type { Deployment } from '../store/db.js';
 import type { Ops } from '../ops/ops.js';
 import { requestApproval } from './approval-request.js';
 import { findFleet } from './fleet-lookup.js';
+import { returnImagesLine } from './held-compose.js';
 import { carryOut } from './launch.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
@@ -89,6 +90,8 @@ export async function rollbackCommand(ctx: Context): Promise<Reply> {
       actor: ctx.command.actor,
       composeText: target.composeSnapshot,
       rollbackOf: target.version,
+      // The launch pins what that version ran; say which images, and which run their tags.
+      header: returnImagesLine(target.version, await ops.deployments.images(target.id)),
     });
   }
   return requestApproval(ctx, fleet, {

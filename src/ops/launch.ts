@@ -3,12 +3,20 @@ import type { FleetConfig } from '../config/config.js';
 import {
   deployLanded,
   snapshot,
+  splitDigest,
   waitForConvergence,
   type FleetSnapshot,
 } from '../swarm/converge.js';
-import { prepareCompose, type PreparedCompose } from './render.js';
+import { displayCompose } from '../swarm/diff.js';
+import {
+  REMOVAL_WAIT_MS,
+  removalTimeoutFailure,
+  stackRemovalInProgress,
+  waitForStackRemoval,
+} from '../swarm/stack-removal.js';
+import { prepareCompose, returnPins, type PreparedCompose } from './render.js';
 import type { Deployment } from '../store/db.js';
-import type { Deployments } from '../store/deployments.js';
+import type { Deployments, RanImage } from '../store/deployments.js';
 import type { LaunchStage, ProgressListener, ServiceProgress } from '../swarm/progress.js';
 import { deployFailure, type LaunchFailure } from '../swarm/failure.js';
 import type { Locks } from '../store/locks.js';
@@ -29,7 +37,13 @@ export interface LaunchRequest {
   readonly actor: string;
   /** Compose text to launch instead of the fleet's file (a stored snapshot). */
   readonly composeText?: string;
+  /** The version this launch returns to: the digests it ran are pinned (see {@link returnPins}). */
   readonly rollbackOf?: number;
+  /**
+   * Images to run instead of the compose's, by service (`repo:tag@sha256:…`). A
+   * return sets its own, from what its target version ran.
+   */
+  readonly pins?: ReadonlyMap<string, string>;
   /** What the lock says the fleet is busy with; `launch` or `rollback` by default. */
   readonly lockReason?: string;
   /** The approval request this launch carries out: the lock names it. */
@@ -54,6 +68,10 @@ export interface LaunchOutcome {
   readonly services: readonly ServiceProgress[];
   /** The last log lines of the failing service, secrets masked. */
   readonly logTail: readonly string[];
+  /** What each service ran, as recorded, once the launch converged. */
+  readonly images?: readonly RanImage[];
+  /** The images this launch pinned, by service (a return to a recorded version). */
+  readonly pins?: ReadonlyMap<string, string>;
   /** What on_failure: rollback did after this launch failed. */
   readonly autoRollback?: { readonly outcome: LaunchOutcome } | { readonly skipped: string };
 }
@@ -65,10 +83,11 @@ export interface LaunchOutcome {
  * return to the newest successful version. The lock is released and every
  * deployment closed on every path.
  */
-export async function launch(deps: LaunchDeps, req: LaunchRequest): Promise<LaunchOutcome> {
-  const { fleet } = req;
-  const emit = req.onProgress ?? (() => {});
+export async function launch(deps: LaunchDeps, asked: LaunchRequest): Promise<LaunchOutcome> {
+  const { fleet } = asked;
+  const emit = asked.onProgress ?? (() => {});
   emit({ kind: 'stage', fleet: fleet.name, stage: 'validating' });
+  const req = await withReturnPins(deps, asked);
   const prepared = await prepareCompose(deps, req);
   emit({ kind: 'stage', fleet: fleet.name, stage: 'locking' });
   await deps.locks.acquire(
@@ -103,17 +122,23 @@ async function returnToBase(
     stage: 'returning',
     version: target.version,
   });
-  const back: LaunchRequest = {
-    ...req,
-    composeText: target.composeSnapshot,
-    rollbackOf: target.version,
-  };
   try {
+    const back = await withReturnPins(deps, {
+      ...req,
+      composeText: target.composeSnapshot,
+      rollbackOf: target.version,
+    });
     return { outcome: await deploy(deps, back, await prepareCompose(deps, back)) };
   } catch (e) {
     if (e instanceof OttoError && !req.signal?.aborted) return { skipped: e.message };
     throw e;
   }
+}
+
+/** A return (`rollbackOf`) pins the digests its target version ran, whatever `pins` said. */
+async function withReturnPins(deps: LaunchDeps, req: LaunchRequest): Promise<LaunchRequest> {
+  if (!req.rollbackOf) return req;
+  return { ...req, pins: await returnPins(deps, req.fleet.name, req.rollbackOf) };
 }
 
 /** Records, deploys and waits, with the fleet's lock held. */
@@ -129,12 +154,20 @@ async function deploy(
   const transport = deps.transport(fleet.cluster);
   const services = [...parsed.services.keys()];
   const before = await snapshot(transport, fleet.name, services, signal);
+  const renderedCompose = await displayCompose(
+    deps,
+    fleet,
+    { label: `the compose of ${fleet.name}`, text: prepared.text },
+    req.pins ? { pins: req.pins } : {},
+  );
   let deployment = await deps.deployments.start({
     fleet: fleet.name,
     actor: req.actor,
     composeSnapshot: prepared.text,
+    renderedCompose,
     ...(req.rollbackOf ? { rollbackOf: req.rollbackOf } : {}),
   });
+  const pinned = req.pins ? { pins: req.pins } : {};
   const fail = async (
     failure: LaunchFailure,
     progress: readonly ServiceProgress[] = [],
@@ -147,6 +180,7 @@ async function deploy(
       failure: { ...failure, message: mask(failure.message) },
       services: progress,
       logTail,
+      ...pinned,
     };
   };
   const stage = (s: LaunchStage) =>
@@ -168,12 +202,28 @@ async function deploy(
     }
     stage('deploying');
     const deployMs = deployTimeoutMs(fleet.convergeTimeoutSeconds);
-    const deployed = await transport.run(stackDeploy(fleet.name), {
-      stdin: prepared.rendered.text,
-      signal,
-      timeoutMs: deployMs,
-      partialOnTimeout: true,
-    });
+    const sendDeploy = () =>
+      transport.run(stackDeploy(fleet.name), {
+        stdin: prepared.rendered.text,
+        signal,
+        timeoutMs: deployMs,
+        partialOnTimeout: true,
+      });
+    let deployed = await sendDeploy();
+    // A `docker stack rm` of this fleet may still be removing its networks: wait it out, once.
+    if (
+      !deployed.timedOut &&
+      deployed.exitCode !== 0 &&
+      before.services.size === 0 &&
+      stackRemovalInProgress(deployed.stderr, fleet.name)
+    ) {
+      stage('waiting-removal');
+      if (!(await waitForStackRemoval(transport, fleet.name, { signal }))) {
+        return await fail(removalTimeoutFailure(fleet.name, REMOVAL_WAIT_MS));
+      }
+      stage('deploying');
+      deployed = await sendDeploy();
+    }
     if (deployed.timedOut) {
       // It may still be deploying: look at the Swarm before recording anything.
       const outcome = await afterDeployTimeout(transport, fleet.name, services, before, signal);
@@ -203,8 +253,10 @@ async function deploy(
           : [];
       return await fail(result.failure, result.services, logTail);
     }
+    const images = ranImages(prepared.rendered.images, result.specImages);
+    await deps.deployments.recordImages(deployment.id, images);
     deployment = await deps.deployments.finish(deployment, 'succeeded', null);
-    return { deployment, ok: true, services: result.services, logTail: [] };
+    return { deployment, ok: true, services: result.services, logTail: [], images, ...pinned };
   } catch (e) {
     const aborted = signal?.aborted === true;
     const reason = aborted
@@ -215,6 +267,26 @@ async function deploy(
     await deps.deployments.finish(deployment, aborted ? 'interrupted' : 'failed', reason);
     throw e;
   }
+}
+
+/**
+ * What each service ran: the reference as rendered (without a pinned digest) and the
+ * digest Docker resolved into its spec, or null for a local image it could not resolve.
+ */
+export function ranImages(
+  rendered: ReadonlyMap<string, string>,
+  specImages: ReadonlyMap<string, string>,
+): RanImage[] {
+  return [...rendered]
+    .map(([service, image]) => {
+      const spec = specImages.get(service);
+      return {
+        service,
+        image: splitDigest(image).image,
+        digest: spec ? splitDigest(spec).digest : null,
+      };
+    })
+    .sort((a, b) => a.service.localeCompare(b.service));
 }
 
 /** `docker stack deploy` gets as long as the fleet may take to converge, and at least a minute. */

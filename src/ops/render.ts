@@ -7,6 +7,7 @@ import {
   type RenderedCompose,
 } from '../swarm/compose.js';
 import { readFleetCompose } from '../swarm/fleet-compose.js';
+import { pinsOf, type Deployments } from '../store/deployments.js';
 import type { SecretMask } from '../store/secret-mask.js';
 import { maskOf, type RegistryLogin, type SecretStore } from '../store/secrets.js';
 
@@ -56,4 +57,17 @@ export async function prepareCompose(
   const all = await deps.secrets.registries(fleet.cluster);
   const logins = all.filter((r) => registries.has(r.registry));
   return { text, parsed, rendered, logins, mask: maskOf(secretValues, all) };
+}
+
+/**
+ * The images a return to `fleet` v`version` pins, by service: `repo:tag@sha256:…`
+ * for each service that ran from a registry's digest. A service with no recorded
+ * digest (a local image, or a launch recorded before digests were) runs its tag.
+ */
+export async function returnPins(
+  deps: { readonly deployments: Deployments },
+  fleet: string,
+  version: number,
+): Promise<Map<string, string>> {
+  return pinsOf(await deps.deployments.imagesAt(fleet, version));
 }

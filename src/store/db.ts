@@ -29,6 +29,18 @@ export interface DeploymentsTable {
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;
+  /** The compose as Docker received it, secrets masked; null for launches before 0007. */
+  renderedCompose: Generated<string | null>;
+}
+
+export interface DeploymentImagesTable {
+  deploymentId: number;
+  /** The compose service name (`web`). */
+  service: string;
+  /** The reference as rendered, without a digest: `127.0.0.1:5000/otto/web:latest`. */
+  image: string;
+  /** The registry digest that ran (`sha256:…`); null for a local image, whose return runs the tag. */
+  digest: string | null;
 }
 
 export interface LocksTable {
@@ -193,6 +205,7 @@ export interface Schema {
   silences: SilencesTable;
   deploy_notices: DeployNoticesTable;
   deployments: DeploymentsTable;
+  deployment_images: DeploymentImagesTable;
   locks: LocksTable;
   host_keys: HostKeysTable;
   secrets: SecretsTable;
@@ -204,6 +217,7 @@ export interface Schema {
 
 export type Db = Kysely<Schema>;
 export type Deployment = Selectable<DeploymentsTable>;
+export type DeploymentImage = Selectable<DeploymentImagesTable>;
 export type Lock = Selectable<LocksTable>;
 export type Approval = Selectable<ApprovalsTable>;
 export type AuditEntry = Selectable<AuditTable>;

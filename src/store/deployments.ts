@@ -1,4 +1,4 @@
-import type { Db, Deployment, DeploymentStatus } from './db.js';
+import type { Db, Deployment, DeploymentImage, DeploymentStatus } from './db.js';
 import { HOSTNAME, ownerIsDead } from './process-alive.js';
 
 export interface StartDeployment {
@@ -6,6 +6,24 @@ export interface StartDeployment {
   readonly actor: string;
   readonly composeSnapshot: string;
   readonly rollbackOf?: number;
+  /** The compose as Docker receives it, secrets masked. */
+  readonly renderedCompose?: string;
+}
+
+/** What one service of a launch ran: the rendered reference and, from a registry, its digest. */
+export type RanImage = Omit<DeploymentImage, 'deploymentId'>;
+
+/**
+ * The images a return to a recorded launch runs, by service: `repo:tag@sha256:…`
+ * for each service that had a digest. Services without one (local images) are
+ * left out: their return runs the tag.
+ *
+ * @example pinsOf([{ service: 'web', image: 'reg/app:1', digest: 'sha256:ab…' }]) // web → reg/app:1@sha256:ab…
+ */
+export function pinsOf(images: readonly RanImage[]): Map<string, string> {
+  return new Map(
+    images.filter((i) => i.digest !== null).map((i) => [i.service, `${i.image}@${i.digest}`]),
+  );
 }
 
 /** The deployment history: one row a launch, numbered per fleet. */
@@ -30,6 +48,7 @@ export class Deployments {
           composeSnapshot: input.composeSnapshot,
           reason: null,
           rollbackOf: input.rollbackOf ?? null,
+          renderedCompose: input.renderedCompose ?? null,
           pid: process.pid,
           hostname: HOSTNAME,
           startedAt: new Date().toISOString(),
@@ -78,6 +97,46 @@ export class Deployments {
       .where('status', '=', 'deploying')
       .returningAll()
       .executeTakeFirstOrThrow();
+  }
+
+  /** Records what each service of a launch ran (replacing what was recorded before). */
+  recordImages(deploymentId: number, images: readonly RanImage[]): Promise<void> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('deployment_images').where('deploymentId', '=', deploymentId).execute();
+      if (images.length === 0) return;
+      await trx
+        .insertInto('deployment_images')
+        .values(images.map((i) => ({ ...i, deploymentId })))
+        .execute();
+    });
+  }
+
+  /** What each service of a launch ran, by service name; empty for launches not recorded. */
+  async images(deploymentId: number): Promise<RanImage[]> {
+    return (await this.imagesOf([deploymentId])).get(deploymentId) ?? [];
+  }
+
+  /** What each service of `fleet` v`version` ran; empty when that version recorded nothing. */
+  async imagesAt(fleet: string, version: number): Promise<RanImage[]> {
+    const d = await this.get(fleet, version);
+    return d ? this.images(d.id) : [];
+  }
+
+  /** {@link images} of several launches at once: deployment id → images. */
+  async imagesOf(deploymentIds: readonly number[]): Promise<Map<number, RanImage[]>> {
+    const out = new Map<number, RanImage[]>();
+    if (deploymentIds.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('deployment_images')
+      .selectAll()
+      .where('deploymentId', 'in', [...deploymentIds])
+      .orderBy('deploymentId')
+      .orderBy('service')
+      .execute();
+    for (const { deploymentId, ...image } of rows) {
+      out.set(deploymentId, [...(out.get(deploymentId) ?? []), image]);
+    }
+    return out;
   }
 
   list(fleet: string, limit: number): Promise<Deployment[]> {

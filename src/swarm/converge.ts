@@ -96,7 +96,15 @@ export interface ConvergeOptions {
 }
 
 export type ConvergeResult =
-  | { readonly ok: true; readonly services: readonly ServiceProgress[] }
+  | {
+      readonly ok: true;
+      readonly services: readonly ServiceProgress[];
+      /**
+       * Each service's image as its spec holds it in the last poll (compose service →
+       * `name:tag@sha256:…` when Docker resolved it against a registry, else `name:tag`).
+       */
+      readonly specImages: ReadonlyMap<string, string>;
+    }
   | {
       readonly ok: false;
       readonly failure: LaunchFailure;
@@ -203,6 +211,33 @@ export function judgeService(
   };
 }
 
+/** Compose service → the image its Swarm spec names, for the services the snapshot has. */
+function specImages(
+  snap: FleetSnapshot,
+  fleet: string,
+  names: readonly string[],
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of names) {
+    const image = snap.services.get(serviceName(fleet, name))?.Spec.TaskTemplate?.ContainerSpec
+      ?.Image;
+    if (image) out.set(name, image);
+  }
+  return out;
+}
+
+/**
+ * An image reference split at its digest: `reg/app:1@sha256:3f2a…` → `reg/app:1` and
+ * `sha256:3f2a…`; a reference without one (a local image Docker could not resolve
+ * against a registry) has a null digest.
+ *
+ * @example splitDigest('otto-test:v1') // { image: 'otto-test:v1', digest: null }
+ */
+export function splitDigest(ref: string): { image: string; digest: string | null } {
+  const m = /^(.*)@(sha256:[0-9a-f]{64})$/.exec(ref);
+  return m ? { image: m[1]!, digest: m[2]! } : { image: ref, digest: null };
+}
+
 /**
  * Waits until every service of the fleet runs its desired replicas of the new spec,
  * then watches for `settleMs` more. `docker stack deploy` returns before this.
@@ -256,7 +291,9 @@ export async function waitForConvergence(
         if (opts.settleMs > 0)
           opts.onProgress?.({ kind: 'stage', fleet: opts.fleet, stage: 'settling' });
       }
-      if (Date.now() >= settleUntil) return { ok: true, services: progress };
+      if (Date.now() >= settleUntil) {
+        return { ok: true, services: progress, specImages: specImages(snap, opts.fleet, names) };
+      }
     } else {
       settleUntil = undefined;
     }
