@@ -19,23 +19,39 @@ const hostname = z
     'must be a plain domain name such as app.example.com',
   );
 
-const otternautsSchema = z
-  .object({
-    domains: z.array(hostname).min(1, 'list at least one domain').optional(),
-    port: z.number().int().min(1).max(65535).optional(),
-  })
-  .strict()
-  .refine((x) => !x.domains || x.port !== undefined, {
-    message: 'port is needed with domains: Traefik must know the container port (e.g. port: 3000)',
-    path: ['port'],
-  });
+/** A string that still holds a variable: checked once it is filled in, at render. */
+const templated = z.string().regex(/\$/);
+
+const otternautsSchema = (domain: z.ZodType<string>, port: z.ZodType<number | string>) =>
+  z
+    .object({
+      domains: z.array(domain).min(1, 'list at least one domain').optional(),
+      port: port.optional(),
+    })
+    .strict()
+    .refine((x) => !x.domains || x.port !== undefined, {
+      message:
+        'port is needed with domains: Traefik must know the container port (e.g. port: 3000)',
+      path: ['port'],
+    });
+
+const portNumber = z.number().int().min(1).max(65535);
+
+/** As written: a domain or port may be a variable (`${DOMAIN}`), checked after interpolation. */
+const writtenOtternauts = otternautsSchema(
+  z.union([hostname, templated]),
+  z.union([portNumber, templated]),
+);
+
+/** As rendered: plain domains and a port number. */
+const renderedOtternauts = otternautsSchema(hostname, portNumber);
 
 const serviceSchema = z
   .object({
     image: z
       .string({ error: 'every service needs an image' })
       .min(1, 'every service needs an image'),
-    'x-otternauts': otternautsSchema.optional(),
+    'x-otternauts': writtenOtternauts.optional(),
   })
   .passthrough();
 
@@ -50,17 +66,45 @@ const composeSchema = z
   })
   .passthrough();
 
+/** `x-otternauts` as written: a domain or the port may still be a variable. */
+export interface WrittenOtternauts {
+  readonly domains: readonly string[];
+  readonly port: number | string | undefined;
+}
+
+/** The domains and port Traefik routes; the port is a masked string only in what people see. */
 export interface Otternauts {
   readonly domains: readonly string[];
-  readonly port: number | undefined;
+  readonly port: number | string | undefined;
+}
+
+/** A service's `x-otternauts` once its variables are filled in, checked; undefined without one. */
+function renderedOtternautsOf(svc: DockerMap, name: string, fleet: string): Otternauts | undefined {
+  const x = svc['x-otternauts'];
+  if (x === undefined) return undefined;
+  const port = isDockerMap(x) ? x['port'] : undefined;
+  const typed =
+    isDockerMap(x) && typeof port === 'string' ? { ...x, port: castValue('int', port) ?? port } : x;
+  const parsed = renderedOtternauts.safeParse(typed);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `services.${name}.x-otternauts.${i.path.join('.')}: ${i.message}`,
+    );
+    throw new ComposeError(
+      `Configuration error in the compose file of ${fleet}, once its variables are filled in: ${lines.join('; ')}.`,
+      'Fix the value (or the secret it reads) and launch again.',
+    );
+  }
+  return { domains: parsed.data.domains ?? [], port: parsed.data.port };
 }
 
 export interface ParsedCompose {
   /** The file as Docker reads it (yaml.v3 scalars, merges resolved), before interpolation; `x-otternauts` still in. */
   readonly data: Readonly<DockerMap>;
+  /** Each service's image and `x-otternauts` as written (either may still hold variables). */
   readonly services: ReadonlyMap<
     string,
-    { readonly image: string; readonly otternauts?: Otternauts }
+    { readonly image: string; readonly otternauts?: WrittenOtternauts }
   >;
   /** Names of `${VAR}` references without a default: these must be set as secrets. */
   readonly required: ReadonlySet<string>;
@@ -127,7 +171,7 @@ export function parseCompose(text: string, label: string): ParsedCompose {
   refuseLocalFiles(data, label);
   const required = new Set<string>();
   eachString(data, (s, path) => scanTemplate(s, path, required));
-  const services = new Map<string, { image: string; otternauts?: Otternauts }>();
+  const services = new Map<string, { image: string; otternauts?: WrittenOtternauts }>();
   for (const [name, svc] of Object.entries(parsed.data.services)) {
     const x = svc['x-otternauts'];
     services.set(name, {
@@ -201,6 +245,18 @@ export interface RenderOptions {
    * value Docker could not re-type stays as it is, instead of refusing the file.
    */
   readonly display?: boolean;
+}
+
+/** For people: the domains and port as filled in (masked or `<NAME not set>`), unchecked. */
+function displayOtternauts(svc: DockerMap): Otternauts | undefined {
+  const x = svc['x-otternauts'];
+  if (!isDockerMap(x)) return undefined;
+  const domains = Array.isArray(x['domains']) ? x['domains'].map(String) : [];
+  const port = x['port'];
+  return {
+    domains,
+    port: typeof port === 'number' || typeof port === 'string' ? port : undefined,
+  };
 }
 
 /** Interpolates every string value, re-typing the fields Docker re-types. */
@@ -300,11 +356,11 @@ export function renderCompose(
   const services = data['services'] as Record<string, DockerMap>;
   const images = new Map<string, string>();
   for (const [name, svc] of Object.entries(services)) {
+    const x = display ? displayOtternauts(svc) : renderedOtternautsOf(svc, name, fleet);
     delete svc['x-otternauts'];
     const pin = options.pins?.get(name);
     if (pin !== undefined) svc['image'] = pin;
     images.set(name, String(svc['image']));
-    const x = parsed.services.get(name)?.otternauts;
     if (!x || x.domains.length === 0) continue;
     routed = true;
     const deploy: DockerMap = isDockerMap(svc['deploy']) ? svc['deploy'] : {};

@@ -386,6 +386,22 @@ describe('Compose fidelity: the cases that went wrong', () => {
     expect(parse(pinned.text).services.web.image).toBe(`app:1@sha256:${'a'.repeat(64)}`);
   });
 
+  it('fills variables in x-otternauts, then checks the domains and port', () => {
+    const text =
+      'services:\n  web:\n    image: a\n    x-otternauts: {domains: ["${DOMAIN}", "www.${DOMAIN}"], port: "${PORT:-8080}"}\n';
+    const out = rendered(text, { DOMAIN: 'shop.example.com' });
+    expect(out.services.web!.deploy.labels).toMatchObject({
+      'traefik.http.routers.f-web.rule': 'Host(`shop.example.com`) || Host(`www.shop.example.com`)',
+      'traefik.http.services.f-web.loadbalancer.server.port': '8080',
+    });
+    expect(() => render(text, { DOMAIN: 'a.com`) || Host(`evil' })).toThrow(
+      /once its variables are filled in: services.web.x-otternauts.domains.0: must be a plain domain name/,
+    );
+    expect(() => render(text, { DOMAIN: 'a.com', PORT: 'http' })).toThrow(
+      /services.web.x-otternauts.port/,
+    );
+  });
+
   it('refuses files the docker CLI would read from the manager’s disk, naming the fix', () => {
     expect(() =>
       parseCompose('services:\n  web:\n    image: a\n    env_file: ./web.env\n', 'x.yml'),
