@@ -78,15 +78,16 @@ function checkShape(command: Command): CommandSpec {
     (f) =>
       f.type === 'switch' && flagGiven(command.flags, f.name) && command.flags[f.name] !== 'true',
   );
+  const { min, max } = argCounts(spec);
   if (valued) {
+    // The "value" is most likely the argument that should have come first.
     const value = (command.flags[valued.name] ?? '').slice(0, 64);
-    const words = [command.name, ...command.args, value, `--${valued.name}`];
+    const moved = [command.name, ...command.args, value, `--${valued.name}`].join(' ');
     throw new UsageError(
       `--${valued.name} takes no value. Usage: ${spec.usage}`,
-      `Put it last, for example: ${words.join(' ')}`,
+      command.args.length < max ? `Put it last: ${moved}` : `For example: ${spec.example}`,
     );
   }
-  const { min, max } = argCounts(spec);
   if (command.args.length < min || command.args.length > max) {
     throw new UsageError(`Usage: ${spec.usage}`, `For example: ${spec.example}`);
   }

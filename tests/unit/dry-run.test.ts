@@ -134,10 +134,13 @@ describe('launch --dry-run', () => {
     expect(r).toMatchObject({
       outcome: 'usage',
       text: '--dry-run takes no value. Usage: launch <fleet> [--dry-run]',
-      fix: 'Put it last, for example: launch web --dry-run',
+      fix: 'Put it last: launch web --dry-run',
     });
     expect(manager.calls).toEqual([]);
-    expect((await dispatch(ops, 'launch web --dry-run=false', vera)).outcome).toBe('usage');
+    expect(await dispatch(ops, 'launch web --dry-run=false', vera)).toMatchObject({
+      outcome: 'usage',
+      fix: 'For example: launch myapp',
+    });
   });
 
   it("shows Docker's refusal, masked, and says a launch would fail", async () => {
