@@ -98,7 +98,13 @@ describe.skipIf(bed === null)('a return runs the digest that ran, not the tag', 
     );
     ws = workspace(bed, {
       exact: {
-        compose: { services: { web: webService(image) } },
+        compose: {
+          services: {
+            web: webService(image),
+            // A local image: no registry gives it a digest, so a return runs its tag.
+            db: { image: bed.images.v1, command: ['sleep', '3600'], stop_grace_period: '1s' },
+          },
+        },
         extra: { approvals: { rollback: 0 } },
       },
     });
@@ -128,7 +134,7 @@ describe.skipIf(bed === null)('a return runs the digest that ran, not the tag', 
     const back = await ws.say('rollback exact 1');
     expect(back.code, back.stdout + back.stderr).toBe(0);
     expect(back.stdout).toContain(
-      `Returning to the images v1 ran: web ${image} @${short(digests[0]!)}.`,
+      `Returning to the images v1 ran: web ${image} @${short(digests[0]!)}, db otto-test:v1 (local image, no digest: a return runs the tag).`,
     );
     expect(back.stdout).toContain("exact runs v1's configuration again, launched as v3");
     expect(await specImage()).toBe(`${image}@${digests[0]}`);
@@ -139,7 +145,9 @@ describe.skipIf(bed === null)('a return runs the digest that ran, not the tag', 
     const history = await ws.say('history exact');
     const lines = history.stdout.split('\n');
     const line = (v: number) => lines.find((l) => l.includes(` v${v} succeeded`)) ?? '';
-    expect(line(1)).toContain(`web ${image} @${short(digests[0]!)}`);
+    expect(line(1)).toContain(
+      `web ${image} @${short(digests[0]!)}, db otto-test:v1 (local image, no digest: a return runs the tag)`,
+    );
     expect(line(2)).toContain(`web ${image} @${short(digests[1]!)}`);
     expect(line(3)).toContain(`(return to v1) · web ${image} @${short(digests[0]!)}`);
   });
