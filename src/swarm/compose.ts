@@ -151,6 +151,35 @@ function refuseLocalFiles(data: DockerMap, label: string): void {
   }
 }
 
+/** Environment names without a value (`- NAME`, `NAME:`): Docker takes them from the environment it runs in. */
+function bareEnvironment(svc: DockerMap): string[] {
+  const env = svc['environment'];
+  if (Array.isArray(env))
+    return env.filter((e): e is string => typeof e === 'string' && !e.includes('='));
+  if (isDockerMap(env))
+    return Object.entries(env)
+      .filter(([, v]) => v === null)
+      .map(([k]) => k);
+  return [];
+}
+
+/**
+ * Fills `- NAME` and `NAME:` from the fleet's secrets, which are to Otto what the
+ * shell's environment is to `docker stack deploy`. Left bare, the docker CLI on the
+ * manager would fill them from its SSH session (PATH, HOME, USER…).
+ */
+function fillBareEnvironment(svc: DockerMap, lookup: Lookup, hooks: InterpolateHooks): void {
+  const env = svc['environment'];
+  const value = (name: string) => lookup(name) ?? hooks.missing(name);
+  if (Array.isArray(env)) {
+    svc['environment'] = env.map((e) =>
+      typeof e === 'string' && !e.includes('=') ? `${e}=${value(e)}` : e,
+    );
+  } else if (isDockerMap(env)) {
+    for (const [k, v] of Object.entries(env)) if (v === null) env[k] = value(k);
+  }
+}
+
 /**
  * Parses and validates a compose file as the docker CLI reads it. `label` names
  * the file in messages.
@@ -171,6 +200,8 @@ export function parseCompose(text: string, label: string): ParsedCompose {
   refuseLocalFiles(data, label);
   const required = new Set<string>();
   eachString(data, (s, path) => scanTemplate(s, path, required));
+  for (const svc of Object.values(data['services'] as DockerMap))
+    if (isDockerMap(svc)) for (const name of bareEnvironment(svc)) required.add(name);
   const services = new Map<string, { image: string; otternauts?: WrittenOtternauts }>();
   for (const [name, svc] of Object.entries(parsed.data.services)) {
     const x = svc['x-otternauts'];
@@ -342,13 +373,10 @@ export function renderCompose(
       );
     },
   };
-  const data = interpolateTree(
-    parsed.data,
-    [],
-    (name) => secrets.get(name),
-    hooks,
-    display,
-  ) as DockerMap;
+  const lookup: Lookup = (name) => secrets.get(name);
+  const data = interpolateTree(parsed.data, [], lookup, hooks, display) as DockerMap;
+  for (const svc of Object.values(data['services'] as DockerMap))
+    if (isDockerMap(svc)) fillBareEnvironment(svc, lookup, hooks);
   if (missing.size > 0 && !display) throw new MissingSecretsError(fleet, [...missing].sort());
 
   delete data['x-otternauts'];

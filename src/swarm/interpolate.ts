@@ -77,7 +77,7 @@ function parse(s: string, start: number, inBraces: boolean): { parts: Part[]; en
         );
       }
       j += op.length;
-      const word = parse(s, j, true);
+      const word = wordAt(s, j);
       if (s[word.end] !== '}') throw new TemplateError(`\${${name}${op}… is never closed with }`);
       flush();
       parts.push({ kind: 'op', name, op, word: word.parts });
@@ -104,6 +104,23 @@ function parse(s: string, start: number, inBraces: boolean): { parts: Part[]; en
   if (inBraces) return { parts, end: i };
   flush();
   return { parts, end: i };
+}
+
+/**
+ * The word after an operator (`default` in `${NAME:-default}`), read as the
+ * specification reads it (nested `${…}`, `$NAME`, `$$`). A word the specification
+ * can't read, such as a bcrypt hash (`${PASSWORD:-$2y$05$…}`), is literal text up
+ * to the first `}`, as docker stack deploy reads every default.
+ */
+function wordAt(s: string, start: number): { parts: Part[]; end: number } {
+  try {
+    return parse(s, start, true);
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    const end = s.indexOf('}', start);
+    if (end < 0) throw e;
+    return { parts: end > start ? [{ kind: 'text', text: s.slice(start, end) }] : [], end };
+  }
 }
 
 /** `$NAME-x` and friends: docker stack deploy and the specification disagree. */

@@ -24,6 +24,9 @@ const secrets: Record<string, string> = {
   REPLICAS: '03',
   MAX_FAIL: '0.25',
   TOKEN_MODE: '0440',
+  DB_PASSWD: 'db-pa$$',
+  SECRET_KEY: 'k',
+  POSTGRES_PASSWORD: 'pg',
   VOTE_PORT: '8080',
   NUMERIC: '0440',
   YES: 'yes',
@@ -165,13 +168,13 @@ describe('Otto renders what docker stack deploy reads', () => {
   ];
 
   it.each(cases)('%s', async (_name, text) => {
-    const docker = await dockerStackConfig(text, secrets);
+    // Bare environment names (`- NAME`, `NAME: ~`) read the environment too: give them values.
+    const parsed = parseCompose(text, 'x.yml');
+    const env = { ...secrets };
+    for (const name of parsed.required) env[name] ??= `value of ${name}`;
+    const docker = await dockerStackConfig(text, env);
     if (!docker.ok) throw new Error(docker.error);
-    const rendered = renderCompose(
-      parseCompose(text, 'x.yml'),
-      'f',
-      new Map(Object.entries(secrets)),
-    );
+    const rendered = renderCompose(parsed, 'f', new Map(Object.entries(env)));
     const otto = await dockerStackConfig(rendered.text);
     if (!otto.ok) throw new Error(`${otto.error}\n${rendered.text}`);
     expect(otto.config).toEqual(docker.config);

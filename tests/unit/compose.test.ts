@@ -386,6 +386,21 @@ describe('Compose fidelity: the cases that went wrong', () => {
     expect(parse(pinned.text).services.web.image).toBe(`app:1@sha256:${'a'.repeat(64)}`);
   });
 
+  it('fills environment names without a value from the secrets, never from the manager’s session', () => {
+    const text =
+      'services:\n  web:\n    image: a\n    environment: [PATH, TOKEN, A=1]\n  db:\n    image: b\n    environment: {HOME: , B: 2}\n';
+    expect([...parseCompose(text, 'x.yml').required].sort()).toEqual(['HOME', 'PATH', 'TOKEN']);
+    try {
+      render(text, { TOKEN: 't' });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as MissingSecretsError).names).toEqual(['HOME', 'PATH']);
+    }
+    const out = rendered(text, { TOKEN: 't', PATH: '/p', HOME: '' });
+    expect(out.services.web!.environment).toEqual(['PATH=/p', 'TOKEN=t', 'A=1']);
+    expect(out.services.db!.environment).toEqual({ HOME: '', B: 2 });
+  });
+
   it('fills variables in x-otternauts, then checks the domains and port', () => {
     const text =
       'services:\n  web:\n    image: a\n    x-otternauts: {domains: ["${DOMAIN}", "www.${DOMAIN}"], port: "${PORT:-8080}"}\n';

@@ -60,6 +60,11 @@ describe('interpolation (Compose specification)', () => {
     ['${UNSET:-http://x:1/p?q=1}', 'http://x:1/p?q=1'],
     ['${UNSET:-a-b:c}', 'a-b:c'],
     ['${UNSET:-{"k": 1\\}', '{"k": 1\\'],
+    // a default the specification can't read is literal text, as docker stack deploy reads it
+    ['${UNSET:-$2y$05$oZcj4FgdSFEYNCH0EH}', '$2y$05$oZcj4FgdSFEYNCH0EH'],
+    ['${SET:-$2y$05$oZcj4FgdSFEYNCH0EH}', 'value'],
+    ['${USER_UNSET:-admin}:${UNSET:-$2y$05$x}', 'admin:$2y$05$x'],
+    ['${UNSET:-a$B-x}', 'a$B-x'],
   ])('%s → %s', (template, expected) => {
     expect(fill(template)).toBe(expected);
   });
