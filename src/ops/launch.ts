@@ -218,9 +218,8 @@ async function deploy(
       stackRemovalInProgress(deployed.stderr, fleet.name)
     ) {
       stage('waiting-removal');
-      if (!(await waitForStackRemoval(transport, fleet.name, { signal }))) {
-        return await fail(removalTimeoutFailure(fleet.name, REMOVAL_WAIT_MS));
-      }
+      const left = await waitForStackRemoval(transport, fleet.name, { signal });
+      if (left.length) return await fail(removalTimeoutFailure(fleet.name, REMOVAL_WAIT_MS, left));
       stage('deploying');
       deployed = await sendDeploy();
     }

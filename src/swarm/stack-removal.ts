@@ -29,28 +29,36 @@ export interface RemovalWait {
 }
 
 /**
- * Polls the networks of `fleet`'s stack until none is left: true when they went,
- * false when some were still there after `timeoutMs`. Rejects when `signal` aborts.
+ * Polls the networks of `fleet`'s stack until none is left. Returns the networks
+ * still there after `timeoutMs` (none when they went in time). Rejects when `signal`
+ * aborts. A `docker network ls` that fails counts as not gone yet.
  */
 export async function waitForStackRemoval(
   transport: Transport,
   fleet: string,
   opts: RemovalWait = {},
-): Promise<boolean> {
+): Promise<string[]> {
   const deadline = Date.now() + (opts.timeoutMs ?? REMOVAL_WAIT_MS);
   const { signal } = opts;
   for (;;) {
     const res = await transport.run(stackNetworks(fleet), { signal });
-    if (res.exitCode === 0 && res.stdout.trim() === '') return true;
-    if (Date.now() >= deadline) return false;
+    const left =
+      res.exitCode === 0
+        ? res.stdout.split('\n').filter((l) => l.trim())
+        : [`(docker network ls failed: ${res.stderr.trim()})`];
+    if (left.length === 0 || Date.now() >= deadline) return left;
     await delay(opts.pollMs ?? REMOVAL_POLL_MS, undefined, signal ? { signal } : {});
   }
 }
 
 /** The failure of a launch whose previous stack was not removed in time. */
-export function removalTimeoutFailure(fleet: string, waitedMs: number): LaunchFailure {
+export function removalTimeoutFailure(
+  fleet: string,
+  waitedMs: number,
+  left: readonly string[],
+): LaunchFailure {
   return {
     kind: 'deploy_rejected',
-    message: `The previous ${fleet} stack is still being removed (docker stack rm works in the background: its networks go once its tasks have stopped), and its networks were still there after ${Math.round(waitedMs / 1000)} s, so nothing was deployed. Check what is left with docker network ls --filter label=com.docker.stack.namespace=${fleet} on a manager (a task that ignores SIGTERM stops only after its stop_grace_period), then launch again once it is empty.`,
+    message: `The previous ${fleet} stack is still being removed (docker stack rm works in the background: its networks go once its tasks have stopped), and after ${Math.round(waitedMs / 1000)} s its networks were still there (${left.join(', ')}), so nothing was deployed. A task that ignores SIGTERM stops only after its stop_grace_period: check what is left with docker network ls --filter label=com.docker.stack.namespace=${fleet} on a manager, and launch again once it is empty.`,
   };
 }

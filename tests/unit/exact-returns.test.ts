@@ -269,11 +269,11 @@ describe('a stack still being removed', () => {
   });
 
   it('polls the networks until none is left, gives up at its deadline, and stops on abort', async () => {
-    let left = 2;
+    let polls = 2;
     const manager = new RecordingTransport({
-      network: () => ok(left-- > 0 ? 'shop_default\n' : ''),
+      network: () => ok(polls-- > 0 ? 'shop_default\n' : ''),
     });
-    expect(await waitForStackRemoval(manager, 'shop', { pollMs: 5 })).toBe(true);
+    expect(await waitForStackRemoval(manager, 'shop', { pollMs: 5 })).toEqual([]);
     expect(manager.argvs()).toEqual([
       stackNetworks('shop'),
       stackNetworks('shop'),
@@ -281,9 +281,10 @@ describe('a stack still being removed', () => {
     ]);
 
     const stuck = new RecordingTransport({ network: ok('shop_default\n') });
-    expect(await waitForStackRemoval(stuck, 'shop', { pollMs: 5, timeoutMs: 30 })).toBe(false);
-    expect(removalTimeoutFailure('shop', 120_000).message).toContain(
-      'The previous shop stack is still being removed (docker stack rm works in the background: its networks go once its tasks have stopped), and its networks were still there after 120 s, so nothing was deployed.',
+    const left = await waitForStackRemoval(stuck, 'shop', { pollMs: 5, timeoutMs: 30 });
+    expect(left).toEqual(['shop_default']);
+    expect(removalTimeoutFailure('shop', 120_000, left).message).toContain(
+      'The previous shop stack is still being removed (docker stack rm works in the background: its networks go once its tasks have stopped), and after 120 s its networks were still there (shop_default), so nothing was deployed.',
     );
 
     const stop = new AbortController();
