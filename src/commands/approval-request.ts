@@ -1,6 +1,7 @@
 import type { FleetConfig } from '../config/config.js';
 import type { Approval, ApprovalAction, Deployment } from '../store/db.js';
 import { heldSummary } from './held-compose.js';
+import type { RanImage } from '../store/deployments.js';
 import type { Button, Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
@@ -62,7 +63,15 @@ export async function requestApproval(
     text: `${question} Needs ${otto.directors(needed)}.`,
     fields: [
       { label: 'Request', value: `#${a.id} by ${a.requester}` },
-      { label: 'Holds', value: heldSummary(a.composeSnapshot) },
+      {
+        label: 'Holds',
+        value: heldSummary(
+          a.composeSnapshot,
+          input.target
+            ? await ctx.ops.deployments.imagesAt(fleet.name, input.target.version)
+            : undefined,
+        ),
+      },
       {
         label: 'Expires',
         value: `${otto.when(a.expiresAt)} (in ${Math.round(fleet.approvals.timeoutSeconds / 60) || 1} min)`,
@@ -76,8 +85,13 @@ export async function requestApproval(
 /**
  * What the message that asked for approval shows now: redrawn by the chat
  * adapters when a vote, a decision or the expiry changes it, wherever that happened.
+ * `held`: the images a rollback request returns to (see heldImages), to show the pins.
  */
-export function requestCard(a: Approval, approvers: readonly string[]): Reply {
+export function requestCard(
+  a: Approval,
+  approvers: readonly string[],
+  held?: readonly RanImage[],
+): Reply {
   const what = `Request ${a.id}: ${describeRequest(a)}, asked by ${a.requester}.`;
   const at = a.decidedAt ? otto.when(a.decidedAt) : '';
   const votes = approvers.length ? ` (${approvers.join(', ')})` : '';
@@ -87,7 +101,7 @@ export function requestCard(a: Approval, approvers: readonly string[]): Reply {
         outcome: 'ok',
         text: `${what} Waiting for approval: ${approvers.length} of ${a.needed} so far${votes}.`,
         fields: [
-          { label: 'Holds', value: heldSummary(a.composeSnapshot) },
+          { label: 'Holds', value: heldSummary(a.composeSnapshot, held) },
           { label: 'Expires', value: otto.when(a.expiresAt) },
         ],
         buttons: requestButtons(a),

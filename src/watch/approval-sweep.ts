@@ -1,4 +1,5 @@
 import { closedReply, requestCard } from '../commands/approval-request.js';
+import { heldImages } from '../commands/held-compose.js';
 import type { Reply } from '../commands/types.js';
 import type { Ops } from '../ops/ops.js';
 
@@ -26,7 +27,9 @@ export function startCardSweep(
         const ref = card.approval.messageRef;
         if (!ref) continue;
         try {
-          await draw(ref, requestCard(card.approval, card.approvers));
+          const held =
+            card.approval.status === 'pending' ? await heldImages(ops, card.approval) : undefined;
+          await draw(ref, requestCard(card.approval, card.approvers, held));
           await ops.approvals.drawn(card.approval.id, card.state);
         } catch (e) {
           log(

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { dispatch } from '../../src/commands/dispatch.js';
-import { heldSummary, imagesLine, shortDigest } from '../../src/commands/held-compose.js';
+import { requestCard } from '../../src/commands/approval-request.js';
+import {
+  heldImages,
+  heldSummary,
+  imagesLine,
+  shortDigest,
+} from '../../src/commands/held-compose.js';
 import { launch, ranImages } from '../../src/ops/launch.js';
 import type { Ops } from '../../src/ops/ops.js';
 import { pinsOf } from '../../src/store/deployments.js';
@@ -226,6 +232,15 @@ describe('a return to base runs the digests that ran, not the tags', () => {
     await launch(ops, { fleet: ops.config.fleets.get('gated')!, actor: 'console:t' });
     const ask = await dispatch(ops, 'rollback gated 1', source);
     const id = ask.approval!;
+    // The card shows the pinned images, when asked and when redrawn.
+    expect(ask.fields?.find((f) => f.label === 'Holds')?.value).toContain(
+      `web ${WEB} @3f2a9c1b7d0e`,
+    );
+    const a = (await ops.approvals.get(id))!;
+    const card = requestCard(a, [], await heldImages(ops, a));
+    expect(card.fields?.find((f) => f.label === 'Holds')?.value).toContain(
+      `web ${WEB} @3f2a9c1b7d0e`,
+    );
     const diff = await dispatch(ops, `diff #${id}`, source);
     expect(diff.text).toContain(
       `(compose ${heldSummary(COMPOSE).slice(8, 20)} · web ${WEB} @3f2a9c1b7d0e`,
