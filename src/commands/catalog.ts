@@ -48,6 +48,8 @@ export interface FlagSpec {
    * `launch --dry-run` only reads, so a viewer may run it.
    */
   readonly role?: Role;
+  /** A rate limit per person when the option is given (a dry run costs an SSH round). */
+  readonly limit?: keyof typeof RATES;
 }
 
 /** How many words a `words` argument may take: a reason of a sentence or two. */
@@ -188,6 +190,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
         about: 'Show the rendered file, the changes and what Docker says of it; deploy nothing',
         type: 'switch',
         role: 'viewer',
+        limit: 'dryRun',
       },
     ],
     role: 'deployer',

@@ -183,7 +183,8 @@ async function execute(
     // An option may ask for another role than the command's (`launch --dry-run` only reads).
     const role = neededRole(spec, command.flags);
     const asked = spec.flags.filter((f) => f.role && flagGiven(command.flags, f.name));
-    const what = `run ${[command.name, ...asked.map((f) => `--${f.name}`)].join(' ')}${fleet ? ` for ${fleet.name}` : ''}`;
+    const named = [command.name, ...asked.map((f) => `--${f.name}`)].join(' ');
+    const what = `run ${named}${fleet ? ` for ${fleet.name}` : ''}`;
     // Without a fleet (`status`, `fleets`), a role granted on any one fleet is enough:
     // the handler then shows only the fleets the actor may see.
     const anyFleet = fleet
@@ -191,11 +192,12 @@ async function execute(
       : [...ops.config.fleets.values()].find((f) => atLeast(roleOf(ops.config, who, f), role));
     requireRole(ops.config, who, role, what, fleet ?? anyFleet);
     if (fleet) requireChannel(fleet, command.channel);
-    if (spec.limit) {
-      const wait = limiter(ops, spec.limit).take(command.actor);
+    const limit = spec.limit ?? asked.find((f) => f.limit)?.limit;
+    if (limit) {
+      const wait = limiter(ops, limit).take(command.actor);
       if (wait > 0)
         throw new RateLimitedError(
-          `${command.actor} asked for ${command.name} ${RATES[spec.limit].perMinute} times a minute, Otto's limit per person: the managers' SSH sessions are shared with launches. Nothing was run.`,
+          `${command.actor} asked for ${named} ${RATES[limit].perMinute} times a minute, Otto's limit per person: the managers' SSH sessions are shared with launches. Nothing was run.`,
           `Try again in ${wait} s.`,
         );
     }

@@ -48,6 +48,8 @@ export class RateLimiter {
 /** The limits Otto applies per identity. */
 export const RATES = {
   logs: { burst: 5, perMinute: 10 },
+  /** `launch --dry-run`: a viewer's read that asks a manager's Docker. */
+  dryRun: { burst: 10, perMinute: 20 },
   autocomplete: { burst: 10, perMinute: 30 },
 } as const satisfies Record<string, Rate>;
 

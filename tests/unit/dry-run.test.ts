@@ -3,6 +3,7 @@ import { neededRole } from '../../src/commands/access.js';
 import { COMMANDS } from '../../src/commands/catalog.js';
 import { dispatch } from '../../src/commands/dispatch.js';
 import { MAX_RENDER_LINES, renderFleet } from '../../src/commands/dry-run.js';
+import { RATES } from '../../src/commands/rate-limit.js';
 import { UnreachableError } from '../../src/errors.js';
 import type { Ops } from '../../src/ops/ops.js';
 import { stackConfig } from '../../src/swarm/argv.js';
@@ -215,6 +216,19 @@ describe('launch --dry-run', () => {
     expect(block).toContain(
       '# Changes from big (never launched) to stacks/big.yml (secret values masked):',
     );
+  });
+
+  it('limits dry runs per person: each one asks a manager over SSH', async () => {
+    const { burst } = RATES.dryRun;
+    const replies = [];
+    for (let i = 0; i < burst + 1; i++)
+      replies.push(await dispatch(ops, 'launch web --dry-run', as('console:dave')));
+    const refused = replies.at(-1)!;
+    expect(refused.outcome).toBe('failed');
+    expect(refused.text).toContain(
+      "console:dave asked for launch --dry-run 20 times a minute, Otto's limit per person",
+    );
+    expect(refused.fix).toMatch(/^Try again in \d+ s\.$/);
   });
 });
 
