@@ -1,9 +1,6 @@
-import { execa, type ResultPromise } from 'execa';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { docker, freePort, inBedNet, waitFor } from '../support/testbed.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { docker, waitFor } from '../support/testbed.js';
 import { webService, workspace, type Workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
@@ -15,8 +12,7 @@ const bed = inject('testbed');
  */
 describe.skipIf(bed === null)('a return runs the digest that ran, not the tag', () => {
   if (!bed) return;
-  let registry: ResultPromise | undefined;
-  let dir = '';
+  let registry: TestRegistry | undefined;
   let image = '';
   let ws: Workspace;
   const digests: string[] = [];
@@ -67,35 +63,8 @@ describe.skipIf(bed === null)('a return runs the digest that ran, not the tag', 
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'otto-exact-'));
-    const host = `127.0.0.1:${await freePort()}`;
-    image = `${host}/otto/app:latest`;
-    writeFileSync(
-      join(dir, 'config.yml'),
-      [
-        'version: 0.1',
-        'storage:',
-        `  filesystem: { rootdirectory: ${join(dir, 'data')} }`,
-        'http:',
-        `  addr: ${host}`,
-        '',
-      ].join('\n'),
-    );
-    // In the test engine's network namespace: its 127.0.0.1 is the registry's.
-    const [cmd, ...args] = inBedNet(bed, [
-      '/usr/bin/docker-registry',
-      'serve',
-      join(dir, 'config.yml'),
-    ]);
-    registry = execa(cmd!, args, { reject: false, stdio: 'ignore' });
-    await waitFor(
-      'the registry',
-      async () => {
-        const [w, ...wargs] = inBedNet(bed, ['wget', '-q', '-O', '-', `http://${host}/v2/`]);
-        return (await execa(w!, wargs, { reject: false })).exitCode === 0;
-      },
-      60_000,
-    );
+    registry = await startRegistry(bed);
+    image = `${registry.host}/otto/app:latest`;
     ws = workspace(bed, {
       exact: {
         compose: {
@@ -112,8 +81,7 @@ describe.skipIf(bed === null)('a return runs the digest that ran, not the tag', 
 
   afterAll(async () => {
     await docker(bed, ['stack', 'rm', 'exact']);
-    registry?.kill();
-    rmSync(dir, { recursive: true, force: true });
+    registry?.stop();
   });
 
   it('records the digest of each push of app:latest that ran', async () => {

@@ -1,10 +1,9 @@
-import { execa, type ResultPromise } from 'execa';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { docker, inBedNet, freePort, SSH_USER } from '../support/testbed.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { docker, SSH_USER } from '../support/testbed.js';
 import { workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
@@ -13,42 +12,12 @@ const bed = inject('testbed');
 describe.skipIf(bed === null)('registry credentials', () => {
   if (!bed) return;
   const password = 'pa55-w0rd-for-otto';
-  let registry: ResultPromise | undefined;
+  let registry: TestRegistry | undefined;
   let host = '';
-  let dir = '';
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'otto-registry-'));
-    const port = await freePort();
-    host = `127.0.0.1:${port}`;
-    const htpasswd = await execa('htpasswd', ['-Bbn', 'tester', password]);
-    writeFileSync(join(dir, 'htpasswd'), htpasswd.stdout);
-    writeFileSync(
-      join(dir, 'config.yml'),
-      [
-        'version: 0.1',
-        'storage:',
-        `  filesystem: { rootdirectory: ${join(dir, 'data')} }`,
-        'http:',
-        `  addr: ${host}`,
-        'auth:',
-        `  htpasswd: { realm: otto-test, path: ${join(dir, 'htpasswd')} }`,
-        '',
-      ].join('\n'),
-    );
-    // In the test engine's network namespace: its 127.0.0.1 is the registry's.
-    const [cmd, ...args] = inBedNet(bed, [
-      '/usr/bin/docker-registry',
-      'serve',
-      join(dir, 'config.yml'),
-    ]);
-    registry = execa(cmd!, args, { reject: false, stdio: 'ignore' });
-    for (let i = 0; i < 40; i++) {
-      const [w, ...wargs] = inBedNet(bed, ['wget', '-q', '-O', '-', `http://${host}/v2/`]);
-      const r = await execa(w!, wargs, { reject: false });
-      if (r.exitCode !== 127 && !/refused/.test(r.stderr)) break;
-      await new Promise((res) => setTimeout(res, 250));
-    }
+    registry = await startRegistry(bed, { name: 'tester', password });
+    host = registry.host;
     // Push an image as root, then forget the tag locally so the Swarm must pull it.
     const login = await docker(
       bed,
@@ -66,8 +35,7 @@ describe.skipIf(bed === null)('registry credentials', () => {
 
   afterAll(async () => {
     await docker(bed, ['stack', 'rm', 'private']);
-    registry?.kill();
-    rmSync(dir, { recursive: true, force: true });
+    registry?.stop();
   });
 
   it('logs in on the manager with stored credentials before launching a private image', async () => {

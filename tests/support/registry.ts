@@ -1,0 +1,70 @@
+import { execa } from 'execa';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, inBedNet, waitFor, type Testbed } from './testbed.js';
+
+export interface TestRegistry {
+  /** `127.0.0.1:<port>`, as the test engine reaches it. */
+  readonly host: string;
+  stop(): void;
+}
+
+/**
+ * A real registry (Debian's docker-registry) for one suite, in the test engine's
+ * network namespace, whose 127.0.0.1 is the registry's. With `user`, it asks for
+ * that user and password (htpasswd); without, anyone may push and pull.
+ *
+ * @example const registry = await startRegistry(bed); // push `${registry.host}/otto/app:1`
+ */
+export async function startRegistry(
+  bed: Testbed,
+  user?: { readonly name: string; readonly password: string },
+): Promise<TestRegistry> {
+  const dir = mkdtempSync(join(tmpdir(), 'otto-registry-'));
+  const host = `127.0.0.1:${await freePort()}`;
+  const auth: string[] = [];
+  if (user) {
+    const htpasswd = await execa('htpasswd', ['-Bbn', user.name, user.password]);
+    writeFileSync(join(dir, 'htpasswd'), htpasswd.stdout);
+    auth.push('auth:', `  htpasswd: { realm: otto-test, path: ${join(dir, 'htpasswd')} }`);
+  }
+  writeFileSync(
+    join(dir, 'config.yml'),
+    [
+      'version: 0.1',
+      'storage:',
+      `  filesystem: { rootdirectory: ${join(dir, 'data')} }`,
+      'http:',
+      `  addr: ${host}`,
+      ...auth,
+      '',
+    ].join('\n'),
+  );
+  const [cmd, ...args] = inBedNet(bed, [
+    '/usr/bin/docker-registry',
+    'serve',
+    join(dir, 'config.yml'),
+  ]);
+  const child = execa(cmd!, args, { reject: false, stdio: 'ignore' });
+  const stop = () => {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(
+      'the registry',
+      async () => {
+        const [w, ...wargs] = inBedNet(bed, ['wget', '-q', '-O', '-', `http://${host}/v2/`]);
+        const r = await execa(w!, wargs, { reject: false });
+        // With auth, /v2/ answers 401: the registry is up all the same.
+        return r.exitCode === 0 || (!!user && /401|Unauthorized/i.test(r.stderr));
+      },
+      60_000,
+    );
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  return { host, stop };
+}
