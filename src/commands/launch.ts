@@ -7,6 +7,7 @@ import { requestApproval } from './approval-request.js';
 import { flagGiven } from './access.js';
 import { dryRunCommand } from './dry-run.js';
 import { findFleet } from './fleet-lookup.js';
+import { imagesLine } from './held-compose.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
@@ -50,6 +51,11 @@ export async function carryOut(ctx: Context, fleet: FleetConfig, run: CarryOut):
   return run.header ? { ...reply, text: `${run.header}\n${reply.text}` } : reply;
 }
 
+/** What an automatic return ran: the recorded digests it pinned (or the tags of local images). */
+function pinnedNote(back: LaunchOutcome): string {
+  return back.pins?.size && back.images?.length ? ` It runs ${imagesLine(back.images)}.` : '';
+}
+
 function outcomeReply(fleet: FleetConfig, outcome: LaunchOutcome): Reply {
   const d = outcome.deployment;
   const fields = outcome.services.map((s) => ({ label: s.name, value: otto.serviceState(s) }));
@@ -74,7 +80,7 @@ function outcomeReply(fleet: FleetConfig, outcome: LaunchOutcome): Reply {
   const after = !auto
     ? ''
     : back
-      ? `\n${back.ok ? otto.autoReturned(fleet.name, back.deployment) : otto.autoReturnFailed(fleet.name, back.deployment, back.failure?.message ?? 'unknown reason')}`
+      ? `\n${back.ok ? otto.autoReturned(fleet.name, back.deployment) + pinnedNote(back) : otto.autoReturnFailed(fleet.name, back.deployment, back.failure?.message ?? 'unknown reason')}`
       : `\n${otto.autoReturnSkipped(fleet.name, 'skipped' in auto ? auto.skipped : '')}`;
   return {
     outcome: 'failed',

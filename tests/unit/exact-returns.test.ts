@@ -44,7 +44,10 @@ const COMPOSE = [
  * an image its registry knows gets `@sha256:…` in the service spec; a local one keeps
  * its tag; a pinned one keeps its digest. Every service runs at once.
  */
-function fakeSwarm(registry: Map<string, string>, opts: { failFirstDeploy?: string } = {}) {
+function fakeSwarm(
+  registry: Map<string, string>,
+  opts: { failFirstDeploy?: string; refuse?: () => string | undefined } = {},
+) {
   const specs = new Map<string, string>();
   let deploys = 0;
   let index = 1;
@@ -82,7 +85,8 @@ function fakeSwarm(registry: Map<string, string>, opts: { failFirstDeploy?: stri
           .join('\n'),
       ),
     'stack deploy': (argv, options) => {
-      if (deploys++ === 0 && opts.failFirstDeploy) return failed(opts.failFirstDeploy);
+      const refusal = deploys++ === 0 ? opts.failFirstDeploy : opts.refuse?.();
+      if (refusal) return failed(refusal);
       const stack = argv.at(-1)!;
       const data = parse(options.stdin ?? '') as {
         services: Record<string, { image: string }>;
@@ -271,6 +275,48 @@ describe('a return to base runs the digests that ran, not the tags', () => {
 // in between waits for them, once, instead of failing.
 const NOT_FOUND =
   'Since --detach=false was not specified, tasks will be created in the background.\nfailed to create service shop_web: Error response from daemon: network shop_default not found';
+
+describe('on_failure: rollback', () => {
+  it('pins the digests of the version it returns to, and says what runs', async () => {
+    const registry = new Map([[WEB, D1]]);
+    let refusal: string | undefined;
+    const manager = fakeSwarm(registry, {
+      refuse: () => {
+        const r = refusal;
+        refusal = undefined;
+        return r;
+      },
+    });
+    const ops = await testOps(
+      {
+        clusters: { prod: { local: true } },
+        fleets: {
+          phoenix: {
+            cluster: 'prod',
+            compose_file: 'stacks/shop.yml',
+            settle_seconds: 0,
+            on_failure: 'rollback',
+          },
+        },
+      },
+      { files: { 'stacks/shop.yml': COMPOSE }, transport: manager },
+    );
+    try {
+      await ops.secrets.set('phoenix', 'TOKEN', 't');
+      const source = { actor: 'console:t', channel: 'test', platform: 'console' as const };
+      expect((await dispatch(ops, 'launch phoenix', source)).outcome).toBe('ok');
+      registry.set(WEB, D2);
+      refusal = 'failed to create service phoenix_web: no room at the inn';
+      const r = await dispatch(ops, 'launch phoenix', source);
+      expect(r.outcome).toBe('failed');
+      expect(r.text).toContain(`It runs web ${WEB} @3f2a9c1b7d0e, db otto-test:v1`);
+      const deploys = manager.calls.filter((c) => c.argv.includes('deploy'));
+      expect(deploys.at(-1)?.stdin).toContain(`image: ${WEB}@${D1}\n`);
+    } finally {
+      await ops.close();
+    }
+  });
+});
 
 describe('a stack still being removed', () => {
   it("knows Docker's answer for the stack's own network, and nothing else", () => {
