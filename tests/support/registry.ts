@@ -57,8 +57,9 @@ export async function startRegistry(
       async () => {
         const [w, ...wargs] = inBedNet(bed, ['wget', '-q', '-O', '-', `http://${host}/v2/`]);
         const r = await execa(w!, wargs, { reject: false });
-        // With auth, /v2/ answers 401: the registry is up all the same.
-        return r.exitCode === 0 || (!!user && /401|Unauthorized/i.test(r.stderr));
+        // With auth, /v2/ answers 401 (wget: 6, authentication failure, or 8, an error
+        // response): the registry is up all the same. 4 is a network failure.
+        return r.exitCode === 0 || (!!user && [6, 8].includes(r.exitCode ?? -1));
       },
       60_000,
     );
