@@ -231,40 +231,7 @@ export class SshTransport implements Transport {
   }
 
   private describe(err: Error & { level?: string; code?: string }): UnreachableError {
-    const t = this.target;
-    if (err.code === 'ECONNREFUSED') {
-      return new UnreachableError(
-        t,
-        'refused',
-        `Cannot connect to ${t}: connection refused.`,
-        `Check that SSH is running on port ${this.ssh.port} and the firewall allows connections.`,
-      );
-    }
-    if (err.level === 'client-authentication') {
-      return new UnreachableError(
-        t,
-        'auth failed',
-        `Authentication failed on ${t}.`,
-        'Verify the username and private key in otto.yml are correct.',
-      );
-    }
-    if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
-      return new UnreachableError(
-        t,
-        'timed out',
-        `${t} did not answer in time.`,
-        'Is the outpost online?',
-      );
-    }
-    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
-      return new UnreachableError(
-        t,
-        'not found',
-        `Otto can't resolve the host name of ${t}.`,
-        'Check host in otto.yml.',
-      );
-    }
-    return new UnreachableError(t, 'error', `Cannot connect to ${t}: ${err.code ?? err.message}.`);
+    return describeConnectError(this.target, this.ssh.port, err);
   }
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
@@ -365,4 +332,94 @@ export class SshTransport implements Transport {
       // never connected: nothing to close
     }
   }
+}
+
+/** Why ssh2 could not connect, in words with a fix (seed 001's onboarding wording). */
+function describeConnectError(
+  t: string,
+  port: number,
+  err: Error & { level?: string; code?: string },
+): UnreachableError {
+  if (err.code === 'ECONNREFUSED') {
+    return new UnreachableError(
+      t,
+      'refused',
+      `Cannot connect to ${t}: connection refused.`,
+      `Check that SSH is running on port ${port} and the firewall allows connections.`,
+    );
+  }
+  if (err.level === 'client-authentication') {
+    return new UnreachableError(
+      t,
+      'auth failed',
+      `Authentication failed on ${t}.`,
+      'Verify the username and private key in otto.yml are correct.',
+    );
+  }
+  if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
+    return new UnreachableError(
+      t,
+      'timed out',
+      `${t} did not answer in time.`,
+      'Is the outpost online?',
+    );
+  }
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
+    return new UnreachableError(
+      t,
+      'not found',
+      `Otto can't resolve the host name of ${t}.`,
+      'Check host in otto.yml.',
+    );
+  }
+  return new UnreachableError(t, 'error', `Cannot connect to ${t}: ${err.code ?? err.message}.`);
+}
+
+/**
+ * The host key fingerprint a server offers (`SHA256:…`), read in the SSH handshake
+ * before any authentication, which is then broken off: what a person compares
+ * before Otto trusts a new outpost. Throws an UnreachableError with its fix when
+ * the server can't be reached.
+ *
+ * @example await probeHostKey('10.0.0.5', 22) // 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8'
+ */
+export async function probeHostKey(
+  host: string,
+  port: number,
+  timeoutMs = 10_000,
+): Promise<string> {
+  const target = `${host}:${port}`;
+  const { Client } = await import('ssh2');
+  const client = new Client();
+  let offered: string | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      // `on`: ssh2 may emit more than one error while the socket closes.
+      client.on('error', (err: Error & { level?: string; code?: string }) => {
+        if (offered) resolve();
+        else reject(describeConnectError(target, port, err));
+      });
+      client.once('ready', () => resolve());
+      client.connect({
+        host,
+        port,
+        username: 'otto-host-key-probe',
+        readyTimeout: timeoutMs,
+        hostVerifier: (key: Buffer) => {
+          offered = fingerprint(key);
+          return false;
+        },
+      });
+    });
+  } finally {
+    client.end();
+  }
+  if (!offered)
+    throw new UnreachableError(
+      target,
+      'error',
+      `${target} offered no host key.`,
+      'Is it an SSH server?',
+    );
+  return offered;
 }

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { dispatch } from '../../src/commands/dispatch.js';
 import { loadConfig } from '../../src/config/config.js';
 import { defaultTransport, openOps } from '../../src/ops/ops.js';
-import { SshTransport } from '../../src/transport/ssh-transport.js';
+import { UnreachableError } from '../../src/errors.js';
+import { probeHostKey, SshTransport } from '../../src/transport/ssh-transport.js';
 import { RecordingTransport } from '../support/recording-transport.js';
 import { docker } from '../support/testbed.js';
 import { TEST_KEY, webService, workspace } from '../support/workspace.js';
@@ -27,6 +28,18 @@ describe.skipIf(bed === null)('SSH transport and status fan-out on the real sshd
 
   afterAll(async () => {
     for (const f of fleets) await docker(bed, ['stack', 'rm', f]);
+  });
+
+  it('reads the host key a server offers before any login, for a person to compare', async () => {
+    expect(await probeHostKey('127.0.0.1', bed.sshPort)).toBe(bed.hostKeyFingerprint);
+    const closed = await probeHostKey('127.0.0.1', 1).catch((e: unknown) => e);
+    expect(closed).toBeInstanceOf(UnreachableError);
+    expect((closed as UnreachableError).message).toBe(
+      'Cannot connect to 127.0.0.1:1: connection refused.',
+    );
+    expect((closed as UnreachableError).fix).toBe(
+      'Check that SSH is running on port 1 and the firewall allows connections.',
+    );
   });
 
   it('queues channels beyond OpenSSH MaxSessions on one connection', async () => {
