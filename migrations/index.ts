@@ -6,6 +6,7 @@ import * as telemetry from './0004-telemetry.js';
 import * as shields from './0005-shields.js';
 import * as lockRequest from './0006-lock-request.js';
 import * as exactReturns from './0007-exact-returns.js';
+import * as outposts from './0008-outposts.js';
 
 /**
  * Every migration, in order. Listed here (rather than read from the folder at run
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005-shields': shields,
   '0006-lock-request': lockRequest,
   '0007-exact-returns': exactReturns,
+  '0008-outposts': outposts,
 };

@@ -11,6 +11,7 @@ import { Deployments } from '../store/deployments.js';
 import { sqliteHostKeys } from '../store/host-keys.js';
 import { DeployNotices } from '../store/deploy-notices.js';
 import { Incidents } from '../store/incidents.js';
+import { Outposts } from '../store/outposts.js';
 import { Silences } from '../store/silences.js';
 import { LocalTransport } from '../transport/local-transport.js';
 import { Locks } from '../store/locks.js';
@@ -33,6 +34,8 @@ export interface Ops {
   readonly incidents: Incidents;
   readonly silences: Silences;
   readonly deployNotices: DeployNotices;
+  /** The servers Otto added to clusters itself (`otto outpost add`). */
+  readonly outposts: Outposts;
   /** Start-up notices for the operator (a generated key, interrupted launches cleaned up). */
   readonly notices: readonly string[];
   /** Where the secret key lives: OTTO_SECRET_KEY, or the key file in data_dir. */
@@ -123,6 +126,7 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
     incidents: new Incidents(db),
     silences: new Silences(db),
     deployNotices: new DeployNotices(db),
+    outposts: new Outposts(db),
     notices,
     secretKey: { source: key.source, file: key.file },
     transport(name) {

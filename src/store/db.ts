@@ -197,7 +197,27 @@ export interface HostKeyMismatchesTable {
   alertedAt: string | null;
 }
 
+export type OutpostRole = 'manager' | 'worker';
+
+export interface OutpostsTable {
+  cluster: string;
+  host: string;
+  port: number;
+  user: string;
+  /** The private key file Otto logs in with (a path on Otto's machine). */
+  keyFile: string;
+  role: OutpostRole;
+  /** The host key confirmed when the outpost was added: `SHA256:…`. */
+  fingerprint: string;
+  /** The Swarm node id; null until the node joined (or initialised) the Swarm. */
+  nodeId: string | null;
+  addedAt: string;
+  /** Who added it: `console:alice`, `slack:U123`. */
+  addedBy: string;
+}
+
 export interface Schema {
+  outposts: OutpostsTable;
   seen_requests: SeenRequestsTable;
   host_key_mismatches: HostKeyMismatchesTable;
   watch_health: WatchHealthTable;
