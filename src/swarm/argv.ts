@@ -134,3 +134,253 @@ export function swarmEvents(since: number): string[] {
     JSON_LINES,
   ];
 }
+
+/* ---- Outposts: a node's Swarm membership, the Swarm's nodes, and the ingress network ---- */
+
+/** The Swarm's management port: joins go to a manager's address on it. */
+export const SWARM_PORT = 2377;
+
+/**
+ * The node's Swarm state in one call, as JSON: `LocalNodeState` (`inactive`,
+ * `pending`, `active`, `error`, `locked`), `NodeID`, `NodeAddr`, `ControlAvailable`
+ * (a manager), `Error`, `RemoteManagers`, and on a manager `Cluster.ID`, `Nodes`,
+ * `Managers`. Read it with {@link parseSwarmInfo}.
+ * @example swarmInfo() // ['docker', 'info', '--format', '{{json .Swarm}}']
+ */
+export function swarmInfo(): string[] {
+  return ['docker', 'info', '--format', '{{json .Swarm}}'];
+}
+
+/** What {@link swarmInfo} answers, the fields Otto reads. */
+export interface SwarmInfo {
+  readonly localNodeState: 'inactive' | 'pending' | 'active' | 'error' | 'locked' | string;
+  /** Empty when the node is in no Swarm. */
+  readonly nodeId: string;
+  readonly nodeAddr: string;
+  /** True on a manager. */
+  readonly controlAvailable: boolean;
+  /** The Swarm's id: only a manager knows it (undefined on a worker or outside a Swarm). */
+  readonly clusterId: string | undefined;
+  /** The managers this node knows of, `{ nodeId, addr: '10.0.0.1:2377' }`. */
+  readonly remoteManagers: readonly { readonly nodeId: string; readonly addr: string }[];
+  /** Docker's own words when the state is `error`, else empty. */
+  readonly error: string;
+}
+
+/**
+ * Reads the answer of {@link swarmInfo}. Throws a SyntaxError when stdout is not JSON
+ * (the engine did not answer: look at the exit code and stderr first).
+ * @example parseSwarmInfo('{"LocalNodeState":"inactive","NodeID":"","ControlAvailable":false}').localNodeState // 'inactive'
+ */
+export function parseSwarmInfo(stdout: string): SwarmInfo {
+  const raw = JSON.parse(stdout.trim()) as {
+    LocalNodeState?: string;
+    NodeID?: string;
+    NodeAddr?: string;
+    ControlAvailable?: boolean;
+    Error?: string;
+    RemoteManagers?: { NodeID?: string; Addr?: string }[] | null;
+    Cluster?: { ID?: string } | null;
+  };
+  return {
+    localNodeState: raw.LocalNodeState ?? '',
+    nodeId: raw.NodeID ?? '',
+    nodeAddr: raw.NodeAddr ?? '',
+    controlAvailable: raw.ControlAvailable === true,
+    clusterId: raw.Cluster?.ID || undefined,
+    remoteManagers: (raw.RemoteManagers ?? []).map((m) => ({
+      nodeId: m.NodeID ?? '',
+      addr: m.Addr ?? '',
+    })),
+    error: raw.Error ?? '',
+  };
+}
+
+/** Where Docker keeps images and volumes, for the free-disk check: `/var/lib/docker` by default. */
+export function dockerRootDir(): string[] {
+  return ['docker', 'info', '--format', '{{.DockerRootDir}}'];
+}
+
+/**
+ * Client and engine versions as one JSON object (`Client.Version`, `Server.Version`).
+ * Without an engine to talk to, it prints the client part, `"Server":null`, and exits 1.
+ * @example dockerVersion() // ['docker', 'version', '--format', '{{json .}}']
+ */
+export function dockerVersion(): string[] {
+  return ['docker', 'version', '--format', JSON_LINES];
+}
+
+export interface SwarmInitOptions {
+  /** `<ip|interface>[:port]`; Docker listens on 0.0.0.0:2377 without it. */
+  readonly listenAddr?: string | undefined;
+}
+
+/**
+ * Creates a Swarm with this node as its first manager. `advertiseAddr` is the address
+ * (or interface) other nodes reach it on: `10.0.0.1`, `eth1`, `10.0.0.1:2377`.
+ * @example swarmInit('10.0.0.1') // ['docker', 'swarm', 'init', '--advertise-addr', '10.0.0.1']
+ */
+export function swarmInit(advertiseAddr: string, opts: SwarmInitOptions = {}): string[] {
+  return [
+    'docker',
+    'swarm',
+    'init',
+    '--advertise-addr',
+    advertiseAddr,
+    ...(opts.listenAddr ? ['--listen-addr', opts.listenAddr] : []),
+  ];
+}
+
+export type SwarmRole = 'worker' | 'manager';
+
+/**
+ * Prints only the token a new node joins with, as `worker` or `manager`. Its stdout
+ * is a secret: never show it, never log it.
+ * @example swarmJoinToken('worker') // ['docker', 'swarm', 'join-token', '-q', 'worker']
+ */
+export function swarmJoinToken(role: SwarmRole): string[] {
+  return ['docker', 'swarm', 'join-token', '-q', role];
+}
+
+/** `host:2377`, with IPv6 addresses in brackets: `[2001:db8::1]:2377`. */
+export function managerAddress(host: string, port: number = SWARM_PORT): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export interface SwarmJoinOptions {
+  readonly advertiseAddr?: string | undefined;
+  readonly listenAddr?: string | undefined;
+}
+
+/**
+ * Joins this node to the Swarm of the manager at `remote` (see {@link managerAddress}).
+ * The token is a secret, and rides in argv as the value of `--token`: the docker CLI
+ * has no stdin form for it (docker/cli `cli/command/swarm/join.go` defines `--token`
+ * as a plain string flag). Print such an argv only through {@link maskSwarmTokens}.
+ * @example swarmJoin('SWMTKN-1-…', '10.0.0.1:2377') // ['docker', 'swarm', 'join', '--token', 'SWMTKN-1-…', '--', '10.0.0.1:2377']
+ */
+export function swarmJoin(token: string, remote: string, opts: SwarmJoinOptions = {}): string[] {
+  return [
+    'docker',
+    'swarm',
+    'join',
+    '--token',
+    token,
+    ...(opts.advertiseAddr ? ['--advertise-addr', opts.advertiseAddr] : []),
+    ...(opts.listenAddr ? ['--listen-addr', opts.listenAddr] : []),
+    '--',
+    remote,
+  ];
+}
+
+/** Swarm join tokens: `SWMTKN-1-<cluster key>-<secret>`. */
+const SWARM_TOKEN = /SWMTKN-\d+-[A-Za-z0-9]+-[A-Za-z0-9]+/g;
+
+/**
+ * Replaces every Swarm join token in a text (an argv line, stderr) with
+ * `SWMTKN-[REDACTED]`, so that it can be logged or shown.
+ * @example maskSwarmTokens('docker swarm join --token SWMTKN-1-abc-def -- m:2377') // 'docker swarm join --token SWMTKN-[REDACTED] -- m:2377'
+ */
+export function maskSwarmTokens(text: string): string {
+  return text.replace(SWARM_TOKEN, 'SWMTKN-[REDACTED]');
+}
+
+/**
+ * Leaves the Swarm. A manager needs `force` (and should be demoted first, so that
+ * the Swarm keeps its quorum); a worker leaves without it.
+ * @example swarmLeave() // ['docker', 'swarm', 'leave']
+ */
+export function swarmLeave(opts: { readonly force?: boolean } = {}): string[] {
+  return ['docker', 'swarm', 'leave', ...(opts.force ? ['--force'] : [])];
+}
+
+/**
+ * The whole inspection of nodes (by id or hostname), as a JSON array: role, leader,
+ * availability, state, engine version, labels.
+ * @example nodeInspect(['worker-1']) // ['docker', 'node', 'inspect', '--', 'worker-1']
+ */
+export function nodeInspect(nodes: readonly string[]): string[] {
+  return ['docker', 'node', 'inspect', '--', ...nodes];
+}
+
+export type NodeAvailability = 'active' | 'pause' | 'drain';
+
+/**
+ * Sets a node's availability: `drain` moves its tasks elsewhere, `active` takes tasks again.
+ * @example nodeAvailability('worker-1', 'drain') // ['docker', 'node', 'update', '--availability', 'drain', '--', 'worker-1']
+ */
+export function nodeAvailability(node: string, availability: NodeAvailability): string[] {
+  return ['docker', 'node', 'update', '--availability', availability, '--', node];
+}
+
+/**
+ * Keys of node labels Otto sets: letters, digits, `.`, `_` and `-`, starting with a
+ * letter or digit (no `=`, never an option). Check with it before {@link nodeLabelAdd}.
+ */
+export function isNodeLabelKey(key: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(key);
+}
+
+/**
+ * Adds (or replaces) a node label, for placement constraints (`node.labels.k == v`).
+ * @example nodeLabelAdd('worker-1', 'disk', 'ssd') // ['docker', 'node', 'update', '--label-add', 'disk=ssd', '--', 'worker-1']
+ */
+export function nodeLabelAdd(node: string, key: string, value: string): string[] {
+  return ['docker', 'node', 'update', '--label-add', `${key}=${value}`, '--', node];
+}
+
+/**
+ * Removes a node label (Docker refuses a key the node does not have).
+ * @example nodeLabelRm('worker-1', 'disk') // ['docker', 'node', 'update', '--label-rm', 'disk', '--', 'worker-1']
+ */
+export function nodeLabelRm(node: string, key: string): string[] {
+  return ['docker', 'node', 'update', '--label-rm', key, '--', node];
+}
+
+/**
+ * Removes a node from the Swarm's list. Docker refuses a node that is still up
+ * unless `force`: drain it and let it leave first.
+ * @example nodeRm('worker-1') // ['docker', 'node', 'rm', '--', 'worker-1']
+ */
+export function nodeRm(node: string, opts: { readonly force?: boolean } = {}): string[] {
+  return ['docker', 'node', 'rm', ...(opts.force ? ['--force'] : []), '--', node];
+}
+
+/**
+ * The tasks on nodes, one JSON object a line. With `running`, only the tasks meant
+ * to run (`desired-state=running`): after a drain, the list empties as they move.
+ * @example nodePs(['worker-1'], { running: true }) // ['docker', 'node', 'ps', '--no-trunc', '--filter', 'desired-state=running', '--format', '{{json .}}', '--', 'worker-1']
+ */
+export function nodePs(
+  nodes: readonly string[],
+  opts: { readonly running?: boolean } = {},
+): string[] {
+  return [
+    'docker',
+    'node',
+    'ps',
+    '--no-trunc',
+    ...(opts.running ? ['--filter', 'desired-state=running'] : []),
+    '--format',
+    JSON_LINES,
+    '--',
+    ...nodes,
+  ];
+}
+
+/**
+ * Creates the attachable overlay network the ingress and every routed service share
+ * (`traefik-public`, see TRAEFIK_NETWORK in compose.ts).
+ * @example overlayNetworkCreate('traefik-public') // ['docker', 'network', 'create', '--driver', 'overlay', '--attachable', '--', 'traefik-public']
+ */
+export function overlayNetworkCreate(name: string): string[] {
+  return ['docker', 'network', 'create', '--driver', 'overlay', '--attachable', '--', name];
+}
+
+/**
+ * One network's driver, scope and attachability as JSON; exits 1 when there is none.
+ * @example networkInspect('traefik-public') // ['docker', 'network', 'inspect', '--format', '{{json .}}', '--', 'traefik-public']
+ */
+export function networkInspect(name: string): string[] {
+  return ['docker', 'network', 'inspect', '--format', JSON_LINES, '--', name];
+}

@@ -169,3 +169,234 @@ describe('the one place argv becomes a command line', () => {
     );
   });
 });
+
+describe('outpost argv builders', () => {
+  it('reads the Swarm state in one JSON call, and parses a manager, a worker and a bare node', () => {
+    expect(swarm.swarmInfo()).toEqual(['docker', 'info', '--format', '{{json .Swarm}}']);
+    const manager = swarm.parseSwarmInfo(
+      '{"NodeID":"n1abc","NodeAddr":"10.0.0.1","LocalNodeState":"active","ControlAvailable":true,"Error":"","RemoteManagers":[{"NodeID":"n1abc","Addr":"10.0.0.1:2377"}],"Nodes":1,"Managers":1,"Cluster":{"ID":"c9xyz","Version":{"Index":10}}}\n',
+    );
+    expect(manager).toEqual({
+      localNodeState: 'active',
+      nodeId: 'n1abc',
+      nodeAddr: '10.0.0.1',
+      controlAvailable: true,
+      clusterId: 'c9xyz',
+      remoteManagers: [{ nodeId: 'n1abc', addr: '10.0.0.1:2377' }],
+      error: '',
+    });
+    const worker = swarm.parseSwarmInfo(
+      '{"NodeID":"n2def","NodeAddr":"10.0.0.2","LocalNodeState":"active","ControlAvailable":false,"Error":"","RemoteManagers":[{"NodeID":"n1abc","Addr":"10.0.0.1:2377"}]}',
+    );
+    expect(worker.clusterId).toBeUndefined();
+    expect(worker.controlAvailable).toBe(false);
+    const bare = swarm.parseSwarmInfo(
+      '{"NodeID":"","NodeAddr":"","LocalNodeState":"inactive","ControlAvailable":false,"Error":"","RemoteManagers":null}',
+    );
+    expect(bare).toMatchObject({ localNodeState: 'inactive', nodeId: '', remoteManagers: [] });
+  });
+
+  it('asks for the data root and the versions', () => {
+    expect(swarm.dockerRootDir()).toEqual(['docker', 'info', '--format', '{{.DockerRootDir}}']);
+    expect(swarm.dockerVersion()).toEqual(['docker', 'version', '--format', '{{json .}}']);
+  });
+
+  it('builds swarm init, with and without a listen address', () => {
+    expect(swarm.swarmInit('10.0.0.1')).toEqual([
+      'docker',
+      'swarm',
+      'init',
+      '--advertise-addr',
+      '10.0.0.1',
+    ]);
+    expect(swarm.swarmInit('eth1', { listenAddr: '0.0.0.0:2377' })).toEqual([
+      'docker',
+      'swarm',
+      'init',
+      '--advertise-addr',
+      'eth1',
+      '--listen-addr',
+      '0.0.0.0:2377',
+    ]);
+  });
+
+  it('builds join-token and join, the manager address last after --', () => {
+    expect(swarm.swarmJoinToken('worker')).toEqual([
+      'docker',
+      'swarm',
+      'join-token',
+      '-q',
+      'worker',
+    ]);
+    expect(swarm.swarmJoinToken('manager')).toEqual([
+      'docker',
+      'swarm',
+      'join-token',
+      '-q',
+      'manager',
+    ]);
+    expect(swarm.managerAddress('10.0.0.1')).toBe('10.0.0.1:2377');
+    expect(swarm.managerAddress('2001:db8::1')).toBe('[2001:db8::1]:2377');
+    expect(swarm.managerAddress('m1.example.com', 7946)).toBe('m1.example.com:7946');
+    const token =
+      'SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx';
+    expect(swarm.swarmJoin(token, '10.0.0.1:2377')).toEqual([
+      'docker',
+      'swarm',
+      'join',
+      '--token',
+      token,
+      '--',
+      '10.0.0.1:2377',
+    ]);
+    expect(
+      swarm.swarmJoin(token, '10.0.0.1:2377', { advertiseAddr: '10.0.0.2', listenAddr: 'eth1' }),
+    ).toEqual([
+      'docker',
+      'swarm',
+      'join',
+      '--token',
+      token,
+      '--advertise-addr',
+      '10.0.0.2',
+      '--listen-addr',
+      'eth1',
+      '--',
+      '10.0.0.1:2377',
+    ]);
+  });
+
+  it('masks join tokens wherever they are printed, and nothing else', () => {
+    const token =
+      'SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx';
+    expect(swarm.maskSwarmTokens(swarm.swarmJoin(token, '10.0.0.1:2377').join(' '))).toBe(
+      'docker swarm join --token SWMTKN-[REDACTED] -- 10.0.0.1:2377',
+    );
+    expect(swarm.maskSwarmTokens(`a ${token}\nb ${token}`)).toBe(
+      'a SWMTKN-[REDACTED]\nb SWMTKN-[REDACTED]',
+    );
+    expect(swarm.maskSwarmTokens('docker swarm leave')).toBe('docker swarm leave');
+  });
+
+  it('builds swarm leave, node inspect, update, rm and ps', () => {
+    expect(swarm.swarmLeave()).toEqual(['docker', 'swarm', 'leave']);
+    expect(swarm.swarmLeave({ force: true })).toEqual(['docker', 'swarm', 'leave', '--force']);
+    expect(swarm.nodeInspect(['worker-1', 'n2def'])).toEqual([
+      'docker',
+      'node',
+      'inspect',
+      '--',
+      'worker-1',
+      'n2def',
+    ]);
+    expect(swarm.nodeAvailability('worker-1', 'drain')).toEqual([
+      'docker',
+      'node',
+      'update',
+      '--availability',
+      'drain',
+      '--',
+      'worker-1',
+    ]);
+    expect(swarm.nodeAvailability('worker-1', 'active')).toEqual([
+      'docker',
+      'node',
+      'update',
+      '--availability',
+      'active',
+      '--',
+      'worker-1',
+    ]);
+    expect(swarm.nodeLabelAdd('worker-1', 'disk', 'ssd')).toEqual([
+      'docker',
+      'node',
+      'update',
+      '--label-add',
+      'disk=ssd',
+      '--',
+      'worker-1',
+    ]);
+    expect(swarm.nodeLabelRm('worker-1', 'disk')).toEqual([
+      'docker',
+      'node',
+      'update',
+      '--label-rm',
+      'disk',
+      '--',
+      'worker-1',
+    ]);
+    expect(swarm.nodeRm('worker-1')).toEqual(['docker', 'node', 'rm', '--', 'worker-1']);
+    expect(swarm.nodeRm('worker-1', { force: true })).toEqual([
+      'docker',
+      'node',
+      'rm',
+      '--force',
+      '--',
+      'worker-1',
+    ]);
+    expect(swarm.nodePs(['worker-1'])).toEqual([
+      'docker',
+      'node',
+      'ps',
+      '--no-trunc',
+      '--format',
+      '{{json .}}',
+      '--',
+      'worker-1',
+    ]);
+    expect(swarm.nodePs(['worker-1'], { running: true })).toEqual([
+      'docker',
+      'node',
+      'ps',
+      '--no-trunc',
+      '--filter',
+      'desired-state=running',
+      '--format',
+      '{{json .}}',
+      '--',
+      'worker-1',
+    ]);
+  });
+
+  it('accepts plain node label keys only', () => {
+    expect(swarm.isNodeLabelKey('disk')).toBe(true);
+    expect(swarm.isNodeLabelKey('com.example.zone-1')).toBe(true);
+    expect(swarm.isNodeLabelKey('a=b')).toBe(false);
+    expect(swarm.isNodeLabelKey('--force')).toBe(false);
+    expect(swarm.isNodeLabelKey('')).toBe(false);
+  });
+
+  it('creates and inspects the attachable overlay network', () => {
+    expect(swarm.overlayNetworkCreate('traefik-public')).toEqual([
+      'docker',
+      'network',
+      'create',
+      '--driver',
+      'overlay',
+      '--attachable',
+      '--',
+      'traefik-public',
+    ]);
+    expect(swarm.networkInspect('traefik-public')).toEqual([
+      'docker',
+      'network',
+      'inspect',
+      '--format',
+      '{{json .}}',
+      '--',
+      'traefik-public',
+    ]);
+  });
+
+  it('ends options with -- before node and network names', () => {
+    const tail = (argv: string[]) => argv.slice(argv.indexOf('--'));
+    expect(tail(swarm.nodeInspect(['--help']))).toEqual(['--', '--help']);
+    expect(tail(swarm.nodeAvailability('--help', 'drain'))).toEqual(['--', '--help']);
+    expect(tail(swarm.nodeLabelAdd('--help', 'k', 'v'))).toEqual(['--', '--help']);
+    expect(tail(swarm.nodeLabelRm('--help', 'k'))).toEqual(['--', '--help']);
+    expect(tail(swarm.nodeRm('--help'))).toEqual(['--', '--help']);
+    expect(tail(swarm.nodePs(['--help']))).toEqual(['--', '--help']);
+    expect(tail(swarm.overlayNetworkCreate('--help'))).toEqual(['--', '--help']);
+    expect(tail(swarm.swarmJoin('t', '--help'))).toEqual(['--', '--help']);
+  });
+});
