@@ -6,10 +6,12 @@ import { ConfigError } from '../errors.js';
 import { configSchema, type OttoConfig } from './schema.js';
 
 export * from './vocabulary.js';
+export { DEFAULT_INGRESS_IMAGE } from './schema.js';
 export type {
   ClusterConfig,
   DiscordConfig,
   FleetConfig,
+  IngressConfig,
   LocalCluster,
   ManagerConfig,
   OttoConfig,

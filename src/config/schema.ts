@@ -52,11 +52,66 @@ const dockerHost = z
     'must be a Docker host URL such as unix:///var/run/docker.sock',
   );
 
+/**
+ * The Traefik image the ingress stack `otto-ingress` runs unless a cluster names
+ * another: a pinned Traefik v3 release (v3.7.9, 2026-07-24, in Traefik's CHANGELOG.md;
+ * published as `traefik:v3.7.9` by traefik/traefik-library-image).
+ */
+export const DEFAULT_INGRESS_IMAGE = 'traefik:v3.7.9';
+
+/**
+ * A docker image reference: `[registry[:port]/]name[/name...][:tag][@sha256:digest]`,
+ * as the distribution reference grammar spells it (names lower case).
+ */
+export const IMAGE_REFERENCE =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::\w[\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+const ingressSchema = z
+  .object({
+    acme_email: z
+      .email("must be an e-mail address such as ops@example.com (Let's Encrypt writes to it)")
+      .optional(),
+    image: z
+      .string()
+      .regex(
+        IMAGE_REFERENCE,
+        `must be a docker image reference such as ${DEFAULT_INGRESS_IMAGE} or registry.example.com/traefik:v3.7.9`,
+      )
+      .default(DEFAULT_INGRESS_IMAGE),
+    enabled: z.boolean().default(true),
+    extra_args: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^--[A-Za-z][\w.[\]-]*(=.*)?$/,
+            'each extra argument is one Traefik flag starting with --, such as --log.level=INFO',
+          )
+          .refine(
+            (a) => !/^--providers\.docker\.swarmmode\b/i.test(a),
+            'providers.docker.swarmMode is Traefik v2 and stops v3 from starting; the ingress already uses the Swarm provider (--providers.swarm.*)',
+          ),
+      )
+      .default([]),
+  })
+  .strict()
+  .transform((i) => ({
+    /** Whether Otto deploys and expects the `otto-ingress` stack (Traefik) on this cluster. */
+    enabled: i.enabled,
+    /** Let's Encrypt account e-mail; the ingress is not deployed without it. */
+    acmeEmail: i.acme_email,
+    /** The Traefik v3 image. */
+    image: i.image,
+    /** Traefik flags appended after Otto's own, in order. */
+    extraArgs: i.extra_args as readonly string[],
+  }));
+
 const sshClusterSchema = z
   .object({
     managers: z.array(managerSchema).min(1, 'list at least one manager'),
     docker_host: dockerHost.optional(),
     strict_host_keys: z.boolean().default(true),
+    ingress: ingressSchema.prefault({}),
   })
   .strict()
   .transform((c) => ({
@@ -65,12 +120,18 @@ const sshClusterSchema = z
     dockerHost: c.docker_host,
     /** Refuse to fail over to the next manager when one offers a changed host key. */
     strictHostKeys: c.strict_host_keys,
+    /** The cluster's HTTPS ingress (Traefik), deployed once per cluster as `otto-ingress`. */
+    ingress: c.ingress,
   }));
 
 const localClusterSchema = z
-  .object({ local: z.literal(true), docker_host: dockerHost.optional() })
+  .object({
+    local: z.literal(true),
+    docker_host: dockerHost.optional(),
+    ingress: ingressSchema.prefault({}),
+  })
   .strict()
-  .transform((c) => ({ kind: 'local' as const, dockerHost: c.docker_host }));
+  .transform((c) => ({ kind: 'local' as const, dockerHost: c.docker_host, ingress: c.ingress }));
 
 const accessSchema = z.record(
   z
@@ -392,3 +453,5 @@ export type FleetConfig = FleetEntry;
 export type TelemetryConfig = OttoConfig['telemetry'];
 export type SlackConfig = NonNullable<OttoConfig['slack']>;
 export type DiscordConfig = NonNullable<OttoConfig['discord']>;
+/** `clusters.<name>.ingress`, camelCased, defaults filled in. */
+export type IngressConfig = z.output<typeof ingressSchema>;

@@ -3,7 +3,12 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildConfig, embeddedDefault, loadConfig } from '../../src/config/config.js';
+import {
+  buildConfig,
+  DEFAULT_INGRESS_IMAGE,
+  embeddedDefault,
+  loadConfig,
+} from '../../src/config/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { billionLaughs } from '../support/billion-laughs.js';
 
@@ -240,5 +245,101 @@ describe('otto.yml', () => {
       "can't find the config file",
     );
     expect(embeddedDefault('/w').dataDir).toBe('/w/.otto');
+  });
+});
+
+describe('clusters.<name>.ingress', () => {
+  const withIngress = (ingress: unknown, cluster: 'prod' | 'laptop' = 'prod') => ({
+    ...base,
+    clusters: {
+      ...base.clusters,
+      [cluster]: { ...base.clusters[cluster], ingress },
+    },
+  });
+
+  it('defaults to an enabled ingress on the pinned Traefik v3 image, without an e-mail', () => {
+    const c = buildConfig(base, '/srv/otto', '/srv/otto/otto.yml');
+    const expected = {
+      enabled: true,
+      acmeEmail: undefined,
+      image: 'traefik:v3.7.9',
+      extraArgs: [],
+    };
+    expect(c.clusters.get('prod')?.ingress).toEqual(expected);
+    expect(c.clusters.get('laptop')?.ingress).toEqual(expected);
+    expect(DEFAULT_INGRESS_IMAGE).toBe('traefik:v3.7.9');
+  });
+
+  it('reads every key, camelCased, on ssh and local clusters', () => {
+    const ingress = {
+      acme_email: 'ops@example.com',
+      image: 'registry.example.com:5000/mirror/traefik:v3.7.9',
+      enabled: false,
+      extra_args: ['--log.level=INFO', '--providers.swarm.constraints=Label(`a`, `b`)'],
+    };
+    const camel = {
+      acmeEmail: 'ops@example.com',
+      image: 'registry.example.com:5000/mirror/traefik:v3.7.9',
+      enabled: false,
+      extraArgs: ['--log.level=INFO', '--providers.swarm.constraints=Label(`a`, `b`)'],
+    };
+    const prod = buildConfig(withIngress(ingress), '/srv/otto', undefined);
+    expect(prod.clusters.get('prod')?.ingress).toEqual(camel);
+    const laptop = buildConfig(withIngress(ingress, 'laptop'), '/srv/otto', undefined);
+    expect(laptop.clusters.get('laptop')?.ingress).toEqual(camel);
+  });
+
+  it('takes image references with a digest, a port or no tag', () => {
+    for (const image of [
+      'traefik',
+      'traefik:v3.7',
+      'localhost:5000/traefik:v3.7.9',
+      `traefik:v3.7.9@sha256:${'a'.repeat(64)}`,
+    ]) {
+      const c = buildConfig(withIngress({ image }), '/srv/otto', undefined);
+      expect(c.clusters.get('prod')?.ingress.image).toBe(image);
+    }
+  });
+
+  it('names the key path of each problem', () => {
+    const m = message(() =>
+      buildConfig(
+        withIngress({
+          acme_email: 'not-an-address',
+          image: 'Traefik:v3 latest',
+          enabled: 'yes',
+          extra_args: ['--log.level=INFO', 'log.level=DEBUG', '-x'],
+          acme: true,
+        }),
+        '/srv/otto',
+        undefined,
+      ),
+    );
+    expect(m).toContain(
+      "clusters.prod.ingress.acme_email: must be an e-mail address such as ops@example.com (Let's Encrypt writes to it)",
+    );
+    expect(m).toContain(
+      'clusters.prod.ingress.image: must be a docker image reference such as traefik:v3.7.9',
+    );
+    expect(m).toContain('clusters.prod.ingress.enabled:');
+    expect(m).toContain(
+      'clusters.prod.ingress.extra_args.1: each extra argument is one Traefik flag starting with --, such as --log.level=INFO',
+    );
+    expect(m).toContain('clusters.prod.ingress.extra_args.2:');
+    expect(m).not.toContain('extra_args.0');
+    expect(m).toContain('clusters.prod.ingress: Unrecognized key: "acme"');
+  });
+
+  it('refuses the Traefik v2 Swarm flag, which stops v3 from starting', () => {
+    const m = message(() =>
+      buildConfig(
+        withIngress({ extra_args: ['--providers.docker.swarmMode=true'] }),
+        '/srv/otto',
+        undefined,
+      ),
+    );
+    expect(m).toContain(
+      'clusters.prod.ingress.extra_args.0: providers.docker.swarmMode is Traefik v2 and stops v3 from starting',
+    );
   });
 });
