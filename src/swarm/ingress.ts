@@ -152,3 +152,22 @@ export function renderIngressStack(cluster: string, ingress: IngressConfig): Ing
   };
   return { stack: INGRESS_STACK, args, data, text: stringifyDockerYaml(data) };
 }
+
+/**
+ * What a launch says when a fleet routes domains on a cluster whose ingress is turned
+ * off: a note before the launch (Otto runs no Traefik there; one of the user's own
+ * may), and the fix to add when Docker then refuses the stack for a missing
+ * `traefik-public` network.
+ * @example
+ * const { note, fix } = ingressOffNotice('prod', ['app.example.com']);
+ */
+export function ingressOffNotice(
+  cluster: string,
+  domains: readonly string[],
+): { readonly note: string; readonly fix: string } {
+  const names = domains.length > 3 ? `${domains.slice(0, 3).join(', ')}, …` : domains.join(', ');
+  return {
+    note: `Cluster ${cluster} has its ingress turned off (clusters.${cluster}.ingress.enabled: false): Otto runs no Traefik there, so ${names} is served only by a Traefik of your own on the ${TRAEFIK_NETWORK} network.`,
+    fix: `Turn the ingress on (remove clusters.${cluster}.ingress.enabled: false from otto.yml) and run otto outpost add for a manager of ${cluster}, or create the network for your own Traefik: docker network create --driver overlay --attachable ${TRAEFIK_NETWORK}. Then launch again.`,
+  };
+}

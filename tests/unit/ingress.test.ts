@@ -7,6 +7,7 @@ import {
   ACME_RESOLVER,
   HTTPS_ENTRYPOINT,
   INGRESS_STACK,
+  ingressOffNotice,
   renderIngressStack,
   traefikArgs,
 } from '../../src/swarm/ingress.js';
@@ -156,5 +157,18 @@ volumes:
       '/srv/otto/otto.yml',
     );
     expect(renderIngressStack('prod', c.clusters.get('prod')!.ingress).args).toEqual(OTTO_ARGS);
+  });
+});
+
+describe('a launch with domains on a cluster whose ingress is off', () => {
+  it('says so, and how to turn it on or bring a Traefik of one’s own', () => {
+    expect(ingressOffNotice('prod', ['app.example.com'])).toEqual({
+      note: 'Cluster prod has its ingress turned off (clusters.prod.ingress.enabled: false): Otto runs no Traefik there, so app.example.com is served only by a Traefik of your own on the traefik-public network.',
+      fix: 'Turn the ingress on (remove clusters.prod.ingress.enabled: false from otto.yml) and run otto outpost add for a manager of prod, or create the network for your own Traefik: docker network create --driver overlay --attachable traefik-public. Then launch again.',
+    });
+    expect(
+      ingressOffNotice('prod', ['a.example.com', 'b.example.com', 'c.example.com', 'd.example.com'])
+        .note,
+    ).toContain('so a.example.com, b.example.com, c.example.com, … is served');
   });
 });
