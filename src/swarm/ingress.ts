@@ -167,7 +167,7 @@ export function ingressOffNotice(
 ): { readonly note: string; readonly fix: string } {
   const names = domains.length > 3 ? `${domains.slice(0, 3).join(', ')}, …` : domains.join(', ');
   return {
-    note: `Cluster ${cluster} has its ingress turned off (clusters.${cluster}.ingress.enabled: false): Otto runs no Traefik there, so ${names} is served only by a Traefik of your own on the ${TRAEFIK_NETWORK} network.`,
+    note: `Cluster ${cluster} has its ingress turned off (clusters.${cluster}.ingress.enabled: false): Otto runs no Traefik there, so ${names} ${domains.length > 1 ? 'are' : 'is'} served only by a Traefik of your own on the ${TRAEFIK_NETWORK} network.`,
     fix: `Turn the ingress on (remove clusters.${cluster}.ingress.enabled: false from otto.yml) and run otto outpost add for a manager of ${cluster}, or create the network for your own Traefik: docker network create --driver overlay --attachable ${TRAEFIK_NETWORK}. Then launch again.`,
   };
 }

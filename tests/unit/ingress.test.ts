@@ -169,6 +169,6 @@ describe('a launch with domains on a cluster whose ingress is off', () => {
     expect(
       ingressOffNotice('prod', ['a.example.com', 'b.example.com', 'c.example.com', 'd.example.com'])
         .note,
-    ).toContain('so a.example.com, b.example.com, c.example.com, … is served');
+    ).toContain('so a.example.com, b.example.com, c.example.com, … are served');
   });
 });
