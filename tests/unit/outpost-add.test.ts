@@ -1,0 +1,277 @@
+import { describe, expect, it } from 'vitest';
+import { buildConfig } from '../../src/config/config.js';
+import { UnreachableError } from '../../src/errors.js';
+import { addOutpost, type OutpostDeps, type OutpostRecord } from '../../src/ops/outpost-add.js';
+import type { OutpostEvent } from '../../src/ops/outpost-steps.js';
+import { failed, ok, RecordingTransport } from '../support/recording-transport.js';
+
+// `outpost add` against recording servers, kamal-style: the exact steps and
+// commands from a bare server to the first manager of a Swarm with its ingress,
+// and to a worker that joins it.
+
+const FP = 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8';
+const DEBIAN = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n';
+const DF =
+  'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda1 41152736 9000000 30000000 24% /\n';
+const VERSION = JSON.stringify({
+  Client: { Version: '26.1.5' },
+  Server: { Version: '26.1.5+dfsg1' },
+});
+
+function cluster(ingress: Record<string, unknown> = { acme_email: 'ops@example.com' }) {
+  const config = buildConfig(
+    {
+      clusters: {
+        prod: {
+          managers: [{ host: '10.0.0.1', user: 'deploy', private_key_file: '/keys/id' }],
+          ingress,
+        },
+      },
+    },
+    '/tmp',
+    '/tmp/otto.yml',
+  );
+  return config.clusters.get('prod')!;
+}
+
+/** A Debian server with Docker, in no Swarm until `swarm init` or `swarm join` runs. */
+function server(opts: { uid?: string; sudo?: boolean; docker?: boolean } = {}) {
+  let state = 'inactive';
+  let nodeId = '';
+  return new RecordingTransport({
+    id: ok(`${opts.uid ?? '1000'}\n`),
+    sudo: opts.sudo === false ? failed('sudo: a password is required\n') : ok(),
+    cat: ok(DEBIAN),
+    version: opts.docker === false ? failed('bash: docker: command not found\n', 127) : ok(VERSION),
+    info: (argv) =>
+      argv.includes('{{.DockerRootDir}}')
+        ? ok('/var/lib/docker\n')
+        : ok(
+            JSON.stringify({
+              LocalNodeState: state,
+              NodeID: nodeId,
+              NodeAddr: state === 'active' ? '10.0.0.5' : '',
+              ControlAvailable: state === 'active',
+              RemoteManagers: [],
+            }),
+          ),
+    df: ok(DF),
+    printenv: ok('10.0.0.100 50000 10.0.0.5 22\n'),
+    'swarm init': () => {
+      state = 'active';
+      nodeId = 'node-new';
+      return ok('Swarm initialized: current node (node-new) is now a manager.\n');
+    },
+    'swarm join': () => {
+      state = 'active';
+      nodeId = 'node-new';
+      return ok('This node joined a swarm as a worker.\n');
+    },
+    network: (argv) => (argv.includes('inspect') ? failed('Error: No such network\n') : ok('n1\n')),
+    timeout: ok(),
+  });
+}
+
+function deps(node: RecordingTransport, managers: RecordingTransport, known?: string) {
+  const records: OutpostRecord[] = [];
+  const remembered: string[] = [];
+  const d: OutpostDeps = {
+    hostKeys: {
+      get: async () => known,
+      remember: async (_h, _p, fp) => void remembered.push(fp),
+    },
+    cluster: managers,
+    connect: () => node,
+    probe: async () => FP,
+    record: async (r) => void records.push(r),
+  };
+  return { d, records, remembered };
+}
+
+const unreachable = () =>
+  new RecordingTransport({
+    info: () => {
+      throw new UnreachableError('10.0.0.1:22', 'refused', 'Cannot connect to 10.0.0.1:22.');
+    },
+  });
+
+const request = (extra: Record<string, unknown> = {}) => ({
+  cluster: cluster(),
+  host: '203.0.113.5',
+  port: 22,
+  user: 'deploy',
+  keyFile: '/keys/id',
+  role: 'manager' as const,
+  trust: true,
+  actor: 'console:root',
+  ...extra,
+});
+
+const lines = (events: readonly OutpostEvent[]) =>
+  events.filter((e) => e.status !== 'running').map((e) => `${e.status} ${e.step}: ${e.line}`);
+
+describe('outpost add', () => {
+  it('makes a bare server the first manager: preflight, swarm init, the ingress, the record', async () => {
+    const node = server();
+    const { d, records, remembered } = deps(node, unreachable());
+    const out = await addOutpost(d, request());
+    expect(out).toMatchObject({ ok: true, swarm: 'init', nodeId: 'node-new' });
+    expect(node.verbs()).toEqual([
+      'id',
+      'sudo',
+      'cat',
+      'version',
+      'info',
+      'df',
+      'info',
+      'printenv',
+      'swarm init',
+      'info',
+      'network',
+      'network',
+      'stack deploy',
+    ]);
+    expect(node.argvs()).toContainEqual([
+      'docker',
+      'swarm',
+      'init',
+      '--advertise-addr',
+      '10.0.0.5',
+    ]);
+    const deploy = node.calls.find((c) => c.argv.includes('deploy'))!;
+    expect(deploy.argv.at(-1)).toBe('otto-ingress');
+    expect(deploy.stdin).toContain('--providers.swarm.endpoint=unix:///var/run/docker.sock');
+    expect(remembered).toEqual([FP]);
+    expect(records).toEqual([
+      {
+        cluster: 'prod',
+        host: '203.0.113.5',
+        port: 22,
+        user: 'deploy',
+        keyFile: '/keys/id',
+        role: 'manager',
+        fingerprint: FP,
+        nodeId: 'node-new',
+        addedBy: 'console:root',
+      },
+    ]);
+    expect(lines(out.events)[0]).toBe(`ok host-key: Host key of 203.0.113.5:22: ${FP}.`);
+    expect(lines(out.events).at(-1)).toBe(
+      'ok record: 203.0.113.5 is an outpost of prod (manager, node node-new).',
+    );
+  });
+
+  it('joins a worker to the cluster’s Swarm through its manager, after checking its ports', async () => {
+    const node = server();
+    const managers = new RecordingTransport({
+      info: ok(
+        JSON.stringify({
+          LocalNodeState: 'active',
+          NodeID: 'node-m',
+          NodeAddr: '10.0.0.1',
+          ControlAvailable: true,
+          Cluster: { ID: 'cluster-1' },
+          RemoteManagers: [{ NodeID: 'node-m', Addr: '10.0.0.1:2377' }],
+        }),
+      ),
+      'node ls': ok('{"ID":"node-m"}\n'),
+      'swarm join-token': ok('SWMTKN-1-abc-def\n'),
+      'service inspect': ok('[{}]'),
+    });
+    const { d } = deps(node, managers);
+    const out = await addOutpost(d, request({ role: 'worker' }));
+    expect(out).toMatchObject({ ok: true, swarm: 'join' });
+    expect(node.argvs()).toContainEqual([
+      'timeout',
+      '5',
+      'bash',
+      '-c',
+      'exec 3<>"/dev/tcp/$1/$2"',
+      'probe',
+      '10.0.0.1',
+      '2377',
+    ]);
+    expect(node.argvs()).toContainEqual([
+      'docker',
+      'swarm',
+      'join',
+      '--token',
+      'SWMTKN-1-abc-def',
+      '--advertise-addr',
+      '10.0.0.5',
+      '--',
+      '10.0.0.1:2377',
+    ]);
+    expect(managers.argvs()).toContainEqual(['docker', 'swarm', 'join-token', '-q', 'worker']);
+    // The ingress runs already: nothing deployed.
+    expect(node.verbs()).not.toContain('stack deploy');
+    expect(JSON.stringify(out.events)).not.toContain('SWMTKN-1-abc-def');
+  });
+
+  it('stops before changing anything when passwordless sudo is missing, with seed 001’s words', async () => {
+    const node = server({ sudo: false });
+    const { d, records } = deps(node, unreachable());
+    const out = await addOutpost(d, request());
+    expect(out).toMatchObject({ ok: false, stoppedAt: 'sudo' });
+    const sudo = out.events.find((e) => e.step === 'sudo')!;
+    expect(sudo.line).toMatch(/^Passwordless sudo is required\./);
+    expect(sudo.fix).toContain('/etc/sudoers.d/otternauts');
+    expect(node.verbs()).not.toContain('swarm init');
+    expect(records).toEqual([]);
+  });
+
+  it('refuses a changed host key, and a key other than the one pinned, before logging in', async () => {
+    const node = server();
+    const changed = await addOutpost(deps(node, unreachable(), 'SHA256:old').d, request());
+    expect(changed).toMatchObject({ ok: false, stoppedAt: 'host-key' });
+    expect(changed.events.at(-1)?.line).toMatch(
+      /^Server fingerprint has changed! This could indicate a security issue\./,
+    );
+    const pinned = await addOutpost(
+      deps(node, unreachable()).d,
+      request({ trust: false, fingerprint: 'SHA256:other' }),
+    );
+    expect(pinned.events.at(-1)?.line).toContain('not the SHA256:other you pinned');
+    const declined = await addOutpost(
+      deps(node, unreachable()).d,
+      request({ trust: false, confirm: async () => false }),
+    );
+    expect(declined.events.at(-1)?.line).toContain('nobody confirmed it. Nothing was changed.');
+    expect(node.calls).toEqual([]);
+  });
+
+  it('installs Docker from the distribution’s packages when it is absent', async () => {
+    let installed = false;
+    const node = server({ docker: false });
+    node.on('sudo', (argv) => {
+      if (argv.includes('docker.io')) installed = true;
+      return ok();
+    });
+    node.on('version', () =>
+      installed ? ok(VERSION) : failed('bash: docker: command not found\n', 127),
+    );
+    const { d } = deps(node, unreachable());
+    const out = await addOutpost(d, request());
+    expect(out.ok).toBe(true);
+    expect(node.argvs().filter((a) => a[0] === 'sudo' && a[2] !== 'true')).toEqual([
+      ['sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', '-q', '-y', 'update'],
+      [
+        'sudo',
+        '-n',
+        'env',
+        'DEBIAN_FRONTEND=noninteractive',
+        'apt-get',
+        '-q',
+        '-y',
+        '--no-install-recommends',
+        'install',
+        'docker.io',
+      ],
+      ['sudo', '-n', 'systemctl', 'enable', '--now', 'docker'],
+      ['sudo', '-n', 'usermod', '-aG', 'docker', '--', 'deploy'],
+    ]);
+    expect(lines(out.events)).toContain(
+      'ok install: Docker installed from the distribution’s packages.',
+    );
+  });
+});
