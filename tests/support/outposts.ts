@@ -9,7 +9,8 @@ import { mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, makeImages, stopDockerd, sweep, waitFor } from './testbed.js';
+import { addNetns, Cleanups, engineUp, makeBridge, type Netns, startEngine } from './nodes.js';
+import { docker, makeImages, sweep, waitFor } from './testbed.js';
 
 export interface Outposts {
   readonly dir: string;
@@ -22,71 +23,40 @@ export interface Outposts {
   stop(): Promise<void>;
 }
 
-async function sh(cmd: string, args: string[]): Promise<void> {
-  await execa(cmd, args);
-}
-
 export async function startOutposts(): Promise<Outposts> {
   const id = randomBytes(3).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), 'otto-outposts-'));
-  const bridge = `ottobr${id}`;
-  const subnet = `10.213.${16 + (parseInt(id, 16) % 200)}`;
   const ns = [1, 2].map((n) => `otto-${id}-${n}`);
   const sock = [1, 2].map((n) => `unix://${join(dir, `s${n}.sock`)}`);
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanups = new Cleanups();
   const stop = async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await cleanups.run();
     await sweep(
       dir,
       ns.map((name) => `/docker-${name}`),
     );
   };
   try {
-    await sh('ip', ['link', 'add', bridge, 'type', 'bridge']);
-    cleanups.push(() => execa('ip', ['link', 'del', bridge]));
-    await sh('ip', ['addr', 'add', `${subnet}.1/24`, 'dev', bridge]);
-    await sh('ip', ['link', 'set', bridge, 'up']);
-    // Docker sets the FORWARD policy to DROP; let our bridge talk to itself.
-    const rule = ['FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT'];
-    await sh('iptables', ['-I', ...rule]);
-    cleanups.push(() => execa('iptables', ['-D', ...rule]));
-    for (const [i, name] of ns.entries()) {
-      const veth = `ov${id}${i + 1}`;
-      await sh('ip', ['netns', 'add', name]);
-      cleanups.push(() => execa('ip', ['netns', 'del', name]));
-      await sh('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', `${veth}p`]);
-      await sh('ip', ['link', 'set', `${veth}p`, 'netns', name]);
-      await sh('ip', ['link', 'set', veth, 'master', bridge]);
-      await sh('ip', ['link', 'set', veth, 'up']);
-      const inNs = (args: string[]) => sh('ip', ['netns', 'exec', name, 'ip', ...args]);
-      await inNs(['addr', 'add', `${subnet}.${i + 2}/24`, 'dev', `${veth}p`]);
-      await inNs(['link', 'set', `${veth}p`, 'up']);
-      await inNs(['link', 'set', 'lo', 'up']);
-    }
-    for (const [i, name] of ns.entries()) {
+    const bridge = await makeBridge(id, cleanups);
+    const subnet = bridge.subnet;
+    const nets: Netns[] = [];
+    for (const [i, name] of ns.entries())
+      nets.push(await addNetns(name, id, i + 1, bridge, cleanups));
+    for (const [i, net] of nets.entries()) {
       const n = i + 1;
-      // nsenter, not `ip netns exec`: that remounts /sys and dockerd then fails.
-      const d = execa(
-        'nsenter',
-        [
-          `--net=/var/run/netns/${name}`,
-          '/usr/sbin/dockerd',
-          ...['--data-root', join(dir, `data${n}`), '--exec-root', join(dir, `exec${n}`)],
-          ...['--pidfile', join(dir, `docker${n}.pid`), '-H', sock[i]!],
-          ...['--cgroup-parent', `/docker-${name}`, '--bridge', 'none'],
-        ],
-        { reject: false, detached: true, stdio: 'ignore' },
-      );
-      d.unref();
-      cleanups.push(() => stopDockerd(join(dir, `docker${n}.pid`)));
-    }
-    for (const host of sock) {
-      await waitFor(
-        'dockerd answers',
-        async () => (await docker({ dockerHost: host }, ['info'])).exitCode === 0,
-        60_000,
+      startEngine(
+        net.path,
+        {
+          dataRoot: join(dir, `data${n}`),
+          execRoot: join(dir, `exec${n}`),
+          pidFile: join(dir, `docker${n}.pid`),
+          dockerHost: sock[i]!,
+          cgroupParent: `/docker-${net.name}`,
+        },
+        cleanups,
       );
     }
+    for (const host of sock) await engineUp(host);
     const [manager, worker] = sock as [string, string];
     const init = await docker({ dockerHost: manager }, [
       'swarm',
@@ -131,7 +101,7 @@ export async function startOutposts(): Promise<Outposts> {
       manager,
       workerNodeId,
       async partitionWorker() {
-        await sh('ip', ['link', 'set', `ov${id}2`, 'down']);
+        await execa('ip', ['link', 'set', nets[1]!.veth, 'down']);
         await waitFor(
           'the manager sees outpost two down',
           async () => {

@@ -78,10 +78,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function ensurePackages(log: (m: string) => void): Promise<void> {
+/**
+ * Installs from Debian's packages what the test bed needs and is missing (as root):
+ * `extra` adds files (and their packages) a helper needs on top, such as sudo.
+ */
+export async function ensurePackages(
+  log: (m: string) => void,
+  extra: Readonly<Record<string, string>> = {},
+): Promise<void> {
   const missing = [
     ...new Set(
-      Object.entries(PACKAGES)
+      Object.entries({ ...PACKAGES, ...extra })
         .filter(([f]) => !existsSync(f))
         .map(([, p]) => p),
     ),
@@ -174,24 +181,25 @@ export interface Sshd {
   restart(): Promise<void>;
 }
 
-const listening = (port: number) =>
+/** Waits until something accepts TCP connections on `host:port`. */
+export const listening = (port: number, host = '127.0.0.1', timeoutMs = 10_000) =>
   waitFor(
-    'sshd',
+    `sshd on ${host}:${port}`,
     async () => {
       const { createConnection } = await import('node:net');
       return new Promise<boolean>((res) => {
-        const s = createConnection(port, '127.0.0.1', () => {
+        const s = createConnection(port, host, () => {
           s.end();
           res(true);
         });
         s.on('error', () => res(false));
       });
     },
-    10_000,
+    timeoutMs,
   );
 
 /** SIGKILL to a process and all its descendants, children first stopped with it. */
-async function killTree(pid: number): Promise<void> {
+export async function killTree(pid: number): Promise<void> {
   const children = (await execa('pgrep', ['-P', String(pid)], { reject: false })).stdout
     .split('\n')
     .filter(Boolean)
@@ -209,23 +217,40 @@ async function killTree(pid: number): Promise<void> {
   }
 }
 
-export async function startSshd(dir: string): Promise<Sshd> {
-  mkdirSync('/run/sshd', { recursive: true });
-  await ensureUser();
+/** What a test sshd in `dir` is made of: its host key, a client key and its config. */
+export interface SshdFiles {
+  readonly hostKey: string;
+  /** The client's private key file (its `.pub` is the only authorized key). */
+  readonly clientKey: string;
+  readonly config: string;
+  readonly pidFile: string;
+}
+
+/**
+ * Generates a host key and a client key in `dir` and writes an sshd_config that
+ * listens on `listen`:`port`, accepts only that client key, and adds `extra` lines
+ * (`SetEnv …`, `AllowUsers …`). Shared by the main bed's sshd and the bare nodes'.
+ */
+export async function writeSshdFiles(
+  dir: string,
+  listen: string,
+  port: number,
+  extra: readonly string[] = [],
+): Promise<SshdFiles> {
   const hostKey = join(dir, 'ssh_host_ed25519_key');
   const clientKey = join(dir, 'id_ed25519');
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', clientKey]);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
-  const port = await freePort();
-  const cfg = join(dir, 'sshd_config');
+  const config = join(dir, 'sshd_config');
+  const pidFile = join(dir, 'sshd.pid');
   writeFileSync(
-    cfg,
+    config,
     [
       `Port ${port}`,
-      'ListenAddress 127.0.0.1',
+      `ListenAddress ${listen}`,
       `HostKey ${hostKey}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
+      `PidFile ${pidFile}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       'UsePAM no',
       'StrictModes no',
@@ -233,9 +258,18 @@ export async function startSshd(dir: string): Promise<Sshd> {
       'KbdInteractiveAuthentication no',
       'PermitRootLogin no',
       'MaxSessions 10',
+      ...extra,
       '',
     ].join('\n'),
   );
+  return { hostKey, clientKey, config, pidFile };
+}
+
+export async function startSshd(dir: string): Promise<Sshd> {
+  mkdirSync('/run/sshd', { recursive: true });
+  await ensureUser();
+  const port = await freePort();
+  const { hostKey, clientKey, config: cfg } = await writeSshdFiles(dir, '127.0.0.1', port);
   let daemon: ResultPromise | undefined;
   const run = async () => {
     daemon = execa('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], {
