@@ -379,6 +379,8 @@ async function joinSwarm(
   const token = (await deps.cluster.run(swarmJoinToken(req.role))).stdout.trim();
   const answer = await node.run(
     swarmJoin(token, managerAddress(manager), advertise ? { advertiseAddr: advertise } : {}),
+    undefined,
+    [token],
   );
   if (answer.exitCode !== 0) {
     const check = swarmJoinFailed(answer);

@@ -51,10 +51,12 @@ export class NodeSession {
     private readonly signal?: AbortSignal,
   ) {}
 
-  run(argv: readonly string[], timeoutMs?: number): Promise<RunResult> {
+  /** `redact`: words of argv never to print (a join token). */
+  run(argv: readonly string[], timeoutMs?: number, redact?: readonly string[]): Promise<RunResult> {
     return this.transport.run(argv, {
       ...(this.signal ? { signal: this.signal } : {}),
       ...(timeoutMs ? { timeoutMs } : {}),
+      ...(redact ? { redact } : {}),
     });
   }
 

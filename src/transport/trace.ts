@@ -2,7 +2,9 @@ import type { RunOptions, RunResult, Transport } from './transport.js';
 
 /**
  * With OTTO_TRACE=1, prints every docker call with its exit code and duration to
- * stderr. Argv carries no secrets (they travel on stdin), and stdin is never printed.
+ * stderr. Secrets travel on stdin, which is never printed; the few the docker CLI
+ * takes only in argv (a Swarm join token) are named by the caller in `redact` and
+ * printed as `[REDACTED]`.
  */
 export class TracingTransport implements Transport {
   private readonly start = performance.now();
@@ -19,15 +21,17 @@ export class TracingTransport implements Transport {
   async run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
     const t0 = performance.now();
     const at = Math.round(t0 - this.start);
+    const secret = new Set(options?.redact ?? []);
+    const line = argv.map((w) => (secret.has(w) ? '[REDACTED]' : w)).join(' ');
     try {
       const r = await this.inner.run(argv, options);
       this.write(
-        `[trace +${at}ms] ${argv.join(' ')} → exit ${r.exitCode} in ${Math.round(performance.now() - t0)} ms`,
+        `[trace +${at}ms] ${line} → exit ${r.exitCode} in ${Math.round(performance.now() - t0)} ms`,
       );
       return r;
     } catch (e) {
       this.write(
-        `[trace +${at}ms] ${argv.join(' ')} → ${(e as Error).name} in ${Math.round(performance.now() - t0)} ms`,
+        `[trace +${at}ms] ${line} → ${(e as Error).name} in ${Math.round(performance.now() - t0)} ms`,
       );
       throw e;
     }

@@ -22,6 +22,11 @@ export interface RunOptions {
    * then empty): for long-lived streams such as `docker events`.
    */
   readonly onStdout?: (chunk: string) => void;
+  /**
+   * Words of argv that are secret and must never be printed (a Swarm join token,
+   * which the docker CLI takes only in argv): a trace shows them as `[REDACTED]`.
+   */
+  readonly redact?: readonly string[];
 }
 
 /**

@@ -7,6 +7,8 @@ export type Answer = RunResult | ((argv: readonly string[], options: RunOptions)
 export interface Call {
   readonly argv: readonly string[];
   readonly stdin: string | undefined;
+  /** The argv words the caller named secret (see RunOptions.redact). */
+  readonly redact?: readonly string[] | undefined;
 }
 
 export const ok = (stdout = ''): RunResult => ({ exitCode: 0, stdout, stderr: '' });
@@ -56,7 +58,11 @@ export class RecordingTransport implements Transport {
   }
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    this.calls.push({ argv: [...argv], stdin: options.stdin });
+    this.calls.push({
+      argv: [...argv],
+      stdin: options.stdin,
+      ...(options.redact ? { redact: options.redact } : {}),
+    });
     const answer = this.answers.get(verbOf(argv));
     if (answer === undefined) return this.inner ? this.inner.run(argv, options) : ok();
     return typeof answer === 'function' ? answer(argv, options) : answer;

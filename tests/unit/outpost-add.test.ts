@@ -203,6 +203,8 @@ describe('outpost add', () => {
       '10.0.0.1:2377',
     ]);
     expect(managers.argvs()).toContainEqual(['docker', 'swarm', 'join-token', '-q', 'worker']);
+    // The token is in argv (the docker CLI takes it nowhere else): a trace must not print it.
+    expect(node.calls.find((c) => c.argv.includes('join'))?.redact).toEqual(['SWMTKN-1-abc-def']);
     // The ingress runs already: nothing deployed.
     expect(node.verbs()).not.toContain('stack deploy');
     expect(JSON.stringify(out.events)).not.toContain('SWMTKN-1-abc-def');
