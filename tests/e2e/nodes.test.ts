@@ -79,6 +79,9 @@ describe.skipIf(bed === null)('bare nodes for the outpost tests', () => {
 
   it('has passwordless sudo only where asked', async () => {
     expect((await ssh(one).run(['sudo', '-n', 'true'])).exitCode).toBe(0);
+    // As root too, `docker` talks to the node's own engine (sudo keeps DOCKER_HOST).
+    const name = await ssh(one).run(['sudo', '-n', 'docker', 'info', '--format', '{{.Name}}']);
+    expect(name).toMatchObject({ exitCode: 0, stdout: `${one.name}\n` });
     for (const node of [two, engineless]) {
       const r = await ssh(node).run(['sudo', '-n', 'true']);
       expect(r.exitCode).toBe(1);

@@ -337,9 +337,14 @@ async function startNode(
     // No dot in the name: sudo skips files in /etc/sudoers.d whose names have one.
     const file = `/etc/sudoers.d/${name}`;
     mkdirSync('/etc/sudoers.d', { recursive: true, mode: 0o750 });
-    writeFileSync(file, `${name} ALL=(ALL:ALL) ${sudo === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL\n`, {
-      mode: 0o440,
-    });
+    // sudo resets the environment: keep DOCKER_HOST, or `sudo docker …` would talk to
+    // /var/run/docker.sock (the machine's, not this node's engine).
+    writeFileSync(
+      file,
+      `Defaults:${name} env_keep += "DOCKER_HOST"\n` +
+        `${name} ALL=(ALL:ALL) ${sudo === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL\n`,
+      { mode: 0o440 },
+    );
     cleanups.add(() => execa('rm', ['-f', file]));
     await sh('visudo', ['-c', '-q', '-f', file]);
   }
