@@ -8,6 +8,7 @@ import { historyCommand } from './history.js';
 import { launchCommand } from './launch.js';
 import { lockCommand, unlockCommand } from './lock.js';
 import { logsCommand } from './logs.js';
+import { outpostAddCommand, outpostCancelCommand, outpostListCommand } from './outposts.js';
 import { rollbackCommand } from './rollback.js';
 import {
   registryLoginCommand,
@@ -293,6 +294,57 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     role: 'viewer',
     fleetFrom: 'arg',
     handler: auditCommand,
+  },
+  'outpost add': {
+    usage:
+      'outpost add <cluster> <host> [--user U] [--port N] [--key FILE] [--role manager|worker] [--fingerprint SHA256:…] [--yes]',
+    summary:
+      'set up a server as a node of the cluster: preflight, Docker, Swarm, ingress (shows its host key to confirm first)',
+    example: 'outpost add prod 203.0.113.5 --user deploy',
+    args: [
+      { name: 'cluster', about: 'The cluster in otto.yml', type: 'word', required: true },
+      {
+        name: 'host',
+        about: 'The server: a host name or IP address',
+        type: 'word',
+        required: true,
+      },
+    ],
+    flags: [
+      { name: 'user', about: 'SSH user (default: the cluster managers’ user)', type: 'word' },
+      { name: 'port', about: 'SSH port (default 22)', type: 'integer', min: 1, max: 65535 },
+      { name: 'key', about: 'Private key file on Otto’s machine (console only)', type: 'word' },
+      {
+        name: 'role',
+        about: 'manager or worker (default: manager first, then worker)',
+        type: 'word',
+      },
+      { name: 'fingerprint', about: 'The host key to expect: SHA256:…', type: 'word' },
+      { name: 'yes', about: 'Trust the host key on first use without asking', type: 'switch' },
+    ],
+    role: 'admin',
+    handler: outpostAddCommand,
+  },
+  'outpost cancel': {
+    usage: 'outpost cancel <cluster> <host>',
+    summary: 'the Cancel button of a host key shown by outpost add: changes nothing',
+    example: 'outpost cancel prod 203.0.113.5',
+    args: [
+      { name: 'cluster', about: 'The cluster in otto.yml', type: 'word', required: true },
+      { name: 'host', about: 'The server', type: 'word', required: true },
+    ],
+    flags: [],
+    role: 'admin',
+    handler: outpostCancelCommand,
+  },
+  'outpost list': {
+    usage: 'outpost list [cluster]',
+    summary: 'the servers Otto added to clusters, as recorded',
+    example: 'outpost list prod',
+    args: [{ name: 'cluster', about: 'The cluster in otto.yml', type: 'word' }],
+    flags: [],
+    role: 'viewer',
+    handler: outpostListCommand,
   },
   'secret set': {
     usage: 'secret set <fleet> <NAME>',

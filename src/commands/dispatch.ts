@@ -123,6 +123,8 @@ export interface DispatchOptions {
   readonly signal?: AbortSignal;
   /** Reads a value typed on Otto's machine (stdin, or a hidden prompt): `secret set`, `registry login`. */
   readonly readSecret?: (prompt: string) => Promise<string>;
+  /** Asks the person at Otto's terminal a yes/no question (a host key to trust); absent in chat. */
+  readonly confirm?: (question: string) => Promise<boolean>;
 }
 
 /**
@@ -207,6 +209,7 @@ async function execute(
       progress: options.progress ?? (() => {}),
       signal: options.signal,
       readSecret: options.readSecret,
+      confirm: options.confirm,
       role: (f) => roleOf(ops.config, who, f),
       authorize: (needed, action, f) => requireRole(ops.config, who, needed, action, f),
     };

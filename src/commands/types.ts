@@ -54,6 +54,8 @@ export interface Context {
   readonly signal?: AbortSignal | undefined;
   /** Reads a value typed on Otto's machine; absent in chat. */
   readonly readSecret?: ((prompt: string) => Promise<string>) | undefined;
+  /** Asks the person at Otto's terminal a yes/no question; absent in chat (buttons ask there). */
+  readonly confirm?: ((question: string) => Promise<boolean>) | undefined;
   /** The actor's role, for `fleet` when given (fleet access overrides apply). */
   role(fleet?: FleetConfig): Role;
   /** Throws RefusedError unless the actor has `needed`; `action` reads "unlock shop". */

@@ -16,7 +16,12 @@ import { Silences } from '../store/silences.js';
 import { LocalTransport } from '../transport/local-transport.js';
 import { Locks } from '../store/locks.js';
 import { SecretStore } from '../store/secrets.js';
-import { SshTransport } from '../transport/ssh-transport.js';
+import {
+  probeHostKey,
+  SshTransport,
+  type HostKeyStore,
+  type SshTarget,
+} from '../transport/ssh-transport.js';
 import { TracingTransport } from '../transport/trace.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -41,17 +46,46 @@ export interface Ops {
   /** Where the secret key lives: OTTO_SECRET_KEY, or the key file in data_dir. */
   readonly secretKey: { readonly source: 'env' | 'file'; readonly file: string };
   transport(cluster: string): Transport;
+  /** What outpost add needs to reach a new server of `cluster`: its host key, then a login. */
+  outpostReach(cluster: ClusterConfig): OutpostReach;
   close(): Promise<void>;
+}
+
+/** How a new server is reached: the host key it offers, and an SSH login with that key pinned. */
+export interface OutpostReach {
+  readonly hostKeys: HostKeyStore;
+  probe(host: string, port: number): Promise<string>;
+  connect(target: SshTarget): Transport;
 }
 
 export interface OpenOpsOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Replaces how a cluster's transport is made (tests count calls with it). */
   readonly makeTransport?: (cluster: ClusterConfig, db: Db) => Transport;
+  /** Replaces how new servers are reached (tests answer for a fake server). */
+  readonly makeOutpostReach?: (cluster: ClusterConfig, db: Db) => OutpostReach;
 }
 
 /** Where transports say what an operator should know (stderr unless a test listens). */
 const stderrLog = (line: string) => void process.stderr.write(`${line}\n`);
+
+/** New servers over real SSH: the host key read in the handshake, logins traced with OTTO_TRACE. */
+export function defaultOutpostReach(
+  cluster: ClusterConfig,
+  db: Db,
+  trace: boolean,
+  log: (line: string) => void = stderrLog,
+): OutpostReach {
+  const hostKeys = sqliteHostKeys(db, cluster.name);
+  return {
+    hostKeys,
+    probe: (host, port) => probeHostKey(host, port),
+    connect: (target) => {
+      const ssh = new SshTransport(target, hostKeys, { log });
+      return trace ? new TracingTransport(ssh) : ssh;
+    },
+  };
+}
 
 export function defaultTransport(
   cluster: ClusterConfig,
@@ -129,6 +163,12 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
     outposts: new Outposts(db),
     notices,
     secretKey: { source: key.source, file: key.file },
+    outpostReach(cluster) {
+      const trace = Boolean(options.env?.['OTTO_TRACE'] ?? process.env['OTTO_TRACE']);
+      return options.makeOutpostReach
+        ? options.makeOutpostReach(cluster, db)
+        : defaultOutpostReach(cluster, db, trace);
+    },
     transport(name) {
       let t = transports.get(name);
       if (!t) {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildConfig } from '../../src/config/config.js';
-import { openOps, type Ops } from '../../src/ops/ops.js';
+import { openOps, type Ops, type OutpostReach } from '../../src/ops/ops.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { testKey } from './keys.js';
 
@@ -16,6 +16,8 @@ export interface TestOpsOptions {
   readonly transport?: Transport;
   /** Which test key encrypts the secrets. */
   readonly key?: number;
+  /** How new servers are reached (outpost add): a fake server. */
+  readonly outpostReach?: OutpostReach;
 }
 
 /**
@@ -35,5 +37,6 @@ export async function testOps(raw: unknown, options: TestOpsOptions = {}): Promi
   return openOps(config, {
     env: { OTTO_SECRET_KEY: testKey(options.key ?? 0).toString('base64') },
     ...(transport ? { makeTransport: () => transport } : {}),
+    ...(options.outpostReach ? { makeOutpostReach: () => options.outpostReach! } : {}),
   });
 }

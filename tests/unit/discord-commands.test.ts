@@ -3,6 +3,7 @@ import {
   chatCommands,
   OTTO_COMMAND,
   subcommandInput,
+  subcommandOf,
   toText,
 } from '../../src/adapters/discord/commands.js';
 import { argCounts, COMMANDS, type ArgSpec, type FlagSpec } from '../../src/commands/catalog.js';
@@ -30,12 +31,29 @@ const sample = (x: ArgSpec | FlagSpec): string | number | boolean => {
   }
 };
 
+/** As dispatch reads a two-word command: `outpost add prod h` is `outpost add` with `prod h`. */
+function asDispatched(p: ReturnType<typeof parseText>, name: string): ReturnType<typeof parseText> {
+  return name.includes(' ') ? { ...p, name: `${p.name} ${p.args[0]}`, args: p.args.slice(1) } : p;
+}
+
 describe('the Discord command, generated from the catalog', () => {
   it('has a subcommand for every command, with every argument and option', () => {
-    const subs = OTTO_COMMAND.options;
+    // A two-word command is a subcommand of a group: /otto outpost add.
+    type Sub = { name: string; description: string; options?: unknown[] };
+    const subs: Sub[] = OTTO_COMMAND.options.flatMap((o) =>
+      o.type === 2
+        ? (o.options as Sub[]).map((s) => ({ ...s, name: `${o.name} ${s.name}` }))
+        : [o as Sub],
+    );
+    for (const o of OTTO_COMMAND.options) {
+      expect(o.name, o.name).toMatch(/^[-_a-z0-9]{1,32}$/);
+      expect(o.description.length, o.name).toBeLessThanOrEqual(100);
+    }
     // Every command but those that read a secret typed on Otto's machine.
-    expect(subs.map((s) => s.name)).toEqual(
-      Object.keys(COMMANDS).filter((n) => !COMMANDS[n]?.local),
+    expect(subs.map((s) => s.name).sort()).toEqual(
+      Object.keys(COMMANDS)
+        .filter((n) => !COMMANDS[n]?.local)
+        .sort(),
     );
     expect(chatCommands().length).toBeGreaterThanOrEqual(15);
     for (const [name, spec] of chatCommands()) {
@@ -53,6 +71,16 @@ describe('the Discord command, generated from the catalog', () => {
         ).toBe(false);
       expect(sub.description.length, name).toBeLessThanOrEqual(100);
     }
+  });
+
+  it('reads a subcommand of a group as the two-word command', () => {
+    const data = {
+      type: 2,
+      name: 'outpost',
+      options: [{ type: 1, name: 'list', options: [{ name: 'cluster', value: 'prod' }] }],
+    };
+    expect(toText(subcommandInput.parse(subcommandOf(data)))).toBe('outpost list prod');
+    expect(subcommandOf({ type: 1, name: 'help' })).toEqual({ type: 1, name: 'help' });
   });
 
   it('draws a switch as a boolean option: on is the bare --flag, off is nothing', () => {
@@ -80,7 +108,7 @@ describe('the Discord command, generated from the catalog', () => {
     for (const [name, spec] of chatCommands()) {
       const all = [...spec.args, ...spec.flags].map((x) => ({ name: x.name, value: sample(x) }));
       const input = subcommandInput.parse({ name, options: all });
-      const parsed = parseText(toText(input));
+      const parsed = asDispatched(parseText(toText(input)), name);
       expect(parsed.name, name).toBe(name);
       // Each argument arrives as one word, in the catalog's order, and each option as --name.
       expect(parsed.args, name).toEqual(spec.args.map((a) => String(sample(a)).replace(/"/g, "'")));
@@ -94,7 +122,10 @@ describe('the Discord command, generated from the catalog', () => {
       const required = spec.args
         .filter((a) => a.required)
         .map((a) => ({ name: a.name, value: sample(a) }));
-      const bare = parseText(toText(subcommandInput.parse({ name, options: required })));
+      const bare = asDispatched(
+        parseText(toText(subcommandInput.parse({ name, options: required }))),
+        name,
+      );
       expect(bare.args.length, name).toBe(min);
     }
   });

@@ -1,76 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildConfig } from '../../src/config/config.js';
 import { UnreachableError } from '../../src/errors.js';
 import { addOutpost, type OutpostDeps, type OutpostRecord } from '../../src/ops/outpost-add.js';
 import type { OutpostEvent } from '../../src/ops/outpost-steps.js';
 import { failed, ok, RecordingTransport } from '../support/recording-transport.js';
+import { cluster, DEBIAN_VERSION as VERSION, FP, server } from '../support/fake-server.js';
 
 // `outpost add` against recording servers, kamal-style: the exact steps and
 // commands from a bare server to the first manager of a Swarm with its ingress,
 // and to a worker that joins it.
-
-const FP = 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8';
-const DEBIAN = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n';
-const DF =
-  'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda1 41152736 9000000 30000000 24% /\n';
-const VERSION = JSON.stringify({
-  Client: { Version: '26.1.5' },
-  Server: { Version: '26.1.5+dfsg1' },
-});
-
-function cluster(ingress: Record<string, unknown> = { acme_email: 'ops@example.com' }) {
-  const config = buildConfig(
-    {
-      clusters: {
-        prod: {
-          managers: [{ host: '10.0.0.1', user: 'deploy', private_key_file: '/keys/id' }],
-          ingress,
-        },
-      },
-    },
-    '/tmp',
-    '/tmp/otto.yml',
-  );
-  return config.clusters.get('prod')!;
-}
-
-/** A Debian server with Docker, in no Swarm until `swarm init` or `swarm join` runs. */
-function server(opts: { uid?: string; sudo?: boolean; docker?: boolean } = {}) {
-  let state = 'inactive';
-  let nodeId = '';
-  return new RecordingTransport({
-    id: ok(`${opts.uid ?? '1000'}\n`),
-    sudo: opts.sudo === false ? failed('sudo: a password is required\n') : ok(),
-    cat: ok(DEBIAN),
-    version: opts.docker === false ? failed('bash: docker: command not found\n', 127) : ok(VERSION),
-    info: (argv) =>
-      argv.includes('{{.DockerRootDir}}')
-        ? ok('/var/lib/docker\n')
-        : ok(
-            JSON.stringify({
-              LocalNodeState: state,
-              NodeID: nodeId,
-              NodeAddr: state === 'active' ? '10.0.0.5' : '',
-              ControlAvailable: state === 'active',
-              RemoteManagers: [],
-            }),
-          ),
-    df: ok(DF),
-    printenv: ok('10.0.0.100 50000 10.0.0.5 22\n'),
-    'swarm init': () => {
-      state = 'active';
-      nodeId = 'node-new';
-      return ok('Swarm initialized: current node (node-new) is now a manager.\n');
-    },
-    'swarm join': () => {
-      state = 'active';
-      nodeId = 'node-new';
-      return ok('This node joined a swarm as a worker.\n');
-    },
-    network: (argv) => (argv.includes('inspect') ? failed('Error: No such network\n') : ok('n1\n')),
-    timeout: ok(),
-  });
-}
 
 function deps(node: RecordingTransport, managers: RecordingTransport, known?: string) {
   const records: OutpostRecord[] = [];

@@ -60,6 +60,70 @@ function flagOption(f: FlagSpec) {
  * offered in servers only, never in direct messages: `contexts` and
  * `integration_types`, and the older `dm_permission`.
  */
+/** One catalog command as a Discord subcommand named `name`. */
+function subcommand(name: string, spec: CommandSpec) {
+  const options = [
+    ...spec.args.filter((a) => a.required).map(argOption),
+    ...spec.args.filter((a) => !a.required).map(argOption),
+    ...spec.flags.map(flagOption),
+  ];
+  return {
+    type: SUB,
+    name,
+    description: describe(spec.summary),
+    ...(options.length ? { options } : {}),
+  };
+}
+
+/** Discord's subcommand group: `/otto outpost add` for the catalog's `outpost add`. */
+const GROUP = 2;
+
+/**
+ * The catalog's chat commands as Discord options: a one-word command is a
+ * subcommand (`/otto launch`); two-word commands sharing their first word are a
+ * subcommand group (`/otto outpost add`), since Discord names hold no spaces.
+ */
+function commandOptions() {
+  const out: (ReturnType<typeof subcommand> | ReturnType<typeof group>)[] = [];
+  const groups = new Map<string, ReturnType<typeof group>>();
+  function group(name: string) {
+    return {
+      type: GROUP,
+      name,
+      description: describe(
+        `${name}: ${chatCommands()
+          .filter(([n]) => n.startsWith(`${name} `))
+          .map(([n]) => n.slice(name.length + 1))
+          .join(', ')}`,
+      ),
+      options: [] as ReturnType<typeof subcommand>[],
+    };
+  }
+  for (const [name, spec] of chatCommands()) {
+    const [first, second] = name.split(' ');
+    if (second === undefined) {
+      out.push(subcommand(name, spec));
+      continue;
+    }
+    let g = groups.get(first!);
+    if (!g) {
+      g = group(first!);
+      groups.set(first!, g);
+      out.push(g);
+    }
+    g.options.push(subcommand(second, spec));
+  }
+  return out;
+}
+
+/**
+ * The one `/otto` command with a subcommand per catalog command, as `otto discord
+ * register` sends it (Discord's application command JSON), generated from the
+ * catalog: every argument and --option is an option. Discord wants required
+ * options first; `toText` puts them back in the text command's order. It is
+ * offered in servers only, never in direct messages: `contexts` and
+ * `integration_types`, and the older `dm_permission`.
+ */
 export const OTTO_COMMAND = {
   name: 'otto',
   description: 'Talk to Otto at Mission Control',
@@ -67,20 +131,19 @@ export const OTTO_COMMAND = {
   contexts: [GUILD],
   integration_types: [GUILD],
   dm_permission: false,
-  options: chatCommands().map(([name, spec]) => {
-    const options = [
-      ...spec.args.filter((a) => a.required).map(argOption),
-      ...spec.args.filter((a) => !a.required).map(argOption),
-      ...spec.flags.map(flagOption),
-    ];
-    return {
-      type: SUB,
-      name,
-      description: describe(spec.summary),
-      ...(options.length ? { options } : {}),
-    };
-  }),
+  options: commandOptions(),
 };
+
+/**
+ * The subcommand an interaction names, as `{ name, options }`: a group's
+ * (`outpost` → `add`) becomes the catalog's two-word name (`outpost add`).
+ */
+export function subcommandOf(data: unknown): unknown {
+  const d = data as { type?: number; name?: unknown; options?: unknown[] } | undefined;
+  if (d?.type !== GROUP || !Array.isArray(d.options)) return data;
+  const sub = d.options[0] as { name?: unknown; options?: unknown } | undefined;
+  return { name: `${String(d.name)} ${String(sub?.name)}`, options: sub?.options ?? [] };
+}
 
 const SUBCOMMANDS = chatCommands().map(([name]) => name) as [string, ...string[]];
 

@@ -14,7 +14,7 @@ import type { Ops } from '../../ops/ops.js';
 import { AdapterLife, type ChatAdapter } from '../adapter-life.js';
 import { startCardSweep } from '../../watch/approval-sweep.js';
 import { runInMessage } from '../chat-run.js';
-import { OTTO_COMMAND, subcommandInput, toText } from './commands.js';
+import { OTTO_COMMAND, subcommandInput, subcommandOf, toText } from './commands.js';
 import { OttoError } from '../../errors.js';
 import { BUTTON_PREFIX, toDiscord } from './render.js';
 import type { MessageSink } from '../live-message.js';
@@ -164,7 +164,7 @@ export function startDiscord(
       if (i.isAutocomplete()) return await autocomplete(i);
       if (i.isChatInputCommand() && i.commandName === 'otto') {
         await i.deferReply();
-        const sub = subcommandInput.safeParse(i.options.data[0]);
+        const sub = subcommandInput.safeParse(subcommandOf(i.options.data[0]));
         if (!sub.success) {
           await i.editReply({
             content: '❔ Otto did not understand that command. Try /otto help.',
