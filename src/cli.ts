@@ -5,7 +5,7 @@ import { preflight } from './watch/preflight.js';
 import { startSlack } from './adapters/slack/slack.js';
 import { registerDiscordCommand, startDiscord } from './adapters/discord/discord.js';
 import { consoleOutbox, makeOutbox } from './adapters/alert-outbox.js';
-import { readSecretInput } from './adapters/stdin.js';
+import { confirmInput, readSecretInput } from './adapters/stdin.js';
 import type { AlertOutbox } from './watch/incident-messages.js';
 import { startTelemetry, type Telemetry } from './watch/telemetry.js';
 import { renderText } from './adapters/text.js';
@@ -15,6 +15,7 @@ import type { Outcome } from './commands/types.js';
 import { ConfigError, InterruptedError, UsageError } from './errors.js';
 import { openOps, type Ops } from './ops/ops.js';
 import { otto } from './commands/voice.js';
+import { quoteWord } from './commands/parse.js';
 import type { Who } from './commands/access.js';
 import { renderFleet, verdictFix, verdictOutcome, type FleetRender } from './commands/dry-run.js';
 
@@ -26,6 +27,10 @@ const USAGE = `Usage:
   otto render <fleet> [--offline] [--config FILE] [--as ID] [--group ID]...
                                              print the compose a launch would send (secrets masked) on
                                              stdout; the changes and Docker's verdict on stderr
+  otto outpost add <cluster> <host> [--user U] [--port N] [--key FILE] [--role manager|worker]
+                   [--fingerprint SHA256:…] [--yes]
+                                             set a server up as a node of the cluster (asks to trust its host key)
+  otto outpost list [cluster]                the servers Otto added
   otto migrate [--config FILE]               create or update the database
   otto secret set <fleet> <NAME>             store a secret (value read from stdin)
   otto secret list <fleet>                   list secret names
@@ -234,6 +239,13 @@ export async function main(argv: string[]): Promise<number> {
         channel: { type: 'string' },
         guild: { type: 'string' },
         offline: { type: 'boolean' },
+        // otto outpost add:
+        user: { type: 'string' },
+        port: { type: 'string' },
+        key: { type: 'string' },
+        role: { type: 'string' },
+        fingerprint: { type: 'string' },
+        yes: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -316,6 +328,26 @@ export async function main(argv: string[]): Promise<number> {
             },
           ),
         );
+      }
+      case 'outpost': {
+        // The chat command, with its --options as typed here, and a question on this terminal.
+        const words = ['outpost', ...rest.map(quoteWord)];
+        for (const name of ['user', 'port', 'key', 'role', 'fingerprint'] as const) {
+          const v = values[name];
+          if (v !== undefined) words.push(`--${name}`, quoteWord(v));
+        }
+        if (values.yes) words.push('--yes');
+        const signal = stopSignal();
+        return await withOps(values.config, async (ops) => {
+          const reply = await dispatch(
+            ops,
+            words.join(' '),
+            { actor: actorId(values.as), channel: 'cli', platform: 'cli' },
+            { progress: progressPrinter((l) => io.err(l)), signal, confirm: confirmInput },
+          );
+          io.out(renderText(reply));
+          return EXIT[reply.outcome];
+        });
       }
       case 'migrate':
         return await withOps(values.config, async (ops) => {

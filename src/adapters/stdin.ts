@@ -31,3 +31,24 @@ export async function readSecretInput(prompt: string): Promise<string> {
     stdin.on('data', onData);
   });
 }
+
+/**
+ * Asks a yes/no question on this terminal (stderr), for a host key to trust. Only a
+ * person answers: without a terminal the answer is no, and the command says how to
+ * go on without asking (--fingerprint or --yes).
+ */
+export async function confirmInput(question: string): Promise<boolean> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    process.stderr.write(`${question}\nNo terminal to answer on: taken as no.\n`);
+    return false;
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
