@@ -8,6 +8,7 @@ import { historyCommand } from './history.js';
 import { launchCommand } from './launch.js';
 import { lockCommand, unlockCommand } from './lock.js';
 import { logsCommand } from './logs.js';
+import { availabilityCommand, labelCommand, outpostsCommand } from './nodes.js';
 import { outpostAddCommand, outpostCancelCommand, outpostListCommand } from './outposts.js';
 import { rollbackCommand } from './rollback.js';
 import {
@@ -294,6 +295,53 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     role: 'viewer',
     fleetFrom: 'arg',
     handler: auditCommand,
+  },
+  outposts: {
+    usage: 'outposts [cluster]',
+    summary: 'every node of a cluster: role, leader, availability, state, engine, labels, tasks',
+    example: 'outposts prod',
+    args: [{ name: 'cluster', about: 'The cluster in otto.yml (default: all)', type: 'word' }],
+    flags: [],
+    role: 'viewer',
+    handler: outpostsCommand,
+  },
+  'outpost drain': {
+    usage: 'outpost drain <cluster> <node>',
+    summary:
+      "move a node's tasks to other nodes and send it no new ones (every fleet of the cluster)",
+    example: 'outpost drain prod worker-2',
+    args: [
+      { name: 'cluster', about: 'The cluster in otto.yml', type: 'word', required: true },
+      { name: 'node', about: 'The node: its hostname or id', type: 'word', required: true },
+    ],
+    flags: [],
+    role: 'admin',
+    handler: availabilityCommand('drain'),
+  },
+  'outpost activate': {
+    usage: 'outpost activate <cluster> <node>',
+    summary: 'let Swarm place tasks on a drained node again',
+    example: 'outpost activate prod worker-2',
+    args: [
+      { name: 'cluster', about: 'The cluster in otto.yml', type: 'word', required: true },
+      { name: 'node', about: 'The node: its hostname or id', type: 'word', required: true },
+    ],
+    flags: [],
+    role: 'admin',
+    handler: availabilityCommand('active'),
+  },
+  'outpost label': {
+    usage: 'outpost label <cluster> <node> <key=value|key->',
+    summary: 'set a node label for placement constraints, or remove one with key-',
+    example: 'outpost label prod worker-2 disk=ssd',
+    args: [
+      { name: 'cluster', about: 'The cluster in otto.yml', type: 'word', required: true },
+      { name: 'node', about: 'The node: its hostname or id', type: 'word', required: true },
+      { name: 'label', about: 'key=value, or key- to remove it', type: 'word', required: true },
+    ],
+    flags: [],
+    role: 'admin',
+    handler: labelCommand,
   },
   'outpost add': {
     usage:
