@@ -46,6 +46,8 @@ export interface Ops {
   /** Where the secret key lives: OTTO_SECRET_KEY, or the key file in data_dir. */
   readonly secretKey: { readonly source: 'env' | 'file'; readonly file: string };
   transport(cluster: string): Transport;
+  /** Reads the managers Otto added again: the clusters' failover lists take them in. */
+  reloadOutposts(): Promise<void>;
   /** What outpost add needs to reach a new server of `cluster`: its host key, then a login. */
   outpostReach(cluster: ClusterConfig): OutpostReach;
   close(): Promise<void>;
@@ -91,12 +93,19 @@ export function defaultTransport(
   cluster: ClusterConfig,
   db: Db,
   log: (line: string) => void = stderrLog,
+  extraManagers: readonly SshTarget[] = [],
 ): Transport {
   if (cluster.kind === 'local')
     return new DockerHostTransport(new LocalTransport(), cluster.dockerHost);
   const hostKeys = sqliteHostKeys(db, cluster.name);
   // A manager's config is the SSH target itself: host, port, user, key file, pinned key.
-  const managers = cluster.managers.map((m) => new SshTransport(m, hostKeys, { log }));
+  // Managers Otto added (outpost add) come after those of otto.yml, in the order added.
+  const configured = new Set(cluster.managers.map((m) => `${m.host}:${m.port}`));
+  const targets = [
+    ...cluster.managers,
+    ...extraManagers.filter((m) => !configured.has(`${m.host}:${m.port}`)),
+  ];
+  const managers = targets.map((m) => new SshTransport(m, hostKeys, { log }));
   return new DockerHostTransport(
     new ClusterTransport(cluster.name, managers, cluster.strictHostKeys),
     cluster.dockerHost,
@@ -148,7 +157,30 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
   }
   await locks.reap();
   const transports = new Map<string, Transport>();
-  const make = options.makeTransport ?? defaultTransport;
+  const retired: Transport[] = [];
+  const outposts = new Outposts(db);
+  /** Managers added with outpost add, by cluster: SSH targets with their confirmed keys. */
+  let added = new Map<string, SshTarget[]>();
+  const loadAdded = async () => {
+    added = new Map();
+    for (const o of await outposts.list()) {
+      if (o.role !== 'manager') continue;
+      const list = added.get(o.cluster) ?? [];
+      list.push({
+        host: o.host,
+        port: o.port,
+        user: o.user,
+        privateKeyFile: o.keyFile,
+        hostKey: o.fingerprint,
+      });
+      added.set(o.cluster, list);
+    }
+  };
+  await loadAdded();
+  const make =
+    options.makeTransport ??
+    ((cluster: ClusterConfig, d: Db) =>
+      defaultTransport(cluster, d, stderrLog, added.get(cluster.name) ?? []));
   return {
     config,
     db,
@@ -160,7 +192,16 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
     incidents: new Incidents(db),
     silences: new Silences(db),
     deployNotices: new DeployNotices(db),
-    outposts: new Outposts(db),
+    outposts,
+    async reloadOutposts() {
+      await loadAdded();
+      // The next use of a cluster builds its failover list again, with the new managers.
+      // The old transport may still serve a running watch or launch: it is closed with Ops.
+      for (const [name, t] of [...transports]) {
+        transports.delete(name);
+        retired.push(t);
+      }
+    },
     notices,
     secretKey: { source: key.source, file: key.file },
     outpostReach(cluster) {
@@ -181,7 +222,7 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
       return t;
     },
     async close() {
-      await Promise.all([...transports.values()].map((t) => t.close()));
+      await Promise.all([...transports.values(), ...retired].map((t) => t.close()));
       await db.destroy();
     },
   };

@@ -6,7 +6,7 @@ import { UnreachableError } from '../../src/errors.js';
 import { probeHostKey, SshTransport } from '../../src/transport/ssh-transport.js';
 import { RecordingTransport } from '../support/recording-transport.js';
 import { docker } from '../support/testbed.js';
-import { TEST_KEY, webService, workspace } from '../support/workspace.js';
+import { sshCluster, TEST_KEY, webService, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
 
@@ -40,6 +40,32 @@ describe.skipIf(bed === null)('SSH transport and status fan-out on the real sshd
     expect((closed as UnreachableError).fix).toBe(
       'Check that SSH is running on port 1 and the firewall allows connections.',
     );
+  });
+
+  it('fails over to a manager Otto added with outpost add, after those of otto.yml', async () => {
+    // otto.yml names a manager where nothing listens; the outposts table, the bed's sshd.
+    const ws = workspace(bed, {}, { swarm: sshCluster(bed, { port: 1 }) });
+    const ops = await openOps(loadConfig(ws.config, true), { env: { OTTO_SECRET_KEY: TEST_KEY } });
+    try {
+      await ops.outposts.record({
+        cluster: 'swarm',
+        host: '127.0.0.1',
+        port: bed.sshPort,
+        user: bed.sshUser,
+        keyFile: bed.privateKeyFile,
+        role: 'manager',
+        fingerprint: bed.hostKeyFingerprint,
+        addedBy: 'console:t',
+      });
+      await ops.reloadOutposts();
+      const r = await ops
+        .transport('swarm')
+        .run(['docker', 'info', '--format', '{{.Swarm.LocalNodeState}}']);
+      expect(r.stdout.trim()).toBe('active');
+      expect(ops.transport('swarm').target).toBe(`127.0.0.1:${bed.sshPort}`);
+    } finally {
+      await ops.close();
+    }
   });
 
   it('queues channels beyond OpenSSH MaxSessions on one connection', async () => {
