@@ -18,7 +18,7 @@ import { prepareCompose, returnPins, type PreparedCompose } from './render.js';
 import type { Deployment } from '../store/db.js';
 import type { Deployments, RanImage } from '../store/deployments.js';
 import type { LaunchStage, ProgressListener, ServiceProgress } from '../swarm/progress.js';
-import { deployFailure, type LaunchFailure } from '../swarm/failure.js';
+import { deployFailure, type FailureCluster, type LaunchFailure } from '../swarm/failure.js';
 import type { Locks } from '../store/locks.js';
 import type { SecretStore } from '../store/secrets.js';
 import { fleetLogs } from '../swarm/logs.js';
@@ -29,6 +29,8 @@ export interface LaunchDeps {
   readonly locks: Locks;
   readonly deployments: Deployments;
   readonly secrets: SecretStore;
+  /** The clusters, for words that depend on one (an ingress turned off). */
+  readonly config?: { readonly clusters: ReadonlyMap<string, FailureCluster> };
   transport(cluster: string): Transport;
 }
 
@@ -228,7 +230,8 @@ async function deploy(
       const outcome = await afterDeployTimeout(transport, fleet.name, services, before, signal);
       if (outcome !== 'landed')
         return await fail(deployTimeoutFailure(fleet.name, deployMs, outcome));
-    } else if (deployed.exitCode !== 0) return await fail(deployFailure(deployed.stderr));
+    } else if (deployed.exitCode !== 0)
+      return await fail(deployFailure(deployed.stderr, deps.config?.clusters.get(fleet.cluster)));
 
     stage('converging');
     const result = await waitForConvergence(transport, {

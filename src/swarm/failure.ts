@@ -1,4 +1,5 @@
 import { TRAEFIK_NETWORK } from './compose.js';
+import { ingressOffNotice } from './ingress.js';
 
 /** Why a launch failed, in words a person on call can act on. */
 export type FailureKind =
@@ -99,13 +100,26 @@ export function dockerError(stderr: string, lines = 3): string {
   return (errors.length > 0 ? errors : all).slice(-lines).join(' ');
 }
 
+/** The cluster a launch went to, as far as a failure's words need it. */
+export interface FailureCluster {
+  readonly name: string;
+  readonly ingress: { readonly enabled: boolean };
+}
+
 /** Reads why `docker stack deploy` refused the stack. */
-export function deployFailure(stderr: string): LaunchFailure {
+export function deployFailure(stderr: string, cluster?: FailureCluster): LaunchFailure {
   const first = dockerError(stderr);
   if (new RegExp(`network "?${TRAEFIK_NETWORK}"? is declared as external`, 'i').test(stderr)) {
+    const missing = `The ${TRAEFIK_NETWORK} network is missing on this cluster (or is not a Swarm overlay network), so routed services can't join it.`;
+    if (cluster && !cluster.ingress.enabled) {
+      return {
+        kind: 'deploy_rejected',
+        message: `${missing} ${ingressOffNotice(cluster.name, []).fix}`,
+      };
+    }
     return {
       kind: 'deploy_rejected',
-      message: `The ${TRAEFIK_NETWORK} network is missing on this cluster (or is not a Swarm overlay network), so routed services can't join it. Deploy Traefik first, or create it: docker network create --driver overlay --attachable ${TRAEFIK_NETWORK}`,
+      message: `${missing} Set up the ingress with otto outpost add ${cluster?.name ?? '<cluster>'} <manager host> (it deploys Traefik once per cluster), or create the network for a Traefik of your own: docker network create --driver overlay --attachable ${TRAEFIK_NETWORK}`,
     };
   }
   return {

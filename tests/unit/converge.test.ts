@@ -180,6 +180,17 @@ describe('deployFailure', () => {
     );
   });
 
+  it('says to set up the ingress with outpost add, or that the cluster has it turned off', () => {
+    const stderr =
+      'network "traefik-public" is declared as external, but could not be found. You need to create a swarm-scoped network before the stack is deployed\n';
+    expect(deployFailure(stderr, { name: 'prod', ingress: { enabled: true } }).message).toContain(
+      'Set up the ingress with otto outpost add prod <manager host>',
+    );
+    expect(deployFailure(stderr, { name: 'prod', ingress: { enabled: false } }).message).toContain(
+      'Turn the ingress on (remove clusters.prod.ingress.enabled: false from otto.yml)',
+    );
+  });
+
   it('passes on what Docker said otherwise', () => {
     expect(
       deployFailure('Error response from daemon: rpc error: invalid mount config\n').message,
