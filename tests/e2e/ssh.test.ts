@@ -62,7 +62,7 @@ describe.skipIf(bed === null)('SSH transport and status fan-out on the real sshd
         .transport('swarm')
         .run(['docker', 'info', '--format', '{{.Swarm.LocalNodeState}}']);
       expect(r.stdout.trim()).toBe('active');
-      expect(ops.transport('swarm').target).toBe(`127.0.0.1:${bed.sshPort}`);
+      expect(ops.transport('swarm').target).toBe(`${bed.sshUser}@127.0.0.1:${bed.sshPort}`);
     } finally {
       await ops.close();
     }
