@@ -213,4 +213,70 @@ describe('outpost add', () => {
       'ok install: Docker installed from the distribution’s packages.',
     );
   });
+
+  it('says so when the Docker install fails, with the installer’s last lines', async () => {
+    const node = server({ docker: false });
+    node.on('sudo', (argv) =>
+      argv.includes('docker.io')
+        ? failed(
+            'E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 812 (apt)\n',
+            100,
+          )
+        : ok(),
+    );
+    const out = await addOutpost(deps(node, unreachable()).d, request());
+    expect(out).toMatchObject({ ok: false, stoppedAt: 'install' });
+    const e = out.events.at(-1)!;
+    expect(e.line).toMatch(/^Docker installation failed\. Check server logs for details/);
+    expect(e.details?.join('\n')).toContain('Could not get lock /var/lib/dpkg/lock-frontend');
+    expect(e.fix).toBeTruthy();
+  });
+
+  it('says so when swarm init fails, and when the ingress can’t be deployed', async () => {
+    const init = server();
+    init.on(
+      'swarm init',
+      failed('Error response from daemon: could not choose an IP address to advertise\n'),
+    );
+    const a = await addOutpost(deps(init, unreachable()).d, request());
+    expect(a).toMatchObject({ ok: false, stoppedAt: 'swarm' });
+    expect(a.events.at(-1)?.line).toBe(
+      'Swarm initialization failed. The server may already be part of a swarm.',
+    );
+    expect(a.events.at(-1)?.fix).toBeTruthy();
+    const ingress = server();
+    ingress.on('stack deploy', failed('failed to create service otto-ingress_traefik: boom\n'));
+    const records: OutpostRecord[] = [];
+    const d = {
+      ...deps(ingress, unreachable()).d,
+      record: async (r: OutpostRecord) => void records.push(r),
+    };
+    const b = await addOutpost(d, request());
+    expect(b).toMatchObject({ ok: false, stoppedAt: 'ingress' });
+    expect(b.events.at(-1)?.line).toMatch(/^Ingress deployment failed/);
+    expect(records).toEqual([]);
+  });
+
+  it('refuses a node of another Swarm, and reports one already in this Swarm without change', async () => {
+    const other = server();
+    other.on('info', (argv) =>
+      argv.includes('{{.DockerRootDir}}')
+        ? ok('/var/lib/docker\n')
+        : ok(
+            JSON.stringify({
+              LocalNodeState: 'active',
+              NodeID: 'x1',
+              ControlAvailable: false,
+              RemoteManagers: [{ NodeID: 'm9', Addr: '192.0.2.9:2377' }],
+            }),
+          ),
+    );
+    const out = await addOutpost(deps(other, unreachable()).d, request());
+    expect(out).toMatchObject({ ok: false, stoppedAt: 'swarm' });
+    expect(out.events.at(-1)?.line).toBe(
+      'This server is already part of another Swarm as a worker, managed from 192.0.2.9:2377.',
+    );
+    expect(out.events.at(-1)?.fix).toContain('docker swarm leave');
+    expect(other.verbs()).not.toContain('swarm init');
+  });
 });
