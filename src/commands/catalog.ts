@@ -9,7 +9,12 @@ import { launchCommand } from './launch.js';
 import { lockCommand, unlockCommand } from './lock.js';
 import { logsCommand } from './logs.js';
 import { availabilityCommand, labelCommand, outpostsCommand } from './nodes.js';
-import { outpostAddCommand, outpostCancelCommand, outpostListCommand } from './outposts.js';
+import {
+  outpostAddCommand,
+  outpostCancelCommand,
+  outpostListCommand,
+  outpostRemoveCommand,
+} from './outposts.js';
 import { rollbackCommand } from './rollback.js';
 import {
   registryLoginCommand,
@@ -384,6 +389,19 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     flags: [],
     role: 'admin',
     handler: outpostCancelCommand,
+  },
+  'outpost remove': {
+    usage: 'outpost remove <cluster> <node>',
+    summary:
+      'take a node out: drain, wait for its tasks to move, leave, remove (never the last manager)',
+    example: 'outpost remove prod worker-2',
+    args: [
+      { name: 'cluster', about: 'The cluster in otto.yml', type: 'word', required: true },
+      { name: 'node', about: 'The node: its hostname or id', type: 'word', required: true },
+    ],
+    flags: [],
+    role: 'admin',
+    handler: outpostRemoveCommand,
   },
   'outpost list': {
     usage: 'outpost list [cluster]',

@@ -1,6 +1,7 @@
 import type { ClusterConfig } from '../config/config.js';
 import { NotFoundError, OttoError, UsageError } from '../errors.js';
 import { addOutpost, type OutpostOutcome } from '../ops/outpost-add.js';
+import { removeOutpost } from '../ops/outpost-remove.js';
 import type { OutpostEvent } from '../ops/outpost-steps.js';
 import type { Ops } from '../ops/ops.js';
 import type { Context, Reply } from './types.js';
@@ -202,5 +203,49 @@ export async function outpostListCommand(ctx: Context): Promise<Reply> {
       (o) =>
         `${o.cluster} · ${o.host}:${o.port} · ${o.role} · ${o.user} · node ${o.nodeId ?? '(none)'} · ${o.fingerprint} · added ${o.addedAt} by ${o.addedBy}`,
     ),
+  };
+}
+
+/**
+ * `outpost remove <cluster> <node>`: drain, wait until its tasks moved, demote a
+ * manager (never the last), leave, remove from the Swarm's list, forget the outpost.
+ */
+export async function outpostRemoveCommand(ctx: Context): Promise<Reply> {
+  const cluster = clusterOf(ctx.ops, ctx.command.args[0]);
+  const node = ctx.command.args[1] ?? '';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(node))
+    throw new UsageError(
+      `"${node.slice(0, 60)}" is not a node name or id.`,
+      `See the nodes with: outposts ${cluster.name}`,
+    );
+  const events: OutpostEvent[] = [];
+  const title = `Removing ${node} from ${cluster.name}:`;
+  const outcome = await removeOutpost(
+    {
+      cluster: ctx.ops.transport(cluster.name),
+      outposts: ctx.ops.outposts,
+      connect: (t) => ctx.ops.outpostReach(cluster).connect(t),
+    },
+    {
+      cluster,
+      node,
+      signal: ctx.signal,
+      onEvent: (e) => {
+        events.push(e);
+        ctx.progress({ outcome: 'ok', text: title, block: stepsBlock(events) });
+      },
+    },
+  );
+  const block = outcome.events.filter((e) => e.status !== 'running').flatMap(stepLines);
+  if (outcome.ok) {
+    await ctx.ops.reloadOutposts();
+    return { outcome: 'ok', text: `🛰️ ${node} is no longer part of ${cluster.name}.`, block };
+  }
+  const stopped = [...outcome.events].reverse().find((e) => e.status === 'fail');
+  return {
+    outcome: 'failed',
+    text: `Otto stopped removing ${node}: ${stopped?.line ?? 'a step failed'}`,
+    block,
+    fix: stopped?.fix,
   };
 }

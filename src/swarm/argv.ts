@@ -295,6 +295,14 @@ export function swarmLeave(opts: { readonly force?: boolean } = {}): string[] {
 }
 
 /**
+ * Turns a manager into a worker, so it can leave without breaking the managers' quorum.
+ * @example nodeDemote('mgr-2') // ['docker', 'node', 'demote', '--', 'mgr-2']
+ */
+export function nodeDemote(node: string): string[] {
+  return ['docker', 'node', 'demote', '--', node];
+}
+
+/**
  * The whole inspection of nodes (by id or hostname), as a JSON array: role, leader,
  * availability, state, engine version, labels.
  * @example nodeInspect(['worker-1']) // ['docker', 'node', 'inspect', '--', 'worker-1']

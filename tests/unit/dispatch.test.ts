@@ -50,6 +50,7 @@ describe('dispatch', () => {
       'outpost label',
       'outpost add',
       'outpost cancel',
+      'outpost remove',
       'outpost list',
       'secret set',
       'secret list',
