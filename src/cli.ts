@@ -31,6 +31,8 @@ const USAGE = `Usage:
                    [--fingerprint SHA256:…] [--yes]
                                              set a server up as a node of the cluster (asks to trust its host key)
   otto outpost list [cluster]                the servers Otto added
+  otto outpost remove <cluster> <node>       drain a node, let it leave, forget it
+  otto doctor [cluster]                      the preflight again for every outpost, and the ingress
   otto migrate [--config FILE]               create or update the database
   otto secret set <fleet> <NAME>             store a secret (value read from stdin)
   otto secret list <fleet>                   list secret names
@@ -329,9 +331,10 @@ export async function main(argv: string[]): Promise<number> {
           ),
         );
       }
+      case 'doctor':
       case 'outpost': {
         // The chat command, with its --options as typed here, and a question on this terminal.
-        const words = ['outpost', ...rest.map(quoteWord)];
+        const words = [sub, ...rest.map(quoteWord)];
         for (const name of ['user', 'port', 'key', 'role', 'fingerprint'] as const) {
           const v = values[name];
           if (v !== undefined) words.push(`--${name}`, quoteWord(v));

@@ -10,6 +10,7 @@ import { lockCommand, unlockCommand } from './lock.js';
 import { logsCommand } from './logs.js';
 import { availabilityCommand, labelCommand, outpostsCommand } from './nodes.js';
 import {
+  doctorCommand,
   outpostAddCommand,
   outpostCancelCommand,
   outpostListCommand,
@@ -402,6 +403,15 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     flags: [],
     role: 'admin',
     handler: outpostRemoveCommand,
+  },
+  doctor: {
+    usage: 'doctor [cluster]',
+    summary: 'a check-up: the preflight again for every outpost Otto added, and the ingress',
+    example: 'doctor prod',
+    args: [{ name: 'cluster', about: 'The cluster in otto.yml (default: all)', type: 'word' }],
+    flags: [],
+    role: 'admin',
+    handler: doctorCommand,
   },
   'outpost list': {
     usage: 'outpost list [cluster]',

@@ -2,6 +2,7 @@ import type { ClusterConfig } from '../config/config.js';
 import { NotFoundError, OttoError, UsageError } from '../errors.js';
 import { addOutpost, type OutpostOutcome } from '../ops/outpost-add.js';
 import { removeOutpost } from '../ops/outpost-remove.js';
+import { doctor } from '../ops/doctor.js';
 import type { OutpostEvent } from '../ops/outpost-steps.js';
 import type { Ops } from '../ops/ops.js';
 import type { Context, Reply } from './types.js';
@@ -247,5 +248,37 @@ export async function outpostRemoveCommand(ctx: Context): Promise<Reply> {
     text: `Otto stopped removing ${node}: ${stopped?.line ?? 'a step failed'}`,
     block,
     fix: stopped?.fix,
+  };
+}
+
+/** `doctor [cluster]`: the preflight again for every outpost, and the ingress. Changes nothing. */
+export async function doctorCommand(ctx: Context): Promise<Reply> {
+  const clusters = ctx.command.args[0]
+    ? [clusterOf(ctx.ops, ctx.command.args[0])]
+    : [...ctx.ops.config.clusters.values()];
+  const block: string[] = [];
+  let ok = true;
+  for (const cluster of clusters) {
+    const report = await doctor(
+      {
+        cluster: ctx.ops.transport(cluster.name),
+        outposts: ctx.ops.outposts,
+        connect: (t) => ctx.ops.outpostReach(cluster).connect(t),
+      },
+      cluster,
+    );
+    ok &&= report.ok;
+    for (const section of report.sections)
+      block.push(
+        `${cluster.name} · ${section.title}:`,
+        ...section.events.flatMap(stepLines).map((l) => `  ${l}`),
+      );
+  }
+  return {
+    outcome: ok ? 'ok' : 'failed',
+    text: ok
+      ? '🩺 Every outpost and ingress checked: nothing to fix.'
+      : '🩺 Otto found something to fix (❌ below, each with its fix).',
+    block,
   };
 }

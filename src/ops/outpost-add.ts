@@ -136,7 +136,8 @@ export async function addOutpost(deps: OutpostDeps, req: OutpostRequest): Promis
   try {
     const fingerprint = await hostKey(deps, req, emit, fail);
     let node = await login(deps, req, fingerprint, emit, fail);
-    const plan = await preflight(node, req, emit);
+    const plan = await preflightChecks(node, emit, req.minFreeBytes);
+    if (plan.failed) throw new Stop(plan.failed);
     if (plan.install) node = await install(deps, req, fingerprint, node, emit, fail);
     const swarm = await joinSwarm(deps, req, node, emit, fail);
     await ingress(req, swarm.init ? node : undefined, deps.cluster, emit, fail);
@@ -241,39 +242,33 @@ async function login(
   return new NodeSession(transport, req.user, root, req.signal);
 }
 
-/** sudo, OS, Docker, disk: everything is checked before anything changes. */
-async function preflight(
+/**
+ * The preflight of a server Otto is logged in to: sudo (unless root), OS, Docker,
+ * free disk at Docker's data root. Every check runs and is reported; the result
+ * names the first that failed, and whether Docker must be installed.
+ */
+export async function preflightChecks(
   node: NodeSession,
-  req: OutpostRequest,
-  emit: Emit,
-): Promise<{ install: boolean }> {
+  emit: (e: OutpostEvent) => void,
+  minFreeBytes: number = DEFAULT_MIN_FREE_BYTES,
+): Promise<{ readonly failed?: OutpostStep; readonly install: boolean }> {
   const checks: OutpostEvent[] = [];
   const check = (e: OutpostEvent) => {
     emit(e);
     checks.push(e);
   };
-  if (!node.root) check(ended('sudo', sudoCheck(await node.run(sudoCheckArgv()), req.user)));
+  if (!node.root) check(ended('sudo', sudoCheck(await node.run(sudoCheckArgv()), node.user)));
   const os = osCheck(await node.run(osReleaseArgv()));
   check(ended('os', os));
-  const docker = dockerCheck(await node.run(dockerVersion()), { user: req.user, apt: os.apt });
+  const docker = dockerCheck(await node.run(dockerVersion()), { user: node.user, apt: os.apt });
   check(ended('docker', docker));
   const root =
     docker.engine === 'present'
       ? (await node.run(dockerRootDir())).stdout.trim() || '/var/lib/docker'
       : '/var/lib';
-  check(
-    ended(
-      'disk',
-      diskCheck(
-        await node.run(diskFreeArgv(root)),
-        root,
-        req.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
-      ),
-    ),
-  );
-  const failed = checks.find((c) => c.status === 'fail');
-  if (failed) throw new Stop(failed.step);
-  return { install: docker.engine === 'absent' };
+  check(ended('disk', diskCheck(await node.run(diskFreeArgv(root)), root, minFreeBytes)));
+  const failed = checks.find((c) => c.status === 'fail')?.step;
+  return { ...(failed ? { failed } : {}), install: docker.engine === 'absent' };
 }
 
 /** Docker from the distribution's packages; then a fresh login, so the docker group counts. */

@@ -51,6 +51,7 @@ describe('dispatch', () => {
       'outpost add',
       'outpost cancel',
       'outpost remove',
+      'doctor',
       'outpost list',
       'secret set',
       'secret list',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/commands/dispatch.js';
 import type { Ops } from '../../src/ops/ops.js';
 import { failed, ok, RecordingTransport } from '../support/recording-transport.js';
-import { FP } from '../support/fake-server.js';
+import { FP, server } from '../support/fake-server.js';
 import { testOps } from '../support/test-ops.js';
 
 // outpost remove against a recording manager and node: drain, wait for the tasks,
@@ -115,5 +115,85 @@ describe('outpost remove', () => {
     const r = await dispatch(ops, 'outpost remove prod ghost', admin);
     expect(r.outcome).toBe('failed');
     expect(r.text).toContain('prod has no node ghost.');
+  });
+});
+
+describe('doctor', () => {
+  it('checks every outpost again and the ingress, and names what to fix', async () => {
+    const node = server();
+    const manager = new RecordingTransport({
+      'service inspect': ok(
+        JSON.stringify([
+          {
+            Spec: {
+              TaskTemplate: {
+                ContainerSpec: {
+                  Image: 'traefik:v3.7.9',
+                  Args: ['--certificatesresolvers.letsencrypt.acme.email=ops@example.com'],
+                },
+              },
+            },
+          },
+        ]),
+      ),
+      'service ps': ok('{"DesiredState":"Running","CurrentState":"Running 2 hours ago"}\n'),
+    });
+    const ops = await testOps(
+      {
+        clusters: {
+          prod: {
+            managers: [{ host: '10.0.0.1', user: 'deploy', private_key_file: '/k' }],
+            ingress: { acme_email: 'ops@example.com' },
+          },
+        },
+      },
+      {
+        transport: manager,
+        outpostReach: {
+          hostKeys: { get: async () => undefined, remember: async () => {} },
+          probe: async () => FP,
+          connect: () => node,
+        },
+      },
+    );
+    try {
+      await ops.outposts.record({
+        cluster: 'prod',
+        host: '10.0.0.5',
+        port: 22,
+        user: 'deploy',
+        keyFile: '/k',
+        role: 'worker',
+        fingerprint: FP,
+        addedBy: 'console:root',
+      });
+      const r = await dispatch(ops, 'doctor prod', {
+        actor: 'console:root',
+        channel: 'cli',
+        platform: 'cli',
+      });
+      expect(r.outcome).toBe('ok');
+      expect(r.block).toEqual([
+        'prod · 10.0.0.5:22 (worker):',
+        '  ✅ Logged in as deploy@10.0.0.5.',
+        '  ✅ Passwordless sudo works for deploy.',
+        '  ✅ Debian GNU/Linux 12 (bookworm): supported.',
+        expect.stringMatching(/^ {2}✅ Docker .*26\.1\.5/),
+        '  ✅ Free disk at /var/lib/docker: 30.7 GB (at least 5.0 GB needed).',
+        'prod · ingress of prod:',
+        '  ✅ Running: traefik:v3.7.9.',
+        "  ✅ Let's Encrypt account: ops@example.com.",
+      ]);
+      manager.on('service inspect', failed('Error: no such service\n'));
+      const missing = await dispatch(ops, 'doctor prod', {
+        actor: 'console:root',
+        channel: 'cli',
+        platform: 'cli',
+      });
+      expect(missing.outcome).toBe('failed');
+      expect(missing.block).toContain('  ❌ The ingress (otto-ingress_traefik) is not deployed.');
+    } finally {
+      await ops.close();
+    }
   });
 });
