@@ -41,6 +41,8 @@ function clusterOf(ops: Ops, name: string | undefined): ClusterConfig {
 }
 
 const SSH_PORT = /^\d{1,5}$/;
+/** A login name as useradd takes it: never an option, never a shell word. */
+const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 /** A host name or an IPv4/IPv6 address: nothing that ssh2 or a shell could read as an option. */
 const HOST =
@@ -81,11 +83,17 @@ async function addShape(ctx: Context) {
       `--fingerprint ${fingerprint.slice(0, 60)} is not a SHA256 host key fingerprint.`,
       'It looks like SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8 (ssh-keygen -lf on the server).',
     );
+  const user = f['user'] ?? first?.user ?? 'root';
+  if (!USER.test(user))
+    throw new UsageError(
+      `--user ${user.slice(0, 40)} is not a login name.`,
+      'For example: --user deploy',
+    );
   return {
     cluster,
     host,
     port: Number(port),
-    user: f['user'] ?? first?.user ?? 'root',
+    user,
     keyFile,
     role: role as 'manager' | 'worker',
     fingerprint,

@@ -70,6 +70,12 @@ describe('outpost add', () => {
     const key = await dispatch(ops, 'outpost add prod 203.0.113.5 --key /etc/shadow', slack);
     expect(key.outcome).toBe('usage');
     expect(key.text).toContain('A key file is named on Otto’s machine only');
+    for (const bad of [
+      'outpost add prod -oProxyCommand=x',
+      'outpost add prod h --user -rf',
+      'outpost add prod h --port 99999',
+    ])
+      expect((await dispatch(ops, bad, slack)).outcome, bad).toBe('usage');
     const viewer = await dispatch(ops, 'outpost add prod 203.0.113.5', {
       ...slack,
       actor: 'slack:UVIEW',
