@@ -20,6 +20,7 @@ import {
 } from '../swarm/argv.js';
 import {
   dockerInstallSteps,
+  systemdRunningArgv,
   parseSshServerAddress,
   sshServerAddressArgv,
 } from '../swarm/docker-install.js';
@@ -280,7 +281,8 @@ async function install(
   emit: Emit,
   fail: Fail,
 ): Promise<NodeSession> {
-  for (const step of dockerInstallSteps(req.user)) {
+  const systemd = (await node.run(systemdRunningArgv())).exitCode === 0;
+  for (const step of dockerInstallSteps(req.user, { systemd })) {
     emit({ step: 'install', status: 'running', line: `Installing Docker: ${step.what}...` });
     const answer = await node.asRoot(step.argv, step.timeoutMs);
     if (answer.exitCode !== 0) {

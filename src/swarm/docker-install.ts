@@ -8,8 +8,19 @@
 /** apt never asks a question over SSH: there is nobody to answer it. */
 const APT = ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', '-q', '-y'];
 
-/** The steps, in order, with what each is called when it fails. */
-export function dockerInstallSteps(user: string): readonly {
+/** Whether systemd runs the server (exit 0): else the engine is started with its init script. */
+export function systemdRunningArgv(): string[] {
+  return ['test', '-d', '/run/systemd/system'];
+}
+
+/**
+ * The steps, in order, with what each is called when it fails. Without systemd (a
+ * container or chroot), Debian's docker.io starts with its init script instead.
+ */
+export function dockerInstallSteps(
+  user: string,
+  opts: { readonly systemd: boolean } = { systemd: true },
+): readonly {
   readonly what: string;
   readonly argv: readonly string[];
   /** How long it may take: downloads and unpacking are slow on a small server. */
@@ -22,11 +33,17 @@ export function dockerInstallSteps(user: string): readonly {
       argv: [...APT, '--no-install-recommends', 'install', 'docker.io'],
       timeoutMs: 15 * 60_000,
     },
-    {
-      what: 'systemctl enable --now docker',
-      argv: ['systemctl', 'enable', '--now', 'docker'],
-      timeoutMs: 2 * 60_000,
-    },
+    opts.systemd
+      ? {
+          what: 'systemctl enable --now docker',
+          argv: ['systemctl', 'enable', '--now', 'docker'],
+          timeoutMs: 2 * 60_000,
+        }
+      : {
+          what: 'service docker start',
+          argv: ['service', 'docker', 'start'],
+          timeoutMs: 2 * 60_000,
+        },
     {
       what: `usermod -aG docker ${user}`,
       argv: ['usermod', '-aG', 'docker', '--', user],

@@ -186,6 +186,7 @@ describe('outpost add', () => {
       if (argv.includes('docker.io')) installed = true;
       return ok();
     });
+    node.on('test', ok());
     node.on('version', () =>
       installed ? ok(VERSION) : failed('bash: docker: command not found\n', 127),
     );
@@ -278,5 +279,29 @@ describe('outpost add', () => {
     );
     expect(out.events.at(-1)?.fix).toContain('docker swarm leave');
     expect(other.verbs()).not.toContain('swarm init');
+  });
+
+  it('starts the engine with its init script where systemd does not run (a container, a chroot)', async () => {
+    let installed = false;
+    const node = server({ docker: false });
+    node.on('test', failed('', 1));
+    node.on('sudo', (argv) => {
+      if (argv.includes('docker.io')) installed = true;
+      return ok();
+    });
+    node.on('version', () =>
+      installed ? ok(VERSION) : failed('bash: docker: command not found\n', 127),
+    );
+    const out = await addOutpost(deps(node, unreachable()).d, request());
+    expect(out.ok).toBe(true);
+    expect(node.argvs()).toContainEqual(['sudo', '-n', 'service', 'docker', 'start']);
+    expect(node.argvs()).not.toContainEqual([
+      'sudo',
+      '-n',
+      'systemctl',
+      'enable',
+      '--now',
+      'docker',
+    ]);
   });
 });
