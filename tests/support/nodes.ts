@@ -215,6 +215,15 @@ export interface TestNode {
   /** Cuts the node off the bridge (its link goes down), and plugs it back. */
   unplug(): Promise<void>;
   plug(): Promise<void>;
+  /**
+   * Closes a TCP port of this node to new connections (a firewall rule in its
+   * namespace: a SYN is answered with a reset, so a probe fails at once; connections
+   * already made stay up). Gone with `unblockPort`, or with the namespace on `stop()`.
+   */
+  blockPort(port: number): Promise<void>;
+  unblockPort(port: number): Promise<void>;
+  /** sshd's log (its `-e` output): logins show as `Accepted publickey for <user>`. */
+  readonly sshdLog: string;
 }
 
 export interface Nodes {
@@ -386,6 +395,11 @@ async function startNode(
   ready.push(listening(22, netns.ip, 30_000));
 
   const pub = readFileSync(`${ssh.hostKey}.pub`, 'utf8').split(' ')[1] ?? '';
+  const portRule = (op: '-I' | '-D', port: number) => [
+    ...['netns', 'exec', netns.name, 'iptables', op, 'INPUT', '-p', 'tcp', '--syn'],
+    ...['--dport', String(port), '-j', 'REJECT', '--reject-with', 'tcp-reset'],
+  ];
+  const blocked = new Set<number>();
   const node: TestNode = {
     name,
     ip: netns.ip,
@@ -401,6 +415,19 @@ async function startNode(
     docker: (args, input) => docker({ dockerHost: files.dockerHost }, args, input),
     unplug: () => sh('ip', ['link', 'set', netns.veth, 'down']),
     plug: () => sh('ip', ['link', 'set', netns.veth, 'up']),
+    async blockPort(port) {
+      if (blocked.has(port)) return;
+      await sh('ip', portRule('-I', port));
+      blocked.add(port);
+      cleanups.add(async () => {
+        if (blocked.delete(port)) await execa('ip', portRule('-D', port));
+      });
+    },
+    async unblockPort(port) {
+      if (!blocked.delete(port)) return;
+      await sh('ip', portRule('-D', port));
+    },
+    sshdLog: join(dir, 'sshd.log'),
   };
   return { node, ready };
 }
