@@ -399,6 +399,10 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
       'alerts',
       'silence',
       'audit',
+      'outposts',
+      // Two-word commands are subcommands of a group: /otto outpost add.
+      'outpost',
+      'doctor',
     ]);
   });
 
