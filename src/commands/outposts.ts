@@ -163,7 +163,7 @@ export async function outpostAddCommand(ctx: Context): Promise<Reply> {
   );
   const block = stepsBlock(outcome.events);
   // A new manager joins the cluster's failover list (after those of otto.yml).
-  if (outcome.ok && shape.role === 'manager') await ops.reloadOutposts();
+  if (outcome.ok && outcome.role === 'manager') await ops.reloadOutposts();
   if (outcome.ok) {
     const how = {
       init: 'created its Swarm',

@@ -104,7 +104,12 @@ export interface OutpostOutcome {
   /** What happened to the Swarm: created here, joined, or already a member. */
   readonly swarm?: 'init' | 'join' | 'member';
   readonly nodeId?: string;
+  /** The role the node has now (one already in the Swarm keeps its own). */
+  readonly role?: SwarmRole;
 }
+
+/** How long a freshly installed engine may take to answer. */
+const ENGINE_START_MS = 30_000;
 
 /** A step that failed: the setup stops, and the outcome says where. */
 class Stop extends Error {
@@ -149,7 +154,7 @@ export async function addOutpost(deps: OutpostDeps, req: OutpostRequest): Promis
       port: req.port,
       user: req.user,
       keyFile: req.keyFile,
-      role: req.role,
+      role: swarm.role,
       fingerprint,
       nodeId: swarm.nodeId || null,
       addedBy: req.actor,
@@ -157,9 +162,9 @@ export async function addOutpost(deps: OutpostDeps, req: OutpostRequest): Promis
     emit({
       step: 'record',
       status: 'ok',
-      line: `${req.host} is an outpost of ${req.cluster.name} (${req.role}, node ${swarm.nodeId}).`,
+      line: `${req.host} is an outpost of ${req.cluster.name} (${swarm.role}, node ${swarm.nodeId}).`,
     });
-    return { ok: true, events, swarm: swarm.how, nodeId: swarm.nodeId };
+    return { ok: true, events, swarm: swarm.how, nodeId: swarm.nodeId, role: swarm.role };
   } catch (e) {
     if (e instanceof Stop) return { ok: false, events, stoppedAt: e.step };
     throw e;
@@ -297,12 +302,20 @@ async function install(
   }
   await node.transport.close?.();
   const fresh = await login(deps, req, fingerprint, () => {}, fail);
-  const version = (await fresh.run(dockerVersion())).exitCode === 0;
-  if (!version)
+  // An init script returns once dockerd is launched, before it answers: give it a while.
+  const until = Date.now() + ENGINE_START_MS;
+  let answers = (await fresh.run(dockerVersion())).exitCode === 0;
+  while (!answers && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    answers = (await fresh.run(dockerVersion())).exitCode === 0;
+  }
+  if (!answers)
     throw fail(
       'install',
       `Docker installation failed. Check server logs for details: docker.io is installed, but ${req.user} can't reach the engine.`,
-      `Check systemctl status docker and journalctl -u docker on ${req.host}, then run outpost add again.`,
+      systemd
+        ? `Check systemctl status docker and journalctl -u docker on ${req.host}, then run outpost add again.`
+        : `Check /var/log/docker.log on ${req.host} (no systemd there: the engine was started with service docker start), then run outpost add again.`,
     );
   emit({
     step: 'install',
@@ -335,7 +348,13 @@ async function joinSwarm(
   node: NodeSession,
   emit: Emit,
   fail: Fail,
-): Promise<{ how: 'init' | 'join' | 'member'; init: boolean; nodeId: string }> {
+): Promise<{
+  how: 'init' | 'join' | 'member';
+  init: boolean;
+  nodeId: string;
+  /** The role the node has in the Swarm (a member keeps its own, whatever was asked). */
+  role: SwarmRole;
+}> {
   emit({ step: 'swarm', status: 'running', line: 'Checking the Swarm...' });
   const info = parseSwarmInfo((await node.run(swarmInfo())).stdout);
   const swarm = await ourSwarm(deps.cluster);
@@ -343,7 +362,12 @@ async function joinSwarm(
   if (member.membership !== 'none') {
     emit(ended('swarm', member));
     if (member.status === 'fail') throw new Stop('swarm');
-    return { how: 'member', init: false, nodeId: info.nodeId };
+    return {
+      how: 'member',
+      init: false,
+      nodeId: info.nodeId,
+      role: info.controlAvailable ? 'manager' : 'worker',
+    };
   }
   const advertise = parseSshServerAddress((await node.run(sshServerAddressArgv())).stdout);
   if (!swarm) {
@@ -364,7 +388,7 @@ async function joinSwarm(
       status: 'ok',
       line: `Created the Swarm of ${req.cluster.name} on ${req.host} (advertising ${advertise ?? req.host}).`,
     });
-    return { how: 'init', init: true, nodeId };
+    return { how: 'init', init: true, nodeId, role: 'manager' };
   }
   const manager = (swarm.info.nodeAddr || swarm.info.remoteManagers[0]?.addr.split(':')[0]) ?? '';
   const probes = [];
@@ -389,7 +413,7 @@ async function joinSwarm(
     status: 'ok',
     line: `Joined the Swarm of ${req.cluster.name} as a ${req.role} through ${manager} (node ${nodeId}).`,
   });
-  return { how: 'join', init: false, nodeId };
+  return { how: 'join', init: false, nodeId, role: req.role };
 }
 
 /**

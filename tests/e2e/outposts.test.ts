@@ -20,9 +20,9 @@ const bed = inject('testbed');
  * network namespaces with their own sshd, user, sudoers entry and dockerd, not in a
  * Swarm): a first manager (Swarm created, ingress deployed), a worker (joined), the
  * list, a launch with domains; then seed 001's onboarding failures, each with its
- * message and fix. The Docker install path cannot run here (the nodes share this
- * machine's filesystem and package database, and have no systemd): unit tests cover
- * it with a recording server.
+ * message and fix. The Docker install can't run on these nodes (they share this
+ * machine's filesystem and package database): outpost-install.test.ts runs it on a
+ * Debian root filesystem of its own.
  */
 describe.skipIf(bed === null)('outposts: from bare nodes to a launched fleet', () => {
   if (!bed) return;

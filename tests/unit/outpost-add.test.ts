@@ -304,4 +304,29 @@ describe('outpost add', () => {
       'docker',
     ]);
   });
+
+  it('records the role a node already in this Swarm has, whatever was asked', async () => {
+    const node = server();
+    const active = JSON.stringify({
+      LocalNodeState: 'active',
+      NodeID: 'node-m',
+      NodeAddr: '10.0.0.1',
+      ControlAvailable: true,
+      Cluster: { ID: 'cluster-1' },
+      RemoteManagers: [{ NodeID: 'node-m', Addr: '10.0.0.1:2377' }],
+    });
+    node.on('info', (argv) =>
+      ok(argv.includes('{{.DockerRootDir}}') ? '/var/lib/docker\n' : active),
+    );
+    const managers = new RecordingTransport({
+      info: ok(active),
+      'node ls': ok('{"ID":"node-m"}\n'),
+      'service inspect': ok('[{}]'),
+    });
+    const { d, records } = deps(node, managers);
+    const out = await addOutpost(d, request({ role: 'worker' }));
+    expect(out).toMatchObject({ ok: true, swarm: 'member', role: 'manager' });
+    expect(records[0]?.role).toBe('manager');
+    expect(node.verbs()).not.toContain('swarm join');
+  });
 });
