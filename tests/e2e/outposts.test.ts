@@ -596,6 +596,52 @@ describe.skipIf(bed === null)('outposts: from bare nodes to a launched fleet', (
       expect((await one.docker(['node', 'ls', '-q'])).stdout).toBe(nodesBefore);
       expect(await swarmState(two)).toBe(`active ${id}`);
     });
+
+    it('outposts lists the nodes; a worker is drained, labelled, then removed', async () => {
+      const say = (text: string) => ws.otto(['say', text, '--as', 'console:ops']);
+      const id = nodeIds.get(two.name)!;
+      const list = await say('outposts edge');
+      expect(list.code, list.stdout + list.stderr).toBe(0);
+      expect(list.stdout).toMatch(
+        new RegExp(`🟢 ${one.name} · manager \\(leader\\) · ready, active`),
+      );
+      expect(list.stdout).toMatch(new RegExp(`🟢 ${two.name} · worker · ready, active`));
+      const inspect = async () =>
+        JSON.parse(
+          (await one.docker(['node', 'inspect', id, '--format', '{{json .Spec}}'])).stdout,
+        ) as {
+          Availability: string;
+          Labels?: Record<string, string>;
+        };
+      const drained = await say(`outpost drain edge ${two.name}`);
+      expect(drained.code, drained.stdout).toBe(0);
+      expect((await inspect()).Availability).toBe('drain');
+      const labelled = await say(`outpost label edge ${two.name} disk=ssd`);
+      expect(labelled.code, labelled.stdout).toBe(0);
+      expect((await inspect()).Labels).toEqual({ disk: 'ssd' });
+      expect((await say('outposts edge')).stdout).toMatch(
+        new RegExp(`🟡 ${two.name} · worker · ready, drain .* labels disk=ssd`),
+      );
+      const removed = await outpost('remove', 'edge', two.name);
+      expect(removed.code, removed.stdout + removed.stderr).toBe(0);
+      expect(removed.stdout).toContain(`✅ ${two.name} left the Swarm.`);
+      expect((await one.docker(['node', 'ls', '-q'])).stdout).not.toContain(id);
+      expect(await swarmState(two)).toBe('inactive');
+      expect(outposts().map((o) => o.host)).not.toContain(two.ip);
+      // The fleet still runs, on the manager.
+      await waitFor(
+        'harbor_web 2/2 on the manager',
+        async () =>
+          (
+            await one.docker(['service', 'ls', '--format', '{{.Name}} {{.Replicas}}'])
+          ).stdout.includes('harbor_web 2/2'),
+        120_000,
+      );
+      // The last manager is never removed.
+      const last = await outpost('remove', 'edge', one.name);
+      expect(last.code).toBe(1);
+      expect(last.stdout).toContain(`${one.name} is the last manager of edge`);
+    }, 240_000);
   });
 });
 
