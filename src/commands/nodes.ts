@@ -1,5 +1,6 @@
 import type { ClusterConfig } from '../config/config.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { clustersArg, findCluster, nodeArg } from './cluster-lookup.js';
 import {
   isNodeLabelKey,
   nodeAvailability,
@@ -27,29 +28,6 @@ interface NodeDetail {
   readonly ID: string;
   readonly Spec?: { readonly Labels?: Record<string, string> };
   readonly Status?: { readonly Addr?: string };
-}
-
-function clusterArg(ctx: Context): ClusterConfig {
-  const name = ctx.command.args[0];
-  const cluster = name ? ctx.ops.config.clusters.get(name) : undefined;
-  if (!cluster)
-    throw new NotFoundError(
-      `There is no cluster named ${name ?? '(none given)'} in otto.yml (known: ${[...ctx.ops.config.clusters.keys()].join(', ') || 'none'}).`,
-    );
-  return cluster;
-}
-
-/** A node named by its hostname or id; the name goes after `--` in every argv. */
-const NODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-function nodeArg(ctx: Context): string {
-  const node = ctx.command.args[1] ?? '';
-  if (!NODE.test(node))
-    throw new UsageError(
-      `"${node.slice(0, 60)}" is not a node name or id.`,
-      `See the nodes with: outposts ${ctx.command.args[0] ?? '<cluster>'}`,
-    );
-  return node;
 }
 
 /** Lists the cluster's nodes as its managers see them: three docker calls, whatever their number. */
@@ -94,7 +72,7 @@ async function listNodes(ctx: Context, cluster: ClusterConfig): Promise<string[]
 
 /** `outposts [cluster]`: every node of a cluster (or of each), as its managers see it. */
 export async function outpostsCommand(ctx: Context): Promise<Reply> {
-  const clusters = ctx.command.args[0] ? [clusterArg(ctx)] : [...ctx.ops.config.clusters.values()];
+  const clusters = clustersArg(ctx);
   const block: string[] = [];
   for (const cluster of clusters) {
     block.push(`${cluster.name}:`);
@@ -111,7 +89,7 @@ export async function outpostsCommand(ctx: Context): Promise<Reply> {
 /** `outpost drain|activate <cluster> <node>`: Swarm moves its tasks away, or sends it tasks again. */
 export function availabilityCommand(availability: 'drain' | 'active') {
   return async (ctx: Context): Promise<Reply> => {
-    const cluster = clusterArg(ctx);
+    const cluster = findCluster(ctx.ops, ctx.command.args[0]);
     const node = nodeArg(ctx);
     const r = await ctx.ops.transport(cluster.name).run(nodeAvailability(node, availability));
     if (r.exitCode !== 0)
@@ -133,7 +111,7 @@ export function availabilityCommand(availability: 'drain' | 'active') {
 
 /** `outpost label <cluster> <node> key=value | key-`: sets or removes a node label. */
 export async function labelCommand(ctx: Context): Promise<Reply> {
-  const cluster = clusterArg(ctx);
+  const cluster = findCluster(ctx.ops, ctx.command.args[0]);
   const node = nodeArg(ctx);
   const spec = ctx.command.args[2] ?? '';
   const remove = spec.endsWith('-') && !spec.includes('=');

@@ -1,10 +1,9 @@
-import type { ClusterConfig } from '../config/config.js';
-import { NotFoundError, OttoError, UsageError } from '../errors.js';
+import { OttoError, UsageError } from '../errors.js';
+import { clustersArg, findCluster, nodeArg } from './cluster-lookup.js';
 import { addOutpost, type OutpostOutcome } from '../ops/outpost-add.js';
 import { removeOutpost } from '../ops/outpost-remove.js';
 import { doctor } from '../ops/doctor.js';
 import type { OutpostEvent } from '../ops/outpost-steps.js';
-import type { Ops } from '../ops/ops.js';
 import type { Context, Reply } from './types.js';
 
 const ICON = { ok: '✅', warn: '⚠️', fail: '❌', running: '⏳' } as const;
@@ -28,18 +27,6 @@ function stepsBlock(events: readonly OutpostEvent[]): string[] {
   return [...last.values()].flatMap(stepLines);
 }
 
-function clusterOf(ops: Ops, name: string | undefined): ClusterConfig {
-  const cluster = name ? ops.config.clusters.get(name) : undefined;
-  if (!cluster) {
-    const known = [...ops.config.clusters.keys()].join(', ') || 'none';
-    throw new NotFoundError(
-      `There is no cluster named ${name ?? '(none given)'} in otto.yml (known: ${known}).`,
-      'Add it under clusters: in otto.yml first: outposts join a cluster Otto knows.',
-    );
-  }
-  return cluster;
-}
-
 const SSH_PORT = /^\d{1,5}$/;
 /** A login name as useradd takes it: never an option, never a shell word. */
 const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
@@ -51,7 +38,7 @@ const HOST =
 /** The add request's shape, from the command's words: defaults from the cluster's first manager. */
 async function addShape(ctx: Context) {
   const { ops, command } = ctx;
-  const cluster = clusterOf(ops, command.args[0]);
+  const cluster = findCluster(ops, command.args[0]);
   const host = command.args[1] ?? '';
   if (!HOST.test(host) || host.length > 253)
     throw new UsageError(
@@ -197,7 +184,7 @@ export async function outpostCancelCommand(ctx: Context): Promise<Reply> {
 /** `outpost list [cluster]`: the servers Otto added, as recorded. */
 export async function outpostListCommand(ctx: Context): Promise<Reply> {
   const name = ctx.command.args[0];
-  if (name) clusterOf(ctx.ops, name);
+  if (name) findCluster(ctx.ops, name);
   const rows = await ctx.ops.outposts.list(name);
   if (rows.length === 0)
     return {
@@ -220,13 +207,8 @@ export async function outpostListCommand(ctx: Context): Promise<Reply> {
  * manager (never the last), leave, remove from the Swarm's list, forget the outpost.
  */
 export async function outpostRemoveCommand(ctx: Context): Promise<Reply> {
-  const cluster = clusterOf(ctx.ops, ctx.command.args[0]);
-  const node = ctx.command.args[1] ?? '';
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(node))
-    throw new UsageError(
-      `"${node.slice(0, 60)}" is not a node name or id.`,
-      `See the nodes with: outposts ${cluster.name}`,
-    );
+  const cluster = findCluster(ctx.ops, ctx.command.args[0]);
+  const node = nodeArg(ctx);
   const events: OutpostEvent[] = [];
   const title = `Removing ${node} from ${cluster.name}:`;
   const outcome = await removeOutpost(
@@ -261,9 +243,7 @@ export async function outpostRemoveCommand(ctx: Context): Promise<Reply> {
 
 /** `doctor [cluster]`: the preflight again for every outpost, and the ingress. Changes nothing. */
 export async function doctorCommand(ctx: Context): Promise<Reply> {
-  const clusters = ctx.command.args[0]
-    ? [clusterOf(ctx.ops, ctx.command.args[0])]
-    : [...ctx.ops.config.clusters.values()];
+  const clusters = clustersArg(ctx);
   const block: string[] = [];
   let ok = true;
   for (const cluster of clusters) {

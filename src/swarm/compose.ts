@@ -3,6 +3,7 @@ import { ComposeError, MissingSecretsError } from '../errors.js';
 import { castFor, castValue, CAST_WORDS } from './compose-casts.js';
 import {
   isDockerMap,
+  mapValues,
   parseDockerYaml,
   stringifyDockerYaml,
   type DockerMap,
@@ -312,18 +313,8 @@ function interpolateTree(
   }
   if (Array.isArray(value))
     return value.map((v) => interpolateTree(v, [...keys, '[]'], lookup, hooks, display));
-  if (isDockerMap(value)) {
-    const out: DockerMap = {};
-    for (const [k, v] of Object.entries(value)) {
-      Object.defineProperty(out, k, {
-        value: interpolateTree(v, [...keys, k], lookup, hooks, display),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
-    return out;
-  }
+  if (isDockerMap(value))
+    return mapValues(value, (v, k) => interpolateTree(v, [...keys, k], lookup, hooks, display));
   return value;
 }
 
@@ -331,17 +322,7 @@ function interpolateTree(
 function escapeDollars(value: DockerValue): DockerValue {
   if (typeof value === 'string') return value.replaceAll('$', '$$$$');
   if (Array.isArray(value)) return value.map(escapeDollars);
-  if (isDockerMap(value)) {
-    const out: DockerMap = {};
-    for (const [k, v] of Object.entries(value))
-      Object.defineProperty(out, k, {
-        value: escapeDollars(v),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    return out;
-  }
+  if (isDockerMap(value)) return mapValues(value, escapeDollars);
   return value;
 }
 

@@ -43,6 +43,24 @@ export type DockerValue =
 
 export type DockerMap = { [key: string]: DockerValue };
 
+/** Sets a key as data: a key named `__proto__` stays a key, never the object's prototype. */
+export function setKey(map: DockerMap, key: string, value: DockerValue): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * A new map with each value replaced, keys as they are (see {@link setKey}).
+ * @example mapValues({ a: 1 }, (v) => v) // { a: 1 }
+ */
+export function mapValues(
+  map: DockerMap,
+  fn: (value: DockerValue, key: string) => DockerValue,
+): DockerMap {
+  const out: DockerMap = {};
+  for (const [k, v] of Object.entries(map)) setKey(out, k, fn(v, k));
+  return out;
+}
+
 export function isDockerMap(v: unknown): v is DockerMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoFloat);
 }
@@ -224,13 +242,7 @@ class Reader {
     const keys = node.items.map((p) => this.key(p, path, viaAlias));
     const explicit = new Set(keys.filter((k): k is string => k !== MERGE));
     const out: DockerMap = {};
-    const set = (k: string, v: DockerValue) =>
-      Object.defineProperty(out, k, {
-        value: v,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+    const set = (k: string, v: DockerValue) => setKey(out, k, v);
     node.items.forEach((pair, i) => {
       const k = keys[i]!;
       if (k !== MERGE) {
