@@ -2,6 +2,7 @@ import type { FleetConfig } from '../config/config.js';
 import { OttoError } from '../errors.js';
 import type { SecretStore } from '../store/secrets.js';
 import { stackConfig } from '../swarm/argv.js';
+import { sendCompose } from '../swarm/compose-version.js';
 import { displayCompose } from '../swarm/diff.js';
 import type { Transport } from '../transport/transport.js';
 import { prepareCompose, type PreparedCompose } from './render.js';
@@ -86,11 +87,13 @@ export async function dockerVerdict(
   let exitCode: number;
   let stderr: string;
   try {
-    ({ exitCode, stderr } = await transport.run(stackConfig(), {
-      stdin: prepared.rendered.text,
-      timeoutMs: VERDICT_TIMEOUT_MS,
-      ...(signal ? { signal } : {}),
-    }));
+    ({ exitCode, stderr } = await sendCompose(prepared.rendered.text, (text) =>
+      transport.run(stackConfig(), {
+        stdin: text,
+        timeoutMs: VERDICT_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+      }),
+    ));
   } catch (e) {
     if (signal?.aborted || !(e instanceof OttoError)) throw e;
     return { kind: 'unreachable', reason: prepared.mask.mask(e.message), fix: e.fix };

@@ -23,6 +23,7 @@ import type { Locks } from '../store/locks.js';
 import type { SecretStore } from '../store/secrets.js';
 import { fleetLogs } from '../swarm/logs.js';
 import { registryLogin, stackDeploy } from '../swarm/argv.js';
+import { sendCompose } from '../swarm/compose-version.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface LaunchDeps {
@@ -205,12 +206,14 @@ async function deploy(
     stage('deploying');
     const deployMs = deployTimeoutMs(fleet.convergeTimeoutSeconds);
     const sendDeploy = () =>
-      transport.run(stackDeploy(fleet.name), {
-        stdin: prepared.rendered.text,
-        signal,
-        timeoutMs: deployMs,
-        partialOnTimeout: true,
-      });
+      sendCompose(prepared.rendered.text, (text) =>
+        transport.run(stackDeploy(fleet.name), {
+          stdin: text,
+          signal,
+          timeoutMs: deployMs,
+          partialOnTimeout: true,
+        }),
+      );
     let deployed = await sendDeploy();
     // A `docker stack rm` of this fleet may still be removing its networks: wait it out, once.
     if (

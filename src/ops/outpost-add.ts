@@ -46,6 +46,7 @@ import {
   type OurSwarm,
 } from '../swarm/preflight.js';
 import { TRAEFIK_NETWORK } from '../swarm/compose.js';
+import { sendCompose } from '../swarm/compose-version.js';
 import type { HostKeyStore, SshTarget } from '../transport/ssh-transport.js';
 import type { Transport } from '../transport/transport.js';
 import { ended, NodeSession, type OutpostEvent, type OutpostStep } from './outpost-steps.js';
@@ -465,7 +466,7 @@ async function ingress(
       throw fail('ingress', check.line, check.fix, check.details);
     }
   }
-  const deployed = await run(stackDeploy(INGRESS_STACK), stack.text);
+  const deployed = await sendCompose(stack.text, (text) => run(stackDeploy(INGRESS_STACK), text));
   if (deployed.exitCode !== 0) {
     const check = ingressDeployFailed(deployed);
     throw fail('ingress', check.line, check.fix, check.details);
