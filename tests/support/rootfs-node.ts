@@ -140,6 +140,8 @@ ulimit() {
 export interface RootfsNode {
   readonly name: string;
   readonly ip: string;
+  /** The node's network namespace (`/var/run/netns/…`): `inBedNet` runs a process in it. */
+  readonly netns: string;
   readonly sshPort: number;
   /** A login user with passwordless sudo, not in any docker group. */
   readonly user: string;
@@ -418,6 +420,7 @@ export async function startRootfsNode(
     return {
       name,
       ip: netns.ip,
+      netns: netns.path,
       sshPort: 22,
       user,
       keyFile,
