@@ -131,8 +131,34 @@ describe.skipIf(bed === null)('outpost add: a bare Debian server to a launched f
     expect((await n.exec(['test', '-d', '/run/systemd/system'])).exitCode).toBe(1);
   });
 
+  it("a failed install (the mirror down) shows the installer's last lines and the fix; nothing is left", async () => {
+    const n = node!;
+    n.setMirrorDown(true);
+    try {
+      const r = await ws.otto(['outpost', 'add', 'bare', n.ip, '--yes', '--as', 'console:ops']);
+      expect(r.code, r.stdout + r.stderr).not.toBe(0);
+      expect(r.stdout.split('\n')[0], r.stdout).toBe(
+        `Otto stopped setting up ${n.ip} at install: Docker installation failed. Check server logs for details (the installer exited with 100; its last lines are below). (apt-get install docker.io)`,
+      );
+      const lines = r.stdout.split('\n').map((l) => l.trim());
+      expect(lines, r.stdout).toContain(
+        '→ Fix what the last lines show (often: apt cannot reach its mirrors; sudo apt-get update says more), then run outpost add again to retry.',
+      );
+      // apt's own last lines: the index could not be fetched, so no docker.io.
+      expect(lines).toContain('| E: Unable to locate package docker.io');
+      expect(n.proxied.some((l) => / 503$/.test(l))).toBe(true);
+    } finally {
+      n.setMirrorDown(false);
+    }
+    // Nothing half-done: no package, no outpost recorded (doctor finds none).
+    expect((await n.exec(['dpkg-query', '-W', 'docker.io'])).exitCode).toBe(1);
+    const list = await ws.otto(['outpost', 'list', 'bare', '--as', 'console:ops']);
+    expect(list.stdout, list.stdout).not.toContain(n.ip);
+  }, 300_000);
+
   it('outpost add installs docker.io, starts the engine and creates the Swarm', async () => {
     const n = node!;
+    const since = n.proxied.length;
     const r = await ws.otto(['outpost', 'add', 'bare', n.ip, '--yes', '--as', 'console:ops']);
     const why = `${r.stdout}\n${r.stderr}\n--- apt through the proxy:\n${n.proxied.join('\n')}`;
     expect(r.code, why).toBe(0);
@@ -170,10 +196,11 @@ describe.skipIf(bed === null)('outpost add: a bare Debian server to a launched f
     // Debian's own package, from the mirror (through the proxy), not another source.
     const pkg = await n.exec(['dpkg-query', '-W', '-f', '${Status} ${Version}', 'docker.io']);
     expect(pkg.stdout).toMatch(/^install ok installed 20\.10\.\d+\+dfsg/);
+    const proxied = n.proxied.slice(since);
     expect(
-      n.proxied.some((l) => /\/pool\/main\/d\/docker\.io\/docker\.io_\S+\.deb 200$/.test(l)),
+      proxied.some((l) => /\/pool\/main\/d\/docker\.io\/docker\.io_\S+\.deb 200$/.test(l)),
     ).toBe(true);
-    expect(n.proxied.filter((l) => !/ 200$/.test(l))).toEqual([]);
+    expect(proxied.filter((l) => !/ 200$/.test(l))).toEqual([]);
 
     // The engine answers, on the server, its user in the docker group; the Swarm is active.
     expect((await n.exec(['id', '-nG', n.user])).stdout.split(' ').map((g) => g.trim())).toContain(

@@ -157,6 +157,8 @@ export interface RootfsNode {
   readonly ulimitHook: boolean;
   /** The HTTP requests apt made through the proxy: `GET <url> <status>`. */
   readonly proxied: readonly string[];
+  /** Makes the proxy answer 503 to every request (`true`) or forward again (`false`). */
+  setMirrorDown(down: boolean): void;
   /** Runs `argv` inside the node (its namespaces and root, as root), from this machine. */
   exec(argv: readonly string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** Ends every process of the node and removes its namespaces, bridge, rules and files. */
@@ -207,14 +209,21 @@ exec /usr/sbin/sshd -D -e
 
 /**
  * An HTTP proxy on `host` for apt: forwards requests whose URL's host is `allowed`
- * (the mirror's), refuses others (403). `log` gets `GET <url> <status>` per request.
+ * (the mirror's), refuses others (403), and answers 503 for everything while
+ * `down()` says the mirror is down. `log` gets `GET <url> <status>` per request.
  */
 async function aptProxy(
   host: string,
   allowed: string,
   log: (line: string) => void,
+  down: () => boolean,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
+    if (down()) {
+      log(`${req.method} ${req.url} 503`);
+      res.writeHead(503).end('the mirror is down (test)\n');
+      return;
+    }
     let url: URL;
     try {
       url = new URL(req.url ?? '');
@@ -279,6 +288,7 @@ export async function startRootfsNode(
   const cleanups = new Cleanups();
   cleanups.add(async () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 }));
   const proxied: string[] = [];
+  let mirrorDown = false;
   let unsharePid: number | undefined;
   let initPid: number | undefined;
 
@@ -313,7 +323,12 @@ export async function startRootfsNode(
     const netns = await addNetns(name, id, 1, bridge, cleanups);
 
     const mirror = new URL(debianMirror());
-    const proxy = await aptProxy(`${bridge.subnet}.1`, mirror.host, (l) => proxied.push(l));
+    const proxy = await aptProxy(
+      `${bridge.subnet}.1`,
+      mirror.host,
+      (l) => proxied.push(l),
+      () => mirrorDown,
+    );
     cleanups.add(() => new Promise<void>((resolve) => proxy.server.close(() => resolve())));
     cleanups.add(async () => proxy.server.closeAllConnections());
 
@@ -429,6 +444,9 @@ export async function startRootfsNode(
       logFile,
       ulimitHook,
       proxied,
+      setMirrorDown: (down: boolean) => {
+        mirrorDown = down;
+      },
       exec,
       stop,
     };
