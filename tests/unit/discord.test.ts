@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { subcommandInput, toText } from '../../src/adapters/discord/commands.js';
+import { ButtonCommands } from '../../src/adapters/discord/button-commands.js';
 import { toDiscord } from '../../src/adapters/discord/render.js';
 import { redactDiscordToken } from '../../src/adapters/discord/discord.js';
 import { parseText, quoteWord } from '../../src/commands/parse.js';
@@ -91,6 +92,42 @@ describe('Discord messages', () => {
     buttons.push({ label: 'Long', command: `lock shop ${'x'.repeat(120)}` });
     const m = toDiscord({ outcome: 'ok', text: 't', buttons });
     expect(m.components.map((r) => r.components.length)).toEqual([5, 2]);
+  });
+
+  it('gives a command too long for a custom id a short one, and keeps the command', () => {
+    // outpost add's Trust and set up: the fingerprint alone is 50 characters.
+    const trust = `outpost add prod worker-3.example.com --user deploy --port 22 --role worker --fingerprint SHA256:${'A'.repeat(43)}`;
+    const kept = new ButtonCommands();
+    const draw = () =>
+      toDiscord(
+        {
+          outcome: 'ok',
+          text: 'host key',
+          buttons: [
+            { label: 'Trust and set up', command: trust, style: 'primary' },
+            { label: 'Cancel', command: 'outpost cancel prod worker-3.example.com' },
+          ],
+        },
+        { keep: (c) => kept.keep(c) },
+      ).components[0]!.components;
+    const [button, cancel] = draw();
+    expect(button!.custom_id).toMatch(/^otto#[\w-]{24}$/);
+    expect(kept.get(button!.custom_id.slice('otto#'.length))).toBe(trust);
+    expect(cancel!.custom_id).toBe('otto:outpost cancel prod worker-3.example.com');
+    // Drawn again (an edit), the same id.
+    expect(draw()[0]!.custom_id).toBe(button!.custom_id);
+    // Without a place to keep it, it is left out, as before.
+    expect(
+      toDiscord({ outcome: 'ok', text: 't', buttons: [{ label: 'T', command: trust }] }).components,
+    ).toEqual([]);
+  });
+
+  it('keeps at most so many long commands, forgetting the oldest', () => {
+    const kept = new ButtonCommands(2);
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => kept.keep(`lock shop ${x.repeat(120)}`));
+    expect(kept.get(a!)).toBeUndefined();
+    expect(kept.get(b!)).toBe(`lock shop ${'b'.repeat(120)}`);
+    expect(kept.get(c!)).toBe(`lock shop ${'c'.repeat(120)}`);
   });
 
   it('draws configured channels as channels and everyone else as people', () => {

@@ -16,7 +16,8 @@ import { startCardSweep } from '../../watch/approval-sweep.js';
 import { runInMessage } from '../chat-run.js';
 import { OTTO_COMMAND, subcommandInput, subcommandOf, toText } from './commands.js';
 import { OttoError } from '../../errors.js';
-import { BUTTON_PREFIX, toDiscord } from './render.js';
+import { BUTTON_PREFIX, KEPT_BUTTON_PREFIX, toDiscord } from './render.js';
+import { ButtonCommands } from './button-commands.js';
 import type { MessageSink } from '../live-message.js';
 import {
   discordAlertPoster,
@@ -76,8 +77,20 @@ function configuredChannels(ops: Ops): Set<string> {
   );
 }
 
-function editOptions(reply: Reply, channels: ReadonlySet<string>, header?: string) {
-  const m = toDiscord(reply, { channels, ...(header ? { header } : {}) });
+/**
+ * The answer to a press of a button whose command was kept in memory (too long for
+ * a custom id) by an Otto that has restarted since.
+ */
+export const FORGOTTEN_BUTTON_REPLY =
+  '❔ Otto restarted since it drew that button, and no longer knows its command. Nothing was run.\n→ Run the command again for fresh buttons.';
+
+function editOptions(
+  reply: Reply,
+  channels: ReadonlySet<string>,
+  keep: (command: string) => string,
+  header?: string,
+) {
+  const m = toDiscord(reply, { channels, keep, ...(header ? { header } : {}) });
   return {
     content: m.content,
     components: m.components,
@@ -101,6 +114,8 @@ export function startDiscord(
   const safeLog = (msg: string) => log(redactDiscordToken(msg, cfg.token));
   const known = configuredChannels(ops);
   const life = new AdapterLife<{ client: Client; discord: DiscordJs }>('Discord', safeLog);
+  const kept = new ButtonCommands();
+  const keep = (command: string) => kept.keep(command);
 
   const run = (
     discord: DiscordJs,
@@ -117,7 +132,7 @@ export function startDiscord(
       const sink: MessageSink<DiscordRef> & { refOf: (r: DiscordRef) => string } = {
         // The deferred reply is the message: "posting" is its first edit.
         post: async (reply) => {
-          const m = (await i.editReply(editOptions(reply, channels, header))) as unknown as {
+          const m = (await i.editReply(editOptions(reply, channels, keep, header))) as unknown as {
             id: string;
             channelId?: string;
             channel_id?: string;
@@ -126,10 +141,10 @@ export function startDiscord(
         },
         edit: async (ref, reply) => {
           if (Date.now() - received > TOKEN_LIFETIME_MS) {
-            const m = toDiscord(reply, { channels, ...(header ? { header } : {}) });
+            const m = toDiscord(reply, { channels, keep, ...(header ? { header } : {}) });
             return editInChannel(discord, i.client, ref, m);
           }
-          await i.editReply(editOptions(reply, channels, header));
+          await i.editReply(editOptions(reply, channels, keep, header));
         },
         refOf: (ref) =>
           MessageRef.format({ kind: 'discord', channel: ref.channelId, message: ref.messageId }),
@@ -173,10 +188,18 @@ export function startDiscord(
         }
         return run(discord, i, toText(sub.data));
       }
-      if (i.isButton() && i.customId.startsWith(BUTTON_PREFIX)) {
+      const own = [BUTTON_PREFIX, KEPT_BUTTON_PREFIX];
+      if (i.isButton() && own.some((p) => i.customId.startsWith(p))) {
         await i.deferReply();
         const label = (i.component as { label?: string | null } | undefined)?.label ?? 'a button';
-        const command = i.customId.slice(BUTTON_PREFIX.length);
+        // The command is in the custom id, or kept here when it was too long for one.
+        const command = i.customId.startsWith(BUTTON_PREFIX)
+          ? i.customId.slice(BUTTON_PREFIX.length)
+          : kept.get(i.customId.slice(KEPT_BUTTON_PREFIX.length));
+        if (command === undefined) {
+          await i.editReply({ content: FORGOTTEN_BUTTON_REPLY });
+          return;
+        }
         return run(
           discord,
           i,

@@ -6,6 +6,8 @@ const ROWS = 5;
 const PER_ROW = 5;
 const CUSTOM_ID_MAX = 100;
 export const BUTTON_PREFIX = 'otto:';
+/** The custom id of a button whose command is too long for one: `otto#<id>` (see ButtonCommands). */
+export const KEPT_BUTTON_PREFIX = 'otto#';
 
 const STYLE = { primary: 1, secondary: 2, danger: 4 } as const;
 
@@ -36,8 +38,23 @@ function escapeCode(text: string): string {
   return text.replace(/```/g, '`\u200b``');
 }
 
-function buttons(list: readonly Button[]): DiscordMessage['components'] {
-  const usable = list.filter((b) => BUTTON_PREFIX.length + b.command.length <= CUSTOM_ID_MAX);
+/**
+ * A button's custom id: its command, or, when that is too long for one, the id
+ * `keep` gives it; without `keep`, a button whose command is too long is left out.
+ */
+function customId(command: string, keep?: (command: string) => string): string | undefined {
+  if (BUTTON_PREFIX.length + command.length <= CUSTOM_ID_MAX) return `${BUTTON_PREFIX}${command}`;
+  return keep ? `${KEPT_BUTTON_PREFIX}${keep(command)}` : undefined;
+}
+
+function buttons(
+  list: readonly Button[],
+  keep?: (command: string) => string,
+): DiscordMessage['components'] {
+  const usable = list.flatMap((b) => {
+    const id = customId(b.command, keep);
+    return id ? [{ ...b, id }] : [];
+  });
   const rows: DiscordMessage['components'] = [];
   for (let i = 0; i < Math.min(usable.length, ROWS * PER_ROW); i += PER_ROW) {
     rows.push({
@@ -46,7 +63,7 @@ function buttons(list: readonly Button[]): DiscordMessage['components'] {
         type: 2,
         style: STYLE[b.style ?? 'secondary'],
         label: b.label.slice(0, 80),
-        custom_id: `${BUTTON_PREFIX}${b.command}`,
+        custom_id: b.id,
       })),
     });
   }
@@ -60,7 +77,12 @@ function buttons(list: readonly Button[]): DiscordMessage['components'] {
  */
 export function toDiscord(
   reply: Reply,
-  opts: { header?: string; channels?: ReadonlySet<string> } = {},
+  opts: {
+    header?: string;
+    channels?: ReadonlySet<string>;
+    /** Keeps a button command too long for a custom id; returns its short id. */
+    keep?: (command: string) => string;
+  } = {},
 ): DiscordMessage {
   const at = (text: string) => mentions(text, opts.channels);
   const mark = reply.outcome === 'refused' ? '⛔ ' : reply.outcome === 'usage' ? '❔ ' : '';
@@ -88,7 +110,7 @@ export function toDiscord(
   }
   return {
     content,
-    components: buttons(reply.buttons ?? []),
+    components: buttons(reply.buttons ?? [], opts.keep),
     allowed_mentions: { parse: [] },
     files,
   };

@@ -19,8 +19,12 @@ export interface SlackSinkOptions {
   readonly header: string;
   /** The command's response URL: the private answer when Otto is not in the channel. */
   readonly respond: RespondFn | undefined;
-  /** Set once the message showed progress: then the log lines go into its thread. */
-  readonly state: { hadProgress: boolean };
+  /**
+   * `hadProgress`: set once the message showed progress: then a rollout's log lines go
+   * into its thread. `blockInMessage`: set when the progress itself has lines (outpost
+   * add's steps): those stay in the message, to the end.
+   */
+  readonly state: { hadProgress: boolean; blockInMessage: boolean };
 }
 
 /** The one message a command's reply is drawn in, posted once and then edited. */
@@ -32,8 +36,12 @@ export function slackSink({
   respond,
   state,
 }: SlackSinkOptions): MessageSink<SlackRef> & { refOf: (r: SlackRef) => string | undefined } {
-  // A rollout's log lines go into the thread under its message, not into the message.
-  const draw = (reply: Reply) => toBlocks(reply, { header, withBlock: !state.hadProgress });
+  // A rollout's log lines go into the thread under its message, not into the message;
+  // lines that are the progress itself (the steps of outpost add) are drawn in it.
+  const draw = (reply: Reply, final: boolean) => {
+    if (!final && reply.block?.length) state.blockInMessage = true;
+    return toBlocks(reply, { header, withBlock: !state.hadProgress || state.blockInMessage });
+  };
   return {
     post: async (reply, final) => {
       if (!final) state.hadProgress = true;
@@ -41,7 +49,7 @@ export function slackSink({
         const res = await client.chat.postMessage({
           channel,
           ...(threadTs ? { thread_ts: threadTs } : {}),
-          ...draw(reply),
+          ...draw(reply, final),
         });
         return { channel: res.channel ?? channel, ts: res.ts ?? '' };
       } catch (e) {
@@ -59,7 +67,7 @@ export function slackSink({
         return;
       }
       try {
-        await client.chat.update({ channel: ref.channel, ts: ref.ts, ...draw(reply) });
+        await client.chat.update({ channel: ref.channel, ts: ref.ts, ...draw(reply, final) });
       } catch (e) {
         throw asRateLimited(e);
       }

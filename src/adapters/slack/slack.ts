@@ -74,11 +74,13 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
         channel: `slack:${channel}`,
         platform: 'slack',
       };
-      const state = { hadProgress: false };
+      const state = { hadProgress: false, blockInMessage: false };
       const sink = slackSink({ client, channel, threadTs, header, respond, state });
       const done = await runInMessage(ops, text, source, sink, { signal: life.signal, log });
       const ref = done.ref;
-      if (done.hadProgress && done.reply.outcome === 'failed' && ref && 'ts' in ref) {
+      // A failed rollout's log lines go into the thread (outpost add's steps are in the message).
+      const inThread = done.hadProgress && !state.blockInMessage;
+      if (inThread && done.reply.outcome === 'failed' && ref && 'ts' in ref) {
         await once429(() =>
           client.chat.postMessage({
             channel: ref.channel,
