@@ -386,25 +386,23 @@ export function inDirectMessage(userId: string) {
   };
 }
 
-/** The `data` of `/otto <sub> <options>`. */
-export function slash(sub: string, options: Record<string, string | number> = {}) {
+/**
+ * The `data` of `/otto <sub> <options>`. A two-word command (`outpost add`) is a
+ * subcommand of a group, as `otto discord register` offers it: `/otto outpost add`.
+ */
+export function slash(sub: string, options: Record<string, string | number | boolean> = {}) {
+  const values = Object.entries(options).map(([name, value]) => ({
+    type: typeof value === 'number' ? 4 : typeof value === 'boolean' ? 5 : 3,
+    name,
+    value,
+  }));
+  const [first, second] = sub.split(' ');
+  const command =
+    second === undefined
+      ? { type: 1, name: sub, options: values }
+      : { type: 2, name: first, options: [{ type: 1, name: second, options: values }] };
   return {
     type: 2,
-    data: {
-      id: '100000000000000010',
-      name: 'otto',
-      type: 1,
-      options: [
-        {
-          type: 1,
-          name: sub,
-          options: Object.entries(options).map(([name, value]) => ({
-            type: typeof value === 'number' ? 4 : 3,
-            name,
-            value,
-          })),
-        },
-      ],
-    },
+    data: { id: '100000000000000010', name: 'otto', type: 1, options: [command] },
   };
 }
