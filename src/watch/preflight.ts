@@ -14,7 +14,11 @@ export async function preflight(ops: Ops, write: (line: string) => void): Promis
           );
         } else if (state !== 'active') {
           write(
-            `⚠️  Cluster ${name}: Docker answers but is not a Swarm manager (swarm: ${state || 'unknown'}). Run docker swarm init there first.`,
+            `⚠️  Cluster ${name}: Docker answers but is not a Swarm manager (swarm: ${state || 'unknown'}). ${
+              ops.config.clusters.get(name)?.kind === 'ssh'
+                ? `Set it up with: otto outpost add ${name} <host> (it creates the Swarm and the ingress).`
+                : 'Run docker swarm init there first.'
+            }`,
           );
         } else {
           write(`🛰️  Cluster ${name}: Swarm manager online.`);
