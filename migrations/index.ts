@@ -7,6 +7,7 @@ import * as shields from './0005-shields.js';
 import * as lockRequest from './0006-lock-request.js';
 import * as exactReturns from './0007-exact-returns.js';
 import * as outposts from './0008-outposts.js';
+import * as gitSources from './0009-git-sources.js';
 
 /**
  * Every migration, in order. Listed here (rather than read from the folder at run
@@ -21,4 +22,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006-lock-request': lockRequest,
   '0007-exact-returns': exactReturns,
   '0008-outposts': outposts,
+  '0009-git-sources': gitSources,
 };

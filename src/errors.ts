@@ -34,6 +34,11 @@ export class ComposeError extends OttoError {
   override readonly code = 'compose_invalid';
 }
 
+/** A git fleet's repository could not be cloned, fetched or read, or a ref is unknown. */
+export class GitSourceError extends OttoError {
+  override readonly code = 'git_source';
+}
+
 export class MissingSecretsError extends OttoError {
   override readonly code = 'missing_secrets';
   constructor(

@@ -1,5 +1,5 @@
 import type { FleetConfig } from '../config/config.js';
-import type { Approval, ApprovalAction, Deployment } from '../store/db.js';
+import type { Approval, ApprovalAction, Deployment, RecordedCommit } from '../store/db.js';
 import { heldSummary } from './held-compose.js';
 import type { RanImage } from '../store/deployments.js';
 import type { Button, Context, Reply } from './types.js';
@@ -30,6 +30,8 @@ export function requestButtons(a: Approval): Button[] {
 export interface RequestInput {
   readonly action: ApprovalAction;
   readonly composeSnapshot: string;
+  /** A git fleet's commit the snapshot was read at. */
+  readonly commit?: RecordedCommit;
   /** The fleet's newest deployment now; approving after it changed is refused as stale. */
   readonly from: Deployment | undefined;
   /** The version a rollback returns to. */
@@ -53,6 +55,7 @@ export async function requestApproval(
     fromVersion: input.from?.version ?? null,
     targetVersion: input.target?.version ?? null,
     timeoutSeconds: fleet.approvals.timeoutSeconds,
+    ...(input.commit ? { commit: input.commit } : {}),
   });
   const t = input.target;
   const question = t

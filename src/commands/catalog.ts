@@ -29,6 +29,14 @@ import type { RATES } from './rate-limit.js';
 import type { Handler, Reply } from './types.js';
 import { otto } from './voice.js';
 
+/** `--ref` of a git fleet's `launch` and `diff`: checked by refFlag (ref-flag.ts). */
+const REF_FLAG: FlagSpec = {
+  name: 'ref',
+  about: 'A git fleet: the branch, tag or commit to read (default: its tracked branch)',
+  type: 'word',
+  max: 200,
+};
+
 /** Discord draws these; the text parser counts them. */
 export type ArgType = 'fleet' | 'service' | 'word' | 'words' | 'integer' | 'request';
 
@@ -172,7 +180,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     handler: historyCommand,
   },
   diff: {
-    usage: 'diff <fleet> [version] [version] | diff #<request>',
+    usage: 'diff <fleet> [version] [version] [--ref <branch|tag|sha>] | diff #<request>',
     summary: 'what a launch (or a return to a version) would change, secrets masked',
     example: 'diff myapp 11',
     args: [
@@ -180,14 +188,14 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       { name: 'from', about: 'Compare this version (default: the running one)', type: 'integer' },
       { name: 'to', about: 'With this one (default: the compose file)', type: 'integer' },
     ],
-    flags: [],
+    flags: [REF_FLAG],
     role: 'viewer',
     fleetFrom: 'arg',
     requestRef: true,
     handler: diffCommand,
   },
   launch: {
-    usage: 'launch <fleet> [--dry-run]',
+    usage: 'launch <fleet> [--ref <branch|tag|sha>] [--dry-run]',
     summary:
       'deploy a fleet and wait until it is in orbit; --dry-run shows what would be sent, deploying nothing',
     example: 'launch myapp',
@@ -200,6 +208,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
         role: 'viewer',
         limit: 'dryRun',
       },
+      REF_FLAG,
     ],
     role: 'deployer',
     fleetFrom: 'arg',

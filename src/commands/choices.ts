@@ -1,6 +1,5 @@
 import type { FleetConfig } from '../config/config.js';
 import type { Ops } from '../ops/ops.js';
-import { fleetServices } from '../swarm/fleet-compose.js';
 import { parseJsonLines, serviceLs } from '../swarm/argv.js';
 import type { Who } from './access.js';
 import { limiter } from './rate-limit.js';
@@ -42,7 +41,8 @@ export async function serviceChoices(
   const askCluster = limiter(ops, 'autocomplete').take(who.actor) === 0;
   const [running, planned] = await Promise.all([
     askCluster ? runningServices(ops, fleet) : [],
-    fleetServices(fleet).catch(() => []),
+    // A git fleet's come from its last launch: a suggestion never waits on a fetch.
+    ops.sources.services(fleet, { fetch: false }).catch(() => []),
   ]);
   return matching([...running, ...planned], typed);
 }

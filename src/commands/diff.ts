@@ -4,8 +4,8 @@ import type { Deployment } from '../store/db.js';
 import { pinsOf, type RanImage } from '../store/deployments.js';
 import type { Ops } from '../ops/ops.js';
 import { composeDiff, MAX_DIFF_LINES, type ComposeSide } from '../swarm/diff.js';
-import { readFleetCompose } from '../swarm/fleet-compose.js';
-import { displayPath, findFleet } from './fleet-lookup.js';
+import { findFleet, readLabel } from './fleet-lookup.js';
+import { refFlag } from './ref-flag.js';
 import { heldImages, heldSummary, imagesLine } from './held-compose.js';
 import { parseVersion } from './rollback.js';
 import type { Context, Reply } from './types.js';
@@ -69,13 +69,20 @@ export async function diffCommand(ctx: Context): Promise<Reply> {
     from = await recordedSide(ops, await get(versions[0]!), '', true);
     to = await recordedSide(ops, await get(versions[1]!), '', true);
   } else {
-    const file = displayPath(ops.config, fleet.composeFile);
     from = current
       ? await recordedSide(ops, current, ` (running, ${current.status})`, pinned)
       : { label: `${fleet.name} (never launched)`, text: 'services: {}\n' };
-    to = versions[0]
-      ? await recordedSide(ops, await get(versions[0]), '', true)
-      : { label: file, text: await readFleetCompose(fleet) };
+    const ref = refFlag(ctx.command.flags);
+    if (ref !== undefined && versions[0])
+      throw new UsageError(
+        '--ref reads the repository; a version number reads a recorded launch: give one or the other.',
+        `For example: diff ${fleet.name} --ref v1.4.2`,
+      );
+    if (versions[0]) to = await recordedSide(ops, await get(versions[0]), '', true);
+    else {
+      const read = await ops.sources.read(fleet, ref, ctx.signal);
+      to = { label: readLabel(ops.config, read), text: read.text };
+    }
   }
   return drawDiff(ctx, fleet, from, to);
 }

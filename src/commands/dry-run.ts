@@ -4,7 +4,9 @@ import type { Ops } from '../ops/ops.js';
 import { composeDiff, type ComposeSide } from '../swarm/diff.js';
 import { atLeast, requireRole, type Who } from './access.js';
 import { drawDiff, side } from './diff.js';
-import { displayPath, findFleet } from './fleet-lookup.js';
+import { findFleet, readLabel } from './fleet-lookup.js';
+import { refFlag } from './ref-flag.js';
+import type { FleetCompose } from '../ops/fleet-source.js';
 import type { Context, Outcome, Reply } from './types.js';
 import { otto } from './voice.js';
 
@@ -15,14 +17,14 @@ export const MAX_RENDER_LINES = 100;
 export async function launchSides(
   ops: Pick<Ops, 'config' | 'deployments'>,
   fleet: FleetConfig,
-  text: string,
+  read: Pick<FleetCompose, 'text' | 'label' | 'commit'>,
 ): Promise<{ readonly from: ComposeSide; readonly to: ComposeSide }> {
   const current = await ops.deployments.latest(fleet.name);
   return {
     from: current
       ? side(current, ` (running, ${current.status})`)
       : { label: `${fleet.name} (never launched)`, text: 'services: {}\n' },
-    to: { label: displayPath(ops.config, fleet.composeFile), text },
+    to: { label: readLabel(ops.config, read), text: read.text },
   };
 }
 
@@ -54,8 +56,13 @@ export function verdictFix(fleet: FleetConfig, file: string, v: Verdict, again: 
  * run it. A deployer is offered the launch when Docker does not object.
  */
 export async function dryRunCommand(ctx: Context, fleet: FleetConfig): Promise<Reply> {
-  const dry = await dryRun(ctx.ops, { fleet, signal: ctx.signal });
-  const { from, to } = await launchSides(ctx.ops, fleet, dry.text);
+  const ref = refFlag(ctx.command.flags);
+  const dry = await dryRun(ctx.ops, {
+    fleet,
+    signal: ctx.signal,
+    ...(ref !== undefined ? { ref } : {}),
+  });
+  const { from, to } = await launchSides(ctx.ops, fleet, dry);
   const changes = await drawDiff(ctx, fleet, from, to);
   const lines = dry.display.replace(/\n$/, '').split('\n');
   const shown = lines.slice(0, MAX_RENDER_LINES);
@@ -118,7 +125,7 @@ export async function renderFleet(
   const fleet = findFleet(ops, name, { ...who, channel: 'cli' });
   requireRole(ops.config, who, 'viewer', `render ${fleet.name}`, fleet);
   const dry = await dryRun(ops, { fleet, offline: options.offline, signal: options.signal });
-  const { from, to } = await launchSides(ops, fleet, dry.text);
+  const { from, to } = await launchSides(ops, fleet, dry);
   if (options.offline) return { fleet, dry, file: to.label };
   const lines = await composeDiff(ops, fleet, from, to);
   return { fleet, dry, file: to.label, changes: { from, to, lines } };

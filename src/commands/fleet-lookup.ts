@@ -2,7 +2,8 @@ import { closest, distance } from 'fastest-levenshtein';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { CHANNEL, FLEET_NAME, type FleetConfig, type OttoConfig } from '../config/config.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { fleetServices } from '../swarm/fleet-compose.js';
+import { commitLine, type FleetCompose } from '../ops/fleet-source.js';
+import { displayRepo } from '../ops/git-repos.js';
 import type { Ops } from '../ops/ops.js';
 import { atLeast, roleOf, type Who } from './access.js';
 import type { Context } from './types.js';
@@ -75,10 +76,11 @@ export function byCluster<F extends Pick<FleetConfig, 'cluster'>>(
 
 /** The fleet's compose services, after checking that `wanted` (when given) is one of them. */
 export async function fleetServicesWith(
+  ops: Pick<Ops, 'sources'>,
   fleet: FleetConfig,
   wanted: string | undefined,
 ): Promise<string[]> {
-  const known = await fleetServices(fleet);
+  const known = await ops.sources.services(fleet);
   if (wanted && !known.includes(wanted)) {
     const s = suggest(wanted, known);
     throw new NotFoundError(
@@ -107,4 +109,21 @@ export function visibleFleets(ctx: Context): FleetConfig[] {
 export function displayPath(config: OttoConfig, file: string): string {
   const rel = relative(config.path ? dirname(config.path) : process.cwd(), file);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/**
+ * Where a fleet's compose comes from, as people read it: `stacks/shop.yml`, or
+ * `github.com/acme/shop.git (main)` for a git fleet.
+ */
+export function sourceLabel(config: OttoConfig, fleet: FleetConfig): string {
+  const s = fleet.source;
+  if (s.kind === 'file') return displayPath(config, s.path);
+  return `${displayRepo(s.repo)}${s.path ? `:${s.path}` : ''}${s.ref ? ` (${s.ref})` : ''}`;
+}
+
+/** A compose as read, as people name it: the file, or `repo:path at a1b2c3d (main) “subject”`. */
+export function readLabel(config: OttoConfig, read: Pick<FleetCompose, 'label' | 'commit'>) {
+  return read.commit
+    ? `${read.label} at ${commitLine(read.commit)}`
+    : displayPath(config, read.label);
 }

@@ -1,4 +1,4 @@
-import { displayPath, visibleFleets } from './fleet-lookup.js';
+import { sourceLabel, visibleFleets } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
@@ -14,7 +14,7 @@ export async function fleetsCommand(ctx: Context): Promise<Reply> {
       const d = latest.get(f.name);
       return {
         label: f.name,
-        value: `cluster ${f.cluster} · ${displayPath(ctx.ops.config, f.composeFile)} · ${d ? `v${d.version} ${d.status}` : 'never launched'}`,
+        value: `cluster ${f.cluster} · ${sourceLabel(ctx.ops.config, f)} · ${d ? `v${d.version} ${d.status}` : 'never launched'}`,
       };
     }),
   };

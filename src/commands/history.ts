@@ -1,4 +1,5 @@
-import type { Deployment } from '../store/db.js';
+import { commitOf, type Deployment } from '../store/db.js';
+import { commitLine } from '../ops/fleet-source.js';
 import type { RanImage } from '../store/deployments.js';
 import { imagesLine } from './held-compose.js';
 import { findFleet } from './fleet-lookup.js';
@@ -17,7 +18,8 @@ const ICON: Record<Deployment['status'], string> = {
 /**
  * One launch of the flight log: `🟢 v3 succeeded in 4.2 s · console:ada · 15:40 (return
  * to v1) · web 127.0.0.1:5000/otto/web:latest @3f2a9c1b7d0e`. `images` are what its
- * services ran (recorded once it converged): tag and short digest.
+ * services ran (recorded once it converged): tag and short digest. A git fleet's
+ * launch names its commit after the duration: `· a1b2c3d (main) “Fix the login”`.
  */
 export function historyLine(
   d: Deployment,
@@ -27,9 +29,11 @@ export function historyLine(
   const secs = d.durationMs === null ? '' : ` in ${(d.durationMs / 1000).toFixed(1)} s`;
   const rb = d.rollbackOf ? ` (return to v${d.rollbackOf})` : '';
   const approved = approvedBy ? `, approved by ${approvedBy}` : '';
+  const commit = commitOf(d);
+  const from = commit ? ` · ${commitLine(commit)}` : '';
   const ran = images.length ? ` · ${imagesLine(images)}` : '';
   const reason = d.reason && d.status !== 'succeeded' ? ` — ${userText(d.reason)}` : '';
-  return `${ICON[d.status]} v${d.version} ${d.status}${secs} · ${d.actor}${approved} · ${otto.when(d.startedAt)}${rb}${ran}${reason}`;
+  return `${ICON[d.status]} v${d.version} ${d.status}${secs}${from} · ${d.actor}${approved} · ${otto.when(d.startedAt)}${rb}${ran}${reason}`;
 }
 
 /** `history <fleet> [--limit N]`: the fleet's launches, newest first. */

@@ -1,12 +1,14 @@
 import type { FleetConfig } from '../config/config.js';
 import type { LaunchEvent, ServiceProgress } from '../swarm/progress.js';
-import { readFleetCompose } from '../swarm/fleet-compose.js';
 import { checkCompose } from '../swarm/compose-check.js';
 import { launch, type LaunchOutcome, type LaunchRequest } from '../ops/launch.js';
 import { requestApproval } from './approval-request.js';
 import { flagGiven } from './access.js';
 import { dryRunCommand } from './dry-run.js';
-import { findFleet } from './fleet-lookup.js';
+import { findFleet, readLabel } from './fleet-lookup.js';
+import { commitLine } from '../ops/fleet-source.js';
+import { commitOf } from '../store/db.js';
+import { refFlag } from './ref-flag.js';
 import { imagesLine } from './held-compose.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
@@ -60,21 +62,21 @@ function outcomeReply(fleet: FleetConfig, outcome: LaunchOutcome): Reply {
   const d = outcome.deployment;
   const fields = outcome.services.map((s) => ({ label: s.name, value: otto.serviceState(s) }));
   const seconds = (d.durationMs ?? 0) / 1000;
+  const commit = commitOf(d);
+  const from = commit ? `\nFrom ${commitLine(commit)}.` : '';
   if (outcome.ok) {
     return {
       outcome: 'ok',
-      text: d.rollbackOf
-        ? otto.returned(fleet.name, d.rollbackOf, d.version, seconds)
-        : otto.launched(fleet.name, d.version, seconds),
+      text:
+        (d.rollbackOf
+          ? otto.returned(fleet.name, d.rollbackOf, d.version, seconds)
+          : otto.launched(fleet.name, d.version, seconds)) + from,
       fields,
     };
   }
   const svc = outcome.failure?.service;
-  const failed = otto.launchFailed(
-    fleet.name,
-    d.version,
-    outcome.failure?.message ?? 'unknown reason',
-  );
+  const failed =
+    otto.launchFailed(fleet.name, d.version, outcome.failure?.message ?? 'unknown reason') + from;
   const auto = outcome.autoRollback;
   const back = auto && 'outcome' in auto ? auto.outcome : undefined;
   const after = !auto
@@ -112,13 +114,20 @@ export async function launchCommand(ctx: Context): Promise<Reply> {
   const fleet = findFleet(ctx.ops, ctx.command.args[0], ctx.command);
   // The same test dispatch used to let a viewer in: with --dry-run, nothing launches.
   if (flagGiven(ctx.command.flags, 'dry-run')) return dryRunCommand(ctx, fleet);
-  if (fleet.approvals.launch === 0) return carryOut(ctx, fleet, { actor: ctx.command.actor });
-  const text = await readFleetCompose(fleet);
-  await checkCompose(ctx.ops, fleet, text, fleet.composeFile);
+  const ref = refFlag(ctx.command.flags);
+  if (fleet.approvals.launch === 0)
+    return carryOut(ctx, fleet, {
+      actor: ctx.command.actor,
+      ...(ref !== undefined ? { ref } : {}),
+    });
+  // The request holds the compose as read now (for a git fleet: at the commit resolved now).
+  const read = await ctx.ops.sources.read(fleet, ref, ctx.signal);
+  await checkCompose(ctx.ops, fleet, read.text, readLabel(ctx.ops.config, read));
   const current = await ctx.ops.deployments.latest(fleet.name);
   return requestApproval(ctx, fleet, {
     action: 'launch',
-    composeSnapshot: text,
+    composeSnapshot: read.text,
+    ...(read.commit ? { commit: read.commit } : {}),
     from: current,
     target: undefined,
   });

@@ -37,7 +37,7 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
     );
   }
   const wanted = ctx.command.args[1];
-  const known = await fleetServicesWith(fleet, wanted);
+  const known = await fleetServicesWith(ctx.ops, fleet, wanted);
   const services = wanted ? [wanted] : known;
   const res = await fleetLogs(
     ctx.ops.transport(fleet.cluster),

@@ -1,7 +1,7 @@
 import type { FleetConfig } from '../config/config.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { checkCompose } from '../swarm/compose-check.js';
-import type { Deployment } from '../store/db.js';
+import { commitOf, withCommit, type Deployment } from '../store/db.js';
 import type { Ops } from '../ops/ops.js';
 import { requestApproval } from './approval-request.js';
 import { findFleet } from './fleet-lookup.js';
@@ -89,6 +89,7 @@ export async function rollbackCommand(ctx: Context): Promise<Reply> {
     return carryOut(ctx, fleet, {
       actor: ctx.command.actor,
       composeText: target.composeSnapshot,
+      ...withCommit(commitOf(target)),
       rollbackOf: target.version,
       // The launch pins what that version ran; say which images, and which run their tags.
       header: returnImagesLine(target.version, await ops.deployments.images(target.id)),
@@ -97,6 +98,7 @@ export async function rollbackCommand(ctx: Context): Promise<Reply> {
   return requestApproval(ctx, fleet, {
     action: 'rollback',
     composeSnapshot: target.composeSnapshot,
+    ...withCommit(commitOf(target)),
     from: current,
     target,
   });

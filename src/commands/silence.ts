@@ -16,7 +16,7 @@ export async function silenceCommand(ctx: Context): Promise<Reply> {
   const fleet = findFleet(ctx.ops, ctx.command.args[0], ctx.command);
   const when = rest.at(-1) ?? '';
   const service = rest.length === 2 ? rest[0] : undefined;
-  if (service) await fleetServicesWith(fleet, service);
+  if (service) await fleetServicesWith(ctx.ops, fleet, service);
   const what = service ? `${fleet.name} ${service}` : fleet.name;
   const now = new Date();
   if (when === 'off') {

@@ -11,6 +11,8 @@ export type {
   ClusterConfig,
   DiscordConfig,
   FleetConfig,
+  FleetSource,
+  GitSource,
   IngressConfig,
   LocalCluster,
   ManagerConfig,

@@ -8,6 +8,9 @@ import {
   durationSeconds,
   FINGERPRINT,
   FLEET_NAME,
+  GIT_PATH,
+  GIT_REF,
+  GIT_REPO,
   IDENTITY,
   POLL_SECONDS,
   resolvePath,
@@ -215,10 +218,37 @@ const telemetrySchema = z
     digest: t.digest,
   }));
 
+const gitSchema = z
+  .object({
+    repo: z
+      .string()
+      .regex(GIT_REPO, 'repo is an https://, ssh://, file:// or git@host:org/repo.git URL'),
+    ref: z
+      .string()
+      .regex(GIT_REF, 'ref is a branch, tag or commit such as main or v1.4.2')
+      .optional(),
+    path: z
+      .string()
+      .regex(GIT_PATH, 'path is a file path from the top of the repository, without ..')
+      .optional(),
+    key_file: z.string().min(1).optional(),
+  })
+  .strict()
+  .transform((g) => ({
+    repo: g.repo,
+    /** The branch or tag a launch without --ref deploys; the remote's default branch when unset. */
+    ref: g.ref,
+    /** The compose file's path in the repository; the first of the default names when unset. */
+    path: g.path,
+    /** Resolved against otto.yml's folder by the config's own transform. */
+    keyFile: g.key_file,
+  }));
+
 const fleetSchema = z
   .object({
     cluster: z.string().min(1),
-    compose_file: z.string().min(1),
+    compose_file: z.string().min(1).optional(),
+    git: gitSchema.optional(),
     converge_timeout: z.number().int().min(1).max(86_400).default(300),
     settle_seconds: z.number().min(0).max(600).default(3),
     on_failure: z.enum(['stay', 'rollback']).default('stay'),
@@ -231,10 +261,21 @@ const fleetSchema = z
     deploy_notices: z.boolean().default(true),
   })
   .strict()
+  .superRefine((f, ctx) => {
+    if ((f.compose_file === undefined) === (f.git === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: f.git ? ['git'] : [],
+        message:
+          'a fleet has either compose_file (a file on this machine) or git (a repository), not both',
+      });
+  })
   .transform((f) => ({
     cluster: f.cluster,
-    /** Resolved against otto.yml's folder by the config's own transform. */
-    composeFile: f.compose_file,
+    /** Where the compose comes from; paths are resolved against otto.yml's folder by the config's own transform. */
+    source: (f.git
+      ? { kind: 'git', ...f.git }
+      : { kind: 'file', path: f.compose_file ?? '' }) as FleetSource,
     convergeTimeoutSeconds: f.converge_timeout,
     settleSeconds: f.settle_seconds,
     /** What a failed launch does: stay as it is, or return to the last good version. */
@@ -423,7 +464,7 @@ export function configSchema(baseDir: string, path: string | undefined) {
         {
           name,
           ...f,
-          composeFile: resolvePath(f.composeFile, baseDir),
+          source: resolveSource(f.source, baseDir),
           alerts: f.alerts ?? cfg.telemetry.alerts,
         },
       ]),
@@ -437,10 +478,30 @@ export function configSchema(baseDir: string, path: string | undefined) {
 
 type ClusterShape = z.output<typeof sshClusterSchema> | z.output<typeof localClusterSchema>;
 type ClusterEntry = ClusterShape & { readonly name: string };
+/** A git fleet's repository: `fleets.<name>.git`, camelCased. */
+export interface GitSource {
+  readonly repo: string;
+  readonly ref: string | undefined;
+  readonly path: string | undefined;
+  /** Absolute path of the SSH deploy key. */
+  readonly keyFile: string | undefined;
+}
+
+/** Where a fleet's compose comes from: a file on Otto's machine, or a git repository. */
+export type FleetSource =
+  | { readonly kind: 'file'; /** Absolute path of the compose file. */ readonly path: string }
+  | ({ readonly kind: 'git' } & GitSource);
+
+function resolveSource(source: FleetSource, baseDir: string): FleetSource {
+  if (source.kind === 'file') return { kind: 'file', path: resolvePath(source.path, baseDir) };
+  return {
+    ...source,
+    keyFile: source.keyFile === undefined ? undefined : resolvePath(source.keyFile, baseDir),
+  };
+}
+
 type FleetEntry = z.output<typeof fleetSchema> & {
   readonly name: string;
-  /** Absolute path of the compose file. */
-  readonly composeFile: string;
   readonly alerts: readonly string[];
 };
 

@@ -42,3 +42,17 @@ export function resolvePath(path: string, base: string): string {
   if (path === '~' || path.startsWith('~/')) return resolve(homedir(), path.slice(2));
   return isAbsolute(path) ? path : resolve(base, path);
 }
+
+/**
+ * A git repository URL Otto clones: `https://…`, `ssh://…`, `git@host:org/repo.git`
+ * (scp-like), or `file://…`. Nothing that git would read as an option or as
+ * another transport (`ext::`).
+ */
+export const GIT_REPO =
+  /^(?:(?:https|ssh|file):\/\/[^\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)[^\s]+)$/;
+
+/** A branch, tag or commit SHA as a launch asks for it (`main`, `v1.4.2`, `release/2`, `a1b2c3d`). */
+export const GIT_REF = /^(?![-/.])(?!.*\.\.)(?!.*\/\/)(?!.*[/.]$)[A-Za-z0-9._/+-]{1,200}$/;
+
+/** A path inside a repository, from its top: no leading `/`, no `..`. */
+export const GIT_PATH = /^(?![/-])(?!(?:.*\/)?\.\.(?:\/|$))[^\0\n\\]{1,300}$/;

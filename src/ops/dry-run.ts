@@ -3,6 +3,8 @@ import { OttoError } from '../errors.js';
 import type { SecretStore } from '../store/secrets.js';
 import { stackConfig } from '../swarm/argv.js';
 import { sendCompose } from '../swarm/compose-version.js';
+import type { RecordedCommit } from '../store/db.js';
+import type { FleetSources } from './fleet-source.js';
 import { displayCompose } from '../swarm/diff.js';
 import type { Transport } from '../transport/transport.js';
 import { prepareCompose, type PreparedCompose } from './render.js';
@@ -22,8 +24,12 @@ export type Verdict =
 
 /** A launch that was only rendered: what it would send, and Docker's verdict on it. */
 export interface DryRun {
-  /** The compose source as read (the fleet's file): the "to" side of a diff. */
+  /** The compose source as read (the fleet's file or repository): the "to" side of a diff. */
   readonly text: string;
+  /** Where it was read from, for messages. */
+  readonly label: string;
+  /** A git fleet's commit it was read at. */
+  readonly commit?: RecordedCommit;
   /** The rendered compose for people: secret values masked, `$` as the services get it. */
   readonly display: string;
   readonly verdict: Verdict;
@@ -33,6 +39,7 @@ export interface DryRun {
 
 export interface DryRunDeps {
   readonly secrets: SecretStore;
+  readonly sources: FleetSources;
   transport(cluster: string): Transport;
 }
 
@@ -40,6 +47,8 @@ export interface DryRunRequest {
   readonly fleet: FleetConfig;
   /** Render only: do not ask the Swarm (CI without access to the cluster). */
   readonly offline?: boolean;
+  /** A git fleet's branch, tag or SHA (default: `git.ref`, or the default branch). */
+  readonly ref?: string;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -62,15 +71,24 @@ const REASON_LINES = 4;
  */
 export async function dryRun(deps: DryRunDeps, req: DryRunRequest): Promise<DryRun> {
   const { fleet } = req;
-  const prepared = await prepareCompose(deps, { fleet });
+  const prepared = await prepareCompose(deps, {
+    fleet,
+    ...(req.ref !== undefined ? { ref: req.ref } : {}),
+    ...(req.signal ? { signal: req.signal } : {}),
+  });
   const display = await displayCompose(deps, fleet, {
-    label: fleet.composeFile,
+    label: prepared.label,
     text: prepared.text,
   });
-  if (req.offline) return { text: prepared.text, display, verdict: { kind: 'offline' } };
+  const read = {
+    text: prepared.text,
+    label: prepared.label,
+    ...(prepared.commit ? { commit: prepared.commit } : {}),
+  };
+  if (req.offline) return { ...read, display, verdict: { kind: 'offline' } };
   const transport = deps.transport(fleet.cluster);
   const verdict = await dockerVerdict(transport, prepared, req.signal);
-  return { text: prepared.text, display, verdict, target: transport.target };
+  return { ...read, display, verdict, target: transport.target };
 }
 
 /**

@@ -15,7 +15,8 @@ import {
   waitForStackRemoval,
 } from '../swarm/stack-removal.js';
 import { prepareCompose, returnPins, type PreparedCompose } from './render.js';
-import type { Deployment } from '../store/db.js';
+import { commitOf, type Deployment, type RecordedCommit } from '../store/db.js';
+import type { FleetSources } from './fleet-source.js';
 import type { Deployments, RanImage } from '../store/deployments.js';
 import type { LaunchStage, ProgressListener, ServiceProgress } from '../swarm/progress.js';
 import { deployFailure, type FailureCluster, type LaunchFailure } from '../swarm/failure.js';
@@ -30,6 +31,7 @@ export interface LaunchDeps {
   readonly locks: Locks;
   readonly deployments: Deployments;
   readonly secrets: SecretStore;
+  readonly sources: FleetSources;
   /** The clusters, for words that depend on one (an ingress turned off). */
   readonly config?: { readonly clusters: ReadonlyMap<string, FailureCluster> };
   transport(cluster: string): Transport;
@@ -40,6 +42,10 @@ export interface LaunchRequest {
   readonly actor: string;
   /** Compose text to launch instead of the fleet's file (a stored snapshot). */
   readonly composeText?: string;
+  /** The commit `composeText` was read at, for a git fleet: recorded with the launch. */
+  readonly commit?: RecordedCommit;
+  /** A git fleet's branch, tag or SHA to launch (default: `git.ref`, or the default branch). */
+  readonly ref?: string;
   /** The version this launch returns to: the digests it ran are pinned (see {@link returnPins}). */
   readonly rollbackOf?: number;
   /**
@@ -129,6 +135,7 @@ async function returnToBase(
     const back = await withReturnPins(deps, {
       ...req,
       composeText: target.composeSnapshot,
+      commit: commitOf(target),
       rollbackOf: target.version,
     });
     return { outcome: await deploy(deps, back, await prepareCompose(deps, back)) };
@@ -168,6 +175,7 @@ async function deploy(
     actor: req.actor,
     composeSnapshot: prepared.text,
     renderedCompose,
+    ...(prepared.commit ? { commit: prepared.commit } : {}),
     ...(req.rollbackOf ? { rollbackOf: req.rollbackOf } : {}),
   });
   const pinned = req.pins ? { pins: req.pins } : {};

@@ -1,3 +1,5 @@
+import { FleetSources } from './fleet-source.js';
+import { GitRepos } from './git-repos.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterConfig, OttoConfig } from '../config/config.js';
@@ -41,6 +43,8 @@ export interface Ops {
   readonly deployNotices: DeployNotices;
   /** The servers Otto added to clusters itself (`otto outpost add`). */
   readonly outposts: Outposts;
+  /** Where fleets' compose files come from: files, or git repositories (cloned under data_dir). */
+  readonly sources: FleetSources;
   /** Start-up notices for the operator (a generated key, interrupted launches cleaned up). */
   readonly notices: readonly string[];
   /** Where the secret key lives: OTTO_SECRET_KEY, or the key file in data_dir. */
@@ -193,6 +197,7 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
     silences: new Silences(db),
     deployNotices: new DeployNotices(db),
     outposts,
+    sources: new FleetSources(new GitRepos(config.dataDir), deployments),
     async reloadOutposts() {
       await loadAdded();
       // The next use of a cluster builds its failover list again, with the new managers.

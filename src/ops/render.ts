@@ -6,8 +6,9 @@ import {
   type ParsedCompose,
   type RenderedCompose,
 } from '../swarm/compose.js';
-import { readFleetCompose } from '../swarm/fleet-compose.js';
+import type { RecordedCommit } from '../store/db.js';
 import { pinsOf, type Deployments } from '../store/deployments.js';
+import type { FleetSources } from './fleet-source.js';
 import type { SecretMask } from '../store/secret-mask.js';
 import { maskOf, type RegistryLogin, type SecretStore } from '../store/secrets.js';
 
@@ -15,14 +16,23 @@ export interface RenderRequest {
   readonly fleet: FleetConfig;
   /** Compose text to render instead of the fleet's file (a stored snapshot). */
   readonly composeText?: string;
+  /** The commit `composeText` was read at, for a git fleet (a return records it again). */
+  readonly commit?: RecordedCommit;
+  /** A git fleet's branch, tag or SHA to read (default: `git.ref`, or the remote's default branch). */
+  readonly ref?: string;
+  readonly signal?: AbortSignal;
   /** Images to run instead of the file's, by service (a rollback's recorded digests). */
   readonly pins?: ReadonlyMap<string, string>;
 }
 
 /** A fleet's compose, read, checked and rendered: everything a launch sends, before anything is locked. */
 export interface PreparedCompose {
-  /** The compose source as read (the file, or the stored snapshot). */
+  /** The compose source as read (the file, the repository, or the stored snapshot). */
   readonly text: string;
+  /** Where it was read from, for messages. */
+  readonly label: string;
+  /** A git fleet's commit it was read at. */
+  readonly commit?: RecordedCommit;
   readonly parsed: ParsedCompose;
   readonly rendered: RenderedCompose;
   /** Logins for the registries the rendered images come from. */
@@ -36,15 +46,19 @@ export interface PreparedCompose {
  * that names the construct and its fix) before anything is locked or recorded.
  */
 export async function prepareCompose(
-  deps: { readonly secrets: SecretStore },
+  deps: { readonly secrets: SecretStore; readonly sources: FleetSources },
   req: RenderRequest,
 ): Promise<PreparedCompose> {
   const { fleet } = req;
-  const text = req.composeText ?? (await readFleetCompose(fleet));
-  const parsed = parseCompose(
-    text,
-    req.composeText !== undefined ? `the stored compose of ${fleet.name}` : fleet.composeFile,
-  );
+  const { text, label, commit } =
+    req.composeText !== undefined
+      ? {
+          text: req.composeText,
+          label: `the stored compose of ${fleet.name}`,
+          commit: req.commit,
+        }
+      : await deps.sources.read(fleet, req.ref, req.signal);
+  const parsed = parseCompose(text, label);
   const secretValues = await deps.secrets.values(fleet.name);
   const rendered = renderCompose(
     parsed,
@@ -56,7 +70,15 @@ export async function prepareCompose(
   const registries = new Set([...rendered.images.values()].map(imageRegistry));
   const all = await deps.secrets.registries(fleet.cluster);
   const logins = all.filter((r) => registries.has(r.registry));
-  return { text, parsed, rendered, logins, mask: maskOf(secretValues, all) };
+  return {
+    text,
+    label,
+    ...(commit ? { commit } : {}),
+    parsed,
+    rendered,
+    logins,
+    mask: maskOf(secretValues, all),
+  };
 }
 
 /**

@@ -1,4 +1,10 @@
-import type { Approval, ApprovalAction, Db } from './db.js';
+import {
+  commitColumns,
+  type Approval,
+  type ApprovalAction,
+  type Db,
+  type RecordedCommit,
+} from './db.js';
 
 export interface NewApproval {
   readonly fleet: string;
@@ -10,6 +16,8 @@ export interface NewApproval {
   readonly fromVersion: number | null;
   readonly targetVersion: number | null;
   readonly timeoutSeconds: number;
+  /** A git fleet's commit that the request would launch. */
+  readonly commit?: RecordedCommit;
 }
 
 const now = () => new Date().toISOString();
@@ -41,6 +49,7 @@ export class Approvals {
         decidedBy: null,
         decidedAt: null,
         deploymentVersion: null,
+        ...commitColumns(input.commit),
       })
       .returningAll()
       .executeTakeFirstOrThrow();

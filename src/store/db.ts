@@ -31,6 +31,10 @@ export interface DeploymentsTable {
   durationMs: number | null;
   /** The compose as Docker received it, secrets masked; null for launches before 0007. */
   renderedCompose: Generated<string | null>;
+  /** A git fleet's commit (full SHA), the branch or tag asked for (empty for a SHA), its subject. */
+  gitSha: Generated<string | null>;
+  gitRef: Generated<string | null>;
+  gitSubject: Generated<string | null>;
 }
 
 export interface DeploymentImagesTable {
@@ -83,6 +87,10 @@ export interface ApprovalsTable {
   messageRef: Generated<string | null>;
   /** The state that message shows now (`pending:1`, `approved`), to know when to redraw it. */
   messageDrawn: Generated<string | null>;
+  /** A git fleet's commit (full SHA), the branch or tag asked for (empty for a SHA), its subject. */
+  gitSha: Generated<string | null>;
+  gitRef: Generated<string | null>;
+  gitSubject: Generated<string | null>;
 }
 
 export interface ApprovalVotesTable {
@@ -286,4 +294,36 @@ export async function migrate(
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   return { error, results: results ?? [] };
+}
+
+/** The commit a git fleet's launch deployed, as recorded: full SHA, branch or tag (empty for a SHA), subject. */
+export interface RecordedCommit {
+  readonly sha: string;
+  readonly ref: string;
+  readonly subject: string;
+}
+
+/** A row's commit, when it has one (a git fleet's launch or request). */
+export function commitOf(row: {
+  readonly gitSha: string | null;
+  readonly gitRef: string | null;
+  readonly gitSubject: string | null;
+}): RecordedCommit | undefined {
+  return row.gitSha
+    ? { sha: row.gitSha, ref: row.gitRef ?? '', subject: row.gitSubject ?? '' }
+    : undefined;
+}
+
+/** The columns that record `commit` (all null without one). */
+export function commitColumns(commit: RecordedCommit | undefined) {
+  return {
+    gitSha: commit?.sha ?? null,
+    gitRef: commit?.ref ?? null,
+    gitSubject: commit?.subject ?? null,
+  };
+}
+
+/** `{ commit }` when there is one, for optional `commit` fields. */
+export function withCommit(commit: RecordedCommit | undefined): { commit?: RecordedCommit } {
+  return commit ? { commit } : {};
 }

@@ -1,4 +1,11 @@
-import type { Db, Deployment, DeploymentImage, DeploymentStatus } from './db.js';
+import {
+  commitColumns,
+  type Db,
+  type Deployment,
+  type DeploymentImage,
+  type DeploymentStatus,
+  type RecordedCommit,
+} from './db.js';
 import { HOSTNAME, ownerIsDead } from './process-alive.js';
 
 export interface StartDeployment {
@@ -8,6 +15,8 @@ export interface StartDeployment {
   readonly rollbackOf?: number;
   /** The compose as Docker receives it, secrets masked. */
   readonly renderedCompose?: string;
+  /** A git fleet's commit that this launch deploys. */
+  readonly commit?: RecordedCommit;
 }
 
 /** What one service of a launch ran: the rendered reference and, from a registry, its digest. */
@@ -54,6 +63,7 @@ export class Deployments {
           startedAt: new Date().toISOString(),
           finishedAt: null,
           durationMs: null,
+          ...commitColumns(input.commit),
         })
         .returningAll()
         .executeTakeFirstOrThrow();

@@ -1,8 +1,6 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { FleetConfig } from '../config/config.js';
 import { ComposeError } from '../errors.js';
-import { parseCompose, type ParsedCompose } from './compose.js';
 
 /**
  * The largest compose file Otto reads: 1 MiB. Real compose files are a few KB (a
@@ -69,13 +67,10 @@ function firstInvalidByte(bytes: Uint8Array): number {
  * {@link COMPOSE_MAX_BYTES}, in UTF-8. A device, FIFO or directory is refused at
  * once, without waiting on it.
  */
-export async function readFleetCompose(
-  fleet: Pick<FleetConfig, 'name' | 'composeFile'>,
-): Promise<string> {
-  const path = fleet.composeFile;
+export async function readFleetCompose(fleet: string, path: string): Promise<string> {
   const cantRead = (why: string) =>
     new ComposeError(
-      `Otto can't read the compose file of fleet ${fleet.name} (${path}): ${why}.`,
+      `Otto can't read the compose file of fleet ${fleet} (${path}): ${why}.`,
       'Check compose_file in otto.yml: it must name a YAML file.',
     );
   let handle;
@@ -107,7 +102,7 @@ export async function readFleetCompose(
     }
     const tooBig = () =>
       new ComposeError(
-        `The compose file of fleet ${fleet.name} (${path}) is larger than ${COMPOSE_MAX_BYTES / 1024 / 1024} MiB, Otto's limit; Otto did not use it.`,
+        `The compose file of fleet ${fleet} (${path}) is larger than ${COMPOSE_MAX_BYTES / 1024 / 1024} MiB, Otto's limit; Otto did not use it.`,
         'Check compose_file in otto.yml: a compose file is a few KB.',
       );
     if (st.size > COMPOSE_MAX_BYTES) throw tooBig();
@@ -127,10 +122,4 @@ export async function readFleetCompose(
   } finally {
     await handle.close();
   }
-}
-
-/** The compose service names of a fleet (`web`, `db`), from its file. */
-export async function fleetServices(fleet: FleetConfig): Promise<string[]> {
-  const parsed: ParsedCompose = parseCompose(await readFleetCompose(fleet), fleet.composeFile);
-  return [...parsed.services.keys()];
 }

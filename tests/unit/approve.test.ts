@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import type { FleetConfig } from '../../src/config/config.js';
 import { requestId, V1, V2, usePolicyFixture } from '../support/policy-fixture.js';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { composeHash } from '../../src/commands/held-compose.js';
 
 const f = usePolicyFixture();
+
+/** The compose file of a fleet read from a file. */
+const fileOf = (fleet: FleetConfig) => {
+  if (fleet.source.kind !== 'file') throw new Error(`${fleet.name} is not a file fleet`);
+  return fleet.source.path;
+};
 
 describe('rollback requests', () => {
   it('asks for approval with Approve and Deny buttons', async () => {
@@ -143,7 +149,7 @@ describe('rollback requests', () => {
     );
     expect(r.buttons?.find((b) => b.label === 'Diff')?.command).toBe(`diff #${id}`);
     // The file changes after the request: the Diff button still shows what approval runs.
-    const file = join(f.ops.config.fleets.get('duo')!.composeFile);
+    const file = fileOf(f.ops.config.fleets.get('duo')!);
     writeFileSync(file, V2.replace('v2', 'edited-later'));
     try {
       const d = await f.say(`diff #${id}`, 'console:vera');

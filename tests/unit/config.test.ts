@@ -66,7 +66,7 @@ describe('otto.yml', () => {
     // A changed host key on one manager stops failover unless the cluster says otherwise.
     expect(prod?.kind === 'ssh' && prod.strictHostKeys).toBe(true);
     expect(c.fleets.get('myapp')).toMatchObject({
-      composeFile: '/srv/otto/stacks/myapp.yml',
+      source: { kind: 'file', path: '/srv/otto/stacks/myapp.yml' },
       convergeTimeoutSeconds: 300,
       settleSeconds: 3,
     });

@@ -40,14 +40,11 @@ describe('readFleetCompose', () => {
   it('reads a regular UTF-8 file', async () => {
     const d = dir();
     writeFileSync(join(d, 'web.yml'), COMPOSE);
-    expect(await readFleetCompose({ name: 'web', composeFile: join(d, 'web.yml') })).toBe(COMPOSE);
+    expect(await readFleetCompose('web', join(d, 'web.yml'))).toBe(COMPOSE);
   });
 
   it('refuses /dev/zero at once instead of reading for ever', async () => {
-    const e = await within(
-      refusal(readFleetCompose({ name: 'z', composeFile: '/dev/zero' })),
-      10_000,
-    );
+    const e = await within(refusal(readFleetCompose('z', '/dev/zero')), 10_000);
     expect(e.message).toBe(
       "Otto can't read the compose file of fleet z (/dev/zero): it is a device, not a regular file.",
     );
@@ -58,19 +55,19 @@ describe('readFleetCompose', () => {
     const d = dir();
     const fifo = join(d, 'stack.yml');
     execFileSync('mkfifo', [fifo]);
-    const e = await within(refusal(readFleetCompose({ name: 'f', composeFile: fifo })), 10_000);
+    const e = await within(refusal(readFleetCompose('f', fifo)), 10_000);
     expect(e.message).toContain('it is a pipe (FIFO), not a regular file');
   });
 
   it('refuses a directory and says when the file is missing', async () => {
     const d = dir();
     mkdirSync(join(d, 'stacks'));
-    expect(
-      (await refusal(readFleetCompose({ name: 'd', composeFile: join(d, 'stacks') }))).message,
-    ).toContain('it is a directory');
-    expect(
-      (await refusal(readFleetCompose({ name: 'm', composeFile: join(d, 'nope.yml') }))).message,
-    ).toContain('there is no such file');
+    expect((await refusal(readFleetCompose('d', join(d, 'stacks')))).message).toContain(
+      'it is a directory',
+    );
+    expect((await refusal(readFleetCompose('m', join(d, 'nope.yml')))).message).toContain(
+      'there is no such file',
+    );
   });
 
   it(`reads a file of exactly ${COMPOSE_MAX_BYTES} bytes and refuses one byte more`, async () => {
@@ -78,9 +75,9 @@ describe('readFleetCompose', () => {
     const padded = (n: number) => COMPOSE + '#'.repeat(n - COMPOSE.length - 1) + '\n';
     writeFileSync(join(d, 'max.yml'), padded(COMPOSE_MAX_BYTES));
     writeFileSync(join(d, 'big.yml'), padded(COMPOSE_MAX_BYTES + 1));
-    const max = await readFleetCompose({ name: 'max', composeFile: join(d, 'max.yml') });
+    const max = await readFleetCompose('max', join(d, 'max.yml'));
     expect(max).toHaveLength(COMPOSE_MAX_BYTES);
-    const e = await refusal(readFleetCompose({ name: 'big', composeFile: join(d, 'big.yml') }));
+    const e = await refusal(readFleetCompose('big', join(d, 'big.yml')));
     expect(e.message).toBe(
       `The compose file of fleet big (${join(d, 'big.yml')}) is larger than 1 MiB, Otto's limit; Otto did not use it.`,
     );
@@ -93,7 +90,7 @@ describe('readFleetCompose', () => {
       'latin1',
     );
     writeFileSync(join(d, 'web.yml'), latin1);
-    const e = await refusal(readFleetCompose({ name: 'web', composeFile: join(d, 'web.yml') }));
+    const e = await refusal(readFleetCompose('web', join(d, 'web.yml')));
     const offset = latin1.indexOf(0xe9);
     expect(e.message).toBe(
       `Configuration error: ${join(d, 'web.yml')} is not UTF-8 text: the byte at offset ${offset} (line 5) is 0xe9, which UTF-8 does not allow there.`,
