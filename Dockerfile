@@ -27,6 +27,8 @@ RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
+# git and ssh: git-backed fleets clone and fetch their repositories (src/transport/git.ts).
+RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -8,6 +8,7 @@ import * as lockRequest from './0006-lock-request.js';
 import * as exactReturns from './0007-exact-returns.js';
 import * as outposts from './0008-outposts.js';
 import * as gitSources from './0009-git-sources.js';
+import * as imageOverrides from './0010-image-overrides.js';
 
 /**
  * Every migration, in order. Listed here (rather than read from the folder at run
@@ -23,4 +24,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007-exact-returns': exactReturns,
   '0008-outposts': outposts,
   '0009-git-sources': gitSources,
+  '0010-image-overrides': imageOverrides,
 };

@@ -1,5 +1,14 @@
 import type { FleetConfig } from '../config/config.js';
-import type { Approval, ApprovalAction, Deployment, RecordedCommit } from '../store/db.js';
+import {
+  commitOf,
+  overridesOf,
+  type Approval,
+  type ApprovalAction,
+  type Deployment,
+  type RecordedCommit,
+} from '../store/db.js';
+import { commitLine } from '../ops/fleet-source.js';
+import { shortSha } from '../ops/git-repos.js';
 import { heldSummary } from './held-compose.js';
 import type { RanImage } from '../store/deployments.js';
 import type { Button, Context, Reply } from './types.js';
@@ -10,12 +19,18 @@ export function describeRequest(a: Approval): string {
   if (a.action === 'rollback') {
     return `return ${a.fleet}${a.fromVersion ? ` v${a.fromVersion}` : ''} → v${a.targetVersion}`;
   }
-  return `launch ${a.fleet}`;
+  const c = commitOf(a);
+  const images = overridesWords(overridesOf(a));
+  return `launch ${a.fleet}${images ? ` ${images}` : ''}${c ? ` at ${shortSha(c.sha)}${c.ref ? ` (${c.ref})` : ''}` : ''}`;
 }
 
 /** The command that makes the same request again. */
 export function askAgain(a: Approval): string {
-  return a.action === 'rollback' ? `rollback ${a.fleet} ${a.targetVersion}` : `launch ${a.fleet}`;
+  if (a.action === 'rollback') return `rollback ${a.fleet} ${a.targetVersion}`;
+  // A git fleet's: the same branch or tag (read again), or the same commit.
+  const c = commitOf(a);
+  const images = overridesWords(overridesOf(a));
+  return `launch ${a.fleet}${images ? ` ${images}` : ''}${c ? ` --ref ${c.ref || shortSha(c.sha)}` : ''}`;
 }
 
 export function requestButtons(a: Approval): Button[] {
@@ -32,6 +47,8 @@ export interface RequestInput {
   readonly composeSnapshot: string;
   /** A git fleet's commit the snapshot was read at. */
   readonly commit?: RecordedCommit;
+  /** Images given for the launch, by service. */
+  readonly overrides?: ReadonlyMap<string, string>;
   /** The fleet's newest deployment now; approving after it changed is refused as stale. */
   readonly from: Deployment | undefined;
   /** The version a rollback returns to. */
@@ -56,11 +73,16 @@ export async function requestApproval(
     targetVersion: input.target?.version ?? null,
     timeoutSeconds: fleet.approvals.timeoutSeconds,
     ...(input.commit ? { commit: input.commit } : {}),
+    ...(input.overrides?.size ? { overrides: input.overrides } : {}),
   });
   const t = input.target;
+  const images = overridesWords(input.overrides ?? new Map());
+  const given = images ? ` with ${images}` : '';
   const question = t
     ? `Return to base? ${fleet.name}${a.fromVersion ? ` v${a.fromVersion}` : ''} → v${t.version} (launched ${otto.ago(t.startedAt)} by ${t.actor}).`
-    : `Launch ${fleet.name}? Otto holds the compose file as read now for approval.`;
+    : input.commit
+      ? `Launch ${fleet.name}${given}? Otto holds its compose at ${commitLine(input.commit)} for approval.`
+      : `Launch ${fleet.name}${given}? Otto holds the compose file as read now for approval.`;
   return {
     outcome: 'ok',
     text: `${question} Needs ${otto.directors(needed)}.`,
@@ -163,4 +185,9 @@ export function closedReply(a: Approval): Reply {
         buttons: requestButtons(a),
       };
   }
+}
+
+/** `web=1.4.2 worker=…`: the images a launch was given, as they are typed. */
+export function overridesWords(overrides: ReadonlyMap<string, string>): string {
+  return [...overrides].map(([service, image]) => `${service}=${image}`).join(' ');
 }

@@ -1,5 +1,5 @@
 import { LockHeldError, NotFoundError, OttoError, RefusedError, UsageError } from '../errors.js';
-import { commitOf, withCommit, type Approval } from '../store/db.js';
+import { commitOf, overridesOf, withCommit, type Approval } from '../store/db.js';
 import { askAgain, closedReply, describeRequest, requestButtons } from './approval-request.js';
 import { heldImages, returnImagesLine } from './held-compose.js';
 import { carryOut } from './launch.js';
@@ -90,6 +90,7 @@ export async function approveCommand(ctx: Context): Promise<Reply> {
       actor: a.requester,
       composeText: a.composeSnapshot,
       ...withCommit(commitOf(a)),
+      overrides: overridesOf(a),
       ...(a.targetVersion ? { rollbackOf: a.targetVersion } : {}),
       lockReason: `approved request ${a.id} (${describeRequest(a)})`,
       requestId: a.id,

@@ -195,11 +195,19 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     handler: diffCommand,
   },
   launch: {
-    usage: 'launch <fleet> [--ref <branch|tag|sha>] [--dry-run]',
+    usage: 'launch <fleet> [service=image-or-tag …] [--ref <branch|tag|sha>] [--dry-run]',
     summary:
       'deploy a fleet and wait until it is in orbit; --dry-run shows what would be sent, deploying nothing',
     example: 'launch myapp',
-    args: [fleet()],
+    args: [
+      fleet(),
+      {
+        name: 'images',
+        about: 'Images for this launch only, as service=tag or service=image (web=1.4.2)',
+        type: 'words',
+        max: 1000,
+      },
+    ],
     flags: [
       {
         name: 'dry-run',

@@ -5,7 +5,7 @@ import { pinsOf, type RanImage } from '../store/deployments.js';
 import type { Ops } from '../ops/ops.js';
 import { composeDiff, MAX_DIFF_LINES, type ComposeSide } from '../swarm/diff.js';
 import { findFleet, readLabel } from './fleet-lookup.js';
-import { refFlag } from './ref-flag.js';
+import { refFlag } from './launch-inputs.js';
 import { heldImages, heldSummary, imagesLine } from './held-compose.js';
 import { parseVersion } from './rollback.js';
 import type { Context, Reply } from './types.js';

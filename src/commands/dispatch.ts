@@ -85,7 +85,7 @@ function checkShape(command: Command): CommandSpec {
     const moved = [command.name, ...command.args, value, `--${valued.name}`].join(' ');
     throw new UsageError(
       `--${valued.name} takes no value. Usage: ${spec.usage}`,
-      command.args.length < max ? `Put it last: ${moved}` : `For example: ${spec.example}`,
+      command.args.length < min ? `Put it last: ${moved}` : `For example: ${spec.example}`,
     );
   }
   if (command.args.length < min || command.args.length > max) {

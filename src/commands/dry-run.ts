@@ -5,7 +5,7 @@ import { composeDiff, type ComposeSide } from '../swarm/diff.js';
 import { atLeast, requireRole, type Who } from './access.js';
 import { drawDiff, side } from './diff.js';
 import { findFleet, readLabel } from './fleet-lookup.js';
-import { refFlag } from './ref-flag.js';
+import { overridesArg, refFlag } from './launch-inputs.js';
 import type { FleetCompose } from '../ops/fleet-source.js';
 import type { Context, Outcome, Reply } from './types.js';
 import { otto } from './voice.js';
@@ -57,10 +57,12 @@ export function verdictFix(fleet: FleetConfig, file: string, v: Verdict, again: 
  */
 export async function dryRunCommand(ctx: Context, fleet: FleetConfig): Promise<Reply> {
   const ref = refFlag(ctx.command.flags);
+  const overrides = overridesArg(ctx.command.args);
   const dry = await dryRun(ctx.ops, {
     fleet,
     signal: ctx.signal,
     ...(ref !== undefined ? { ref } : {}),
+    ...(overrides.size ? { overrides } : {}),
   });
   const { from, to } = await launchSides(ctx.ops, fleet, dry);
   const changes = await drawDiff(ctx, fleet, from, to);

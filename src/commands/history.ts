@@ -1,4 +1,5 @@
-import { commitOf, type Deployment } from '../store/db.js';
+import { commitOf, overridesOf, type Deployment } from '../store/db.js';
+import { overridesWords } from './approval-request.js';
 import { commitLine } from '../ops/fleet-source.js';
 import type { RanImage } from '../store/deployments.js';
 import { imagesLine } from './held-compose.js';
@@ -30,7 +31,8 @@ export function historyLine(
   const rb = d.rollbackOf ? ` (return to v${d.rollbackOf})` : '';
   const approved = approvedBy ? `, approved by ${approvedBy}` : '';
   const commit = commitOf(d);
-  const from = commit ? ` · ${commitLine(commit)}` : '';
+  const given = overridesWords(overridesOf(d));
+  const from = `${commit ? ` · ${commitLine(commit)}` : ''}${given ? ` · ${given}` : ''}`;
   const ran = images.length ? ` · ${imagesLine(images)}` : '';
   const reason = d.reason && d.status !== 'succeeded' ? ` — ${userText(d.reason)}` : '';
   return `${ICON[d.status]} v${d.version} ${d.status}${secs}${from} · ${d.actor}${approved} · ${otto.when(d.startedAt)}${rb}${ran}${reason}`;

@@ -1,14 +1,16 @@
 import type { FleetConfig } from '../config/config.js';
 import type { LaunchEvent, ServiceProgress } from '../swarm/progress.js';
-import { checkCompose } from '../swarm/compose-check.js';
+import { prepareCompose } from '../ops/render.js';
 import { launch, type LaunchOutcome, type LaunchRequest } from '../ops/launch.js';
 import { requestApproval } from './approval-request.js';
 import { flagGiven } from './access.js';
 import { dryRunCommand } from './dry-run.js';
 import { findFleet, readLabel } from './fleet-lookup.js';
 import { commitLine } from '../ops/fleet-source.js';
-import { commitOf } from '../store/db.js';
-import { refFlag } from './ref-flag.js';
+import { commitOf, overridesOf } from '../store/db.js';
+import { overridesWords } from './approval-request.js';
+import { overridesArg, refFlag } from './launch-inputs.js';
+
 import { imagesLine } from './held-compose.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
@@ -63,7 +65,8 @@ function outcomeReply(fleet: FleetConfig, outcome: LaunchOutcome): Reply {
   const fields = outcome.services.map((s) => ({ label: s.name, value: otto.serviceState(s) }));
   const seconds = (d.durationMs ?? 0) / 1000;
   const commit = commitOf(d);
-  const from = commit ? `\nFrom ${commitLine(commit)}.` : '';
+  const given = overridesWords(overridesOf(d));
+  const from = `${commit ? `\nFrom ${commitLine(commit)}.` : ''}${given ? `\nImages given: ${given}.` : ''}`;
   if (outcome.ok) {
     return {
       outcome: 'ok',
@@ -115,19 +118,30 @@ export async function launchCommand(ctx: Context): Promise<Reply> {
   // The same test dispatch used to let a viewer in: with --dry-run, nothing launches.
   if (flagGiven(ctx.command.flags, 'dry-run')) return dryRunCommand(ctx, fleet);
   const ref = refFlag(ctx.command.flags);
+  // `web=1.4.2 worker=…`: typed as words, or one option on Discord.
+  const overrides = overridesArg(ctx.command.args);
+  const given = overrides.size ? { overrides } : {};
   if (fleet.approvals.launch === 0)
     return carryOut(ctx, fleet, {
       actor: ctx.command.actor,
       ...(ref !== undefined ? { ref } : {}),
+      ...given,
     });
   // The request holds the compose as read now (for a git fleet: at the commit resolved now).
   const read = await ctx.ops.sources.read(fleet, ref, ctx.signal);
-  await checkCompose(ctx.ops, fleet, read.text, readLabel(ctx.ops.config, read));
+  // Checked as a launch would (secrets, images given), before anyone is asked.
+  await prepareCompose(ctx.ops, {
+    fleet,
+    composeText: read.text,
+    label: readLabel(ctx.ops.config, read),
+    ...given,
+  });
   const current = await ctx.ops.deployments.latest(fleet.name);
   return requestApproval(ctx, fleet, {
     action: 'launch',
     composeSnapshot: read.text,
     ...(read.commit ? { commit: read.commit } : {}),
+    ...given,
     from: current,
     target: undefined,
   });

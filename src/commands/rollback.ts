@@ -1,7 +1,7 @@
 import type { FleetConfig } from '../config/config.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { checkCompose } from '../swarm/compose-check.js';
-import { commitOf, withCommit, type Deployment } from '../store/db.js';
+import { commitOf, overridesOf, withCommit, type Deployment } from '../store/db.js';
 import type { Ops } from '../ops/ops.js';
 import { requestApproval } from './approval-request.js';
 import { findFleet } from './fleet-lookup.js';
@@ -90,6 +90,7 @@ export async function rollbackCommand(ctx: Context): Promise<Reply> {
       actor: ctx.command.actor,
       composeText: target.composeSnapshot,
       ...withCommit(commitOf(target)),
+      overrides: overridesOf(target),
       rollbackOf: target.version,
       // The launch pins what that version ran; say which images, and which run their tags.
       header: returnImagesLine(target.version, await ops.deployments.images(target.id)),
@@ -99,6 +100,7 @@ export async function rollbackCommand(ctx: Context): Promise<Reply> {
     action: 'rollback',
     composeSnapshot: target.composeSnapshot,
     ...withCommit(commitOf(target)),
+    overrides: overridesOf(target),
     from: current,
     target,
   });

@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.js';
 import { configSchema, type OttoConfig } from './schema.js';
 
 export * from './vocabulary.js';
-export { DEFAULT_INGRESS_IMAGE } from './schema.js';
+export { DEFAULT_INGRESS_IMAGE, IMAGE_REFERENCE } from './schema.js';
 export type {
   ClusterConfig,
   DiscordConfig,

@@ -249,6 +249,17 @@ const fleetSchema = z
     cluster: z.string().min(1),
     compose_file: z.string().min(1).optional(),
     git: gitSchema.optional(),
+    images: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'images: keys are service names'),
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9][A-Za-z0-9.:_/*@-]{0,299}$/,
+            'images: a value is an image pattern such as ghcr.io/acme/shop:*',
+          ),
+      )
+      .optional(),
     converge_timeout: z.number().int().min(1).max(86_400).default(300),
     settle_seconds: z.number().min(0).max(600).default(3),
     on_failure: z.enum(['stay', 'rollback']).default('stay'),
@@ -272,6 +283,11 @@ const fleetSchema = z
   })
   .transform((f) => ({
     cluster: f.cluster,
+    /**
+     * Service → the images `launch <fleet> <service>=<image-or-tag>` may run
+     * (`ghcr.io/acme/shop:*`); a service not listed takes no override.
+     */
+    images: new Map(Object.entries(f.images ?? {})) as ReadonlyMap<string, string>,
     /** Where the compose comes from; paths are resolved against otto.yml's folder by the config's own transform. */
     source: (f.git
       ? { kind: 'git', ...f.git }

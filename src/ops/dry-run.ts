@@ -49,6 +49,8 @@ export interface DryRunRequest {
   readonly offline?: boolean;
   /** A git fleet's branch, tag or SHA (default: `git.ref`, or the default branch). */
   readonly ref?: string;
+  /** Images given, by service (`launch shop web=1.4.2 --dry-run`). */
+  readonly overrides?: ReadonlyMap<string, string>;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -74,6 +76,7 @@ export async function dryRun(deps: DryRunDeps, req: DryRunRequest): Promise<DryR
   const prepared = await prepareCompose(deps, {
     fleet,
     ...(req.ref !== undefined ? { ref: req.ref } : {}),
+    ...(req.overrides?.size ? { overrides: req.overrides } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
   });
   const display = await displayCompose(deps, fleet, {

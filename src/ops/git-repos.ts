@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GitSource } from '../config/config.js';
 import { GitSourceError } from '../errors.js';
@@ -120,6 +120,9 @@ export class GitRepos {
   private git(source: GitSource, args: readonly string[], cwd?: string, signal?: AbortSignal) {
     return runGit(args, {
       knownHosts: this.knownHosts,
+      ...(source.repo.startsWith('file://')
+        ? { globalConfig: `${this.cloneDir(source.repo)}.gitconfig` }
+        : {}),
       ...(cwd ? { cwd } : {}),
       ...(source.keyFile ? { keyFile: source.keyFile } : {}),
       ...(signal ? { signal } : {}),
@@ -130,6 +133,17 @@ export class GitRepos {
   private async update(source: GitSource, signal?: AbortSignal): Promise<void> {
     const dir = this.cloneDir(source.repo);
     await mkdir(this.root, { recursive: true, mode: 0o700 });
+    if (source.repo.startsWith('file://')) {
+      // A local repository may belong to another user: git reads it only when it is
+      // listed as safe in a config it trusts. Otto's own, for this repository alone
+      // (git keeps the environment's config from the local upload-pack).
+      const path = decodeURIComponent(new URL(source.repo).pathname);
+      await writeFile(
+        `${dir}.gitconfig`,
+        `[safe]\n\tdirectory = "${path.replace(/[\\"]/g, (c) => `\\${c}`)}"\n`,
+        { mode: 0o600 },
+      );
+    }
     if (existsSync(dir)) {
       const fetched = await this.git(
         source,

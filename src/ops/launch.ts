@@ -15,7 +15,7 @@ import {
   waitForStackRemoval,
 } from '../swarm/stack-removal.js';
 import { prepareCompose, returnPins, type PreparedCompose } from './render.js';
-import { commitOf, type Deployment, type RecordedCommit } from '../store/db.js';
+import { commitOf, overridesOf, type Deployment, type RecordedCommit } from '../store/db.js';
 import type { FleetSources } from './fleet-source.js';
 import type { Deployments, RanImage } from '../store/deployments.js';
 import type { LaunchStage, ProgressListener, ServiceProgress } from '../swarm/progress.js';
@@ -46,6 +46,11 @@ export interface LaunchRequest {
   readonly commit?: RecordedCommit;
   /** A git fleet's branch, tag or SHA to launch (default: `git.ref`, or the default branch). */
   readonly ref?: string;
+  /**
+   * Images given for this launch, by service (`launch shop web=1.4.2`), checked
+   * against `fleets.<name>.images` and recorded with it; a return runs its target's.
+   */
+  readonly overrides?: ReadonlyMap<string, string>;
   /** The version this launch returns to: the digests it ran are pinned (see {@link returnPins}). */
   readonly rollbackOf?: number;
   /**
@@ -136,6 +141,7 @@ async function returnToBase(
       ...req,
       composeText: target.composeSnapshot,
       commit: commitOf(target),
+      overrides: overridesOf(target),
       rollbackOf: target.version,
     });
     return { outcome: await deploy(deps, back, await prepareCompose(deps, back)) };
@@ -176,6 +182,7 @@ async function deploy(
     composeSnapshot: prepared.text,
     renderedCompose,
     ...(prepared.commit ? { commit: prepared.commit } : {}),
+    ...(req.overrides?.size ? { overrides: req.overrides } : {}),
     ...(req.rollbackOf ? { rollbackOf: req.rollbackOf } : {}),
   });
   const pinned = req.pins ? { pins: req.pins } : {};

@@ -1,4 +1,6 @@
 import type { FleetConfig } from '../config/config.js';
+import { RefusedError, UsageError } from '../errors.js';
+import { imageAllowed } from '../swarm/image-override.js';
 import {
   imageRegistry,
   parseCompose,
@@ -18,6 +20,10 @@ export interface RenderRequest {
   readonly composeText?: string;
   /** The commit `composeText` was read at, for a git fleet (a return records it again). */
   readonly commit?: RecordedCommit;
+  /** Where `composeText` came from, for messages (default: the stored compose of the fleet). */
+  readonly label?: string;
+  /** Images given for this launch, by service (`launch shop web=1.4.2`): checked against `images:`. */
+  readonly overrides?: ReadonlyMap<string, string>;
   /** A git fleet's branch, tag or SHA to read (default: `git.ref`, or the remote's default branch). */
   readonly ref?: string;
   readonly signal?: AbortSignal;
@@ -54,18 +60,21 @@ export async function prepareCompose(
     req.composeText !== undefined
       ? {
           text: req.composeText,
-          label: `the stored compose of ${fleet.name}`,
+          label: req.label ?? `the stored compose of ${fleet.name}`,
           commit: req.commit,
         }
       : await deps.sources.read(fleet, req.ref, req.signal);
   const parsed = parseCompose(text, label);
+  const overrides = req.overrides ?? new Map<string, string>();
+  checkOverrideServices(fleet, [...parsed.services.keys()], overrides);
   const secretValues = await deps.secrets.values(fleet.name);
-  const rendered = renderCompose(
-    parsed,
-    fleet.name,
-    secretValues,
-    req.pins ? { pins: req.pins } : {},
-  );
+  const rendered = renderCompose(parsed, fleet.name, secretValues, {
+    ...(req.pins ? { pins: req.pins } : {}),
+    ...(overrides.size ? { overrides } : {}),
+  });
+  // A return runs what ran (its pins); anything else must be on the fleet's list.
+  for (const service of overrides.keys())
+    if (!req.pins?.has(service)) checkAllowed(fleet, service, rendered.images.get(service) ?? '');
   // After interpolation: `image: ${REGISTRY}/app:1` logs in to the registry it names.
   const registries = new Set([...rendered.images.values()].map(imageRegistry));
   const all = await deps.secrets.registries(fleet.cluster);
@@ -92,4 +101,34 @@ export async function returnPins(
   version: number,
 ): Promise<Map<string, string>> {
   return pinsOf(await deps.deployments.imagesAt(fleet, version));
+}
+
+/** Each overridden service is one of the fleet's, and the fleet lists images for it. */
+function checkOverrideServices(
+  fleet: FleetConfig,
+  services: readonly string[],
+  overrides: ReadonlyMap<string, string>,
+): void {
+  for (const service of overrides.keys()) {
+    if (!services.includes(service))
+      throw new UsageError(
+        `Fleet ${fleet.name} has no service named ${service}, so Otto can't run an image for it.`,
+        `Its services: ${services.join(', ')}.`,
+      );
+    if (!fleet.images.has(service))
+      throw new RefusedError(
+        `Fleet ${fleet.name} takes no image for ${service} from a launch: fleets.${fleet.name}.images.${service} is not set. Nothing was launched.`,
+        `To allow it, list the images ${service} may run in otto.yml, for example images: { ${service}: "ghcr.io/acme/${service}:*" }.`,
+      );
+  }
+}
+
+/** The image an override makes `service` run is one its pattern allows. */
+function checkAllowed(fleet: FleetConfig, service: string, image: string): void {
+  const pattern = fleet.images.get(service) ?? '';
+  if (!imageAllowed(pattern, image))
+    throw new RefusedError(
+      `${image} is not an image ${service} of ${fleet.name} may run: fleets.${fleet.name}.images.${service} allows ${pattern}. Nothing was launched.`,
+      `Give a tag or an image that matches ${pattern}, or change the pattern in otto.yml.`,
+    );
 }

@@ -1,5 +1,6 @@
 import {
   commitColumns,
+  overridesColumn,
   type Approval,
   type ApprovalAction,
   type Db,
@@ -18,6 +19,8 @@ export interface NewApproval {
   readonly timeoutSeconds: number;
   /** A git fleet's commit that the request would launch. */
   readonly commit?: RecordedCommit;
+  /** Images the request would run instead of the compose's, by service. */
+  readonly overrides?: ReadonlyMap<string, string>;
 }
 
 const now = () => new Date().toISOString();
@@ -50,6 +53,7 @@ export class Approvals {
         decidedAt: null,
         deploymentVersion: null,
         ...commitColumns(input.commit),
+        ...overridesColumn(input.overrides),
       })
       .returningAll()
       .executeTakeFirstOrThrow();

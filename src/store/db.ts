@@ -35,6 +35,8 @@ export interface DeploymentsTable {
   gitSha: Generated<string | null>;
   gitRef: Generated<string | null>;
   gitSubject: Generated<string | null>;
+  /** Images given for the launch by service, as JSON (`{"web":"1.4.2"}`); null for none. */
+  imageOverrides: Generated<string | null>;
 }
 
 export interface DeploymentImagesTable {
@@ -91,6 +93,8 @@ export interface ApprovalsTable {
   gitSha: Generated<string | null>;
   gitRef: Generated<string | null>;
   gitSubject: Generated<string | null>;
+  /** Images given for the launch by service, as JSON (`{"web":"1.4.2"}`); null for none. */
+  imageOverrides: Generated<string | null>;
 }
 
 export interface ApprovalVotesTable {
@@ -326,4 +330,17 @@ export function commitColumns(commit: RecordedCommit | undefined) {
 /** `{ commit }` when there is one, for optional `commit` fields. */
 export function withCommit(commit: RecordedCommit | undefined): { commit?: RecordedCommit } {
   return commit ? { commit } : {};
+}
+
+/** A row's image overrides (`launch shop web=1.4.2`), by service; empty when none. */
+export function overridesOf(row: { readonly imageOverrides: string | null }): Map<string, string> {
+  if (!row.imageOverrides) return new Map();
+  return new Map(Object.entries(JSON.parse(row.imageOverrides) as Record<string, string>));
+}
+
+/** The column that records `overrides` (null for none). */
+export function overridesColumn(overrides: ReadonlyMap<string, string> | undefined) {
+  return {
+    imageOverrides: overrides?.size ? JSON.stringify(Object.fromEntries(overrides)) : null,
+  };
 }

@@ -1,5 +1,6 @@
 import {
   commitColumns,
+  overridesColumn,
   type Db,
   type Deployment,
   type DeploymentImage,
@@ -17,6 +18,8 @@ export interface StartDeployment {
   readonly renderedCompose?: string;
   /** A git fleet's commit that this launch deploys. */
   readonly commit?: RecordedCommit;
+  /** Images given for this launch, by service. */
+  readonly overrides?: ReadonlyMap<string, string>;
 }
 
 /** What one service of a launch ran: the rendered reference and, from a registry, its digest. */
@@ -64,6 +67,7 @@ export class Deployments {
           finishedAt: null,
           durationMs: null,
           ...commitColumns(input.commit),
+          ...overridesColumn(input.overrides),
         })
         .returningAll()
         .executeTakeFirstOrThrow();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { overriddenImage } from './image-override.js';
 import { ComposeError, MissingSecretsError } from '../errors.js';
 import { castFor, castValue, CAST_WORDS } from './compose-casts.js';
 import {
@@ -273,6 +274,12 @@ export interface RenderOptions {
    */
   readonly pins?: ReadonlyMap<string, string>;
   /**
+   * Images given for this launch, by service (`launch shop web=1.4.2`): a tag or a
+   * digest replaces the file's, a whole reference replaces its image (see
+   * {@link overriddenImage}). Pins win over them.
+   */
+  readonly overrides?: ReadonlyMap<string, string>;
+  /**
    * For people, not Docker: a variable that is not set reads `<NAME not set>` and a
    * value Docker could not re-type stays as it is, instead of refusing the file.
    */
@@ -367,6 +374,9 @@ export function renderCompose(
   for (const [name, svc] of Object.entries(services)) {
     const x = display ? displayOtternauts(svc) : renderedOtternautsOf(svc, name, fleet);
     delete svc['x-otternauts'];
+    const override = options.overrides?.get(name);
+    if (override !== undefined)
+      svc['image'] = overriddenImage(String(svc['image'] ?? ''), override);
     const pin = options.pins?.get(name);
     if (pin !== undefined) svc['image'] = pin;
     images.set(name, String(svc['image']));

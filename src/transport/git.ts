@@ -12,6 +12,11 @@ export interface GitRunOptions {
   readonly keyFile?: string;
   /** Otto's known-hosts file for git's SSH: a host's first key is kept, a changed one refused. */
   readonly knownHosts: string;
+  /**
+   * Git's global config file instead of the user's (default: none). Otto's lists a
+   * `file://` repository owned by another user as a safe directory.
+   */
+  readonly globalConfig?: string;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -80,7 +85,11 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
     maxBuffer: MAX_OUTPUT_BYTES,
     input: '',
     extendEnv: false,
-    env: { ...gitEnv(), GIT_SSH_COMMAND: gitSshCommand(options.knownHosts, options.keyFile) },
+    env: {
+      ...gitEnv(),
+      ...(options.globalConfig ? { GIT_CONFIG_GLOBAL: options.globalConfig } : {}),
+      GIT_SSH_COMMAND: gitSshCommand(options.knownHosts, options.keyFile),
+    },
   });
   if (result.isCanceled) throw options.signal?.reason ?? new Error('cancelled');
   if (result.code === 'ENOENT')

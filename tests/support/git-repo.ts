@@ -15,8 +15,6 @@ export interface TestRepo {
   git(...args: string[]): Promise<string>;
 }
 
-const IDENTITY = ['-c', 'user.name=Otto Tests', '-c', 'user.email=tests@otto.invalid'];
-
 /**
  * A fresh bare repository with a working copy on branch `main` (`dir`: a folder of
  * the test's, or a new one in the system's temporary folder).
@@ -26,10 +24,18 @@ const IDENTITY = ['-c', 'user.name=Otto Tests', '-c', 'user.email=tests@otto.inv
 export async function testRepo(dir = mkdtempSync(join(tmpdir(), 'otto-git-'))): Promise<TestRepo> {
   const bare = join(dir, 'origin.git');
   const work = join(dir, 'work');
-  await execa('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare]);
-  await execa('git', ['init', '--quiet', '--initial-branch=main', work]);
+  // The test's own git config: an identity, and every repository safe (a test may
+  // hand the bare one to the SSH user, and still push to it as root).
+  const config = join(dir, 'test.gitconfig');
+  writeFileSync(
+    config,
+    '[user]\n\tname = Otto Tests\n\temail = tests@otto.invalid\n[safe]\n\tdirectory = *\n',
+  );
+  const env = { GIT_CONFIG_GLOBAL: config, GIT_CONFIG_NOSYSTEM: '1' };
+  await execa('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare], { env });
+  await execa('git', ['init', '--quiet', '--initial-branch=main', work], { env });
   const git = async (...args: string[]) =>
-    (await execa('git', ['-C', work, ...IDENTITY, ...args])).stdout.trim();
+    (await execa('git', ['-C', work, ...args], { env })).stdout.trim();
   await git('remote', 'add', 'origin', bare);
   return {
     bare,

@@ -25,7 +25,8 @@ export interface Workspace {
 }
 
 export interface FleetSpec {
-  readonly compose: object | string;
+  /** The stack file's content; a fleet with `extra.git` has none. */
+  readonly compose?: object | string;
   readonly cluster?: string;
   readonly converge_timeout?: number;
   readonly settle_seconds?: number;
@@ -69,12 +70,12 @@ export function workspace(
     clusters,
     fleets: Object.fromEntries(
       Object.entries(fleets).map(([name, f]) => {
-        writeStack(name, f.compose);
+        if (f.compose !== undefined) writeStack(name, f.compose);
         return [
           name,
           {
             cluster: f.cluster ?? Object.keys(clusters)[0],
-            compose_file: `stacks/${name}.yml`,
+            ...(f.compose !== undefined ? { compose_file: `stacks/${name}.yml` } : {}),
             converge_timeout: f.converge_timeout ?? 90,
             settle_seconds: f.settle_seconds ?? 1,
             ...f.extra,

@@ -78,7 +78,7 @@ describe('dispatch', () => {
     });
     expect(await dispatch(ops, 'launch', source)).toMatchObject({
       outcome: 'usage',
-      text: 'Usage: launch <fleet> [--ref <branch|tag|sha>] [--dry-run]',
+      text: 'Usage: launch <fleet> [service=image-or-tag …] [--ref <branch|tag|sha>] [--dry-run]',
     });
     expect(await dispatch(ops, 'launch shop --force', source)).toMatchObject({
       outcome: 'usage',

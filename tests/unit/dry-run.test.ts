@@ -134,7 +134,7 @@ describe('launch --dry-run', () => {
     const r = await dispatch(ops, 'launch --dry-run web', vera);
     expect(r).toMatchObject({
       outcome: 'usage',
-      text: '--dry-run takes no value. Usage: launch <fleet> [--ref <branch|tag|sha>] [--dry-run]',
+      text: '--dry-run takes no value. Usage: launch <fleet> [service=image-or-tag …] [--ref <branch|tag|sha>] [--dry-run]',
       fix: 'Put it last: launch web --dry-run',
     });
     expect(manager.calls).toEqual([]);

@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +132,15 @@ describe('GitRepos', () => {
     );
     expect(existsSync(repos.cloneDir(url))).toBe(false);
     expect(readdirSync(join(dataDir, 'git')).filter((n) => n.startsWith('.clone-'))).toEqual([]);
+  });
+
+  it('reads a file:// repository that belongs to another user (git would call it dubious)', async () => {
+    const theirs = await testRepo();
+    const sha = await theirs.commit({ 'compose.yaml': V1 }, 'Not mine');
+    await execa('chown', ['-R', 'nobody:', theirs.bare]);
+    const r = await repos.read(source(theirs.url), undefined);
+    expect(r.commit.sha).toBe(sha);
+    expect((await repos.read(source(theirs.url), undefined)).compose.text).toBe(V1);
   });
 
   it('reads concurrently without two fetches of one clone at once', async () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GIT_REF } from '../config/config.js';
 import { UsageError } from '../errors.js';
+import { parseOverrides } from '../swarm/image-override.js';
 
 const refSchema = z.string().regex(GIT_REF);
 
@@ -24,4 +25,12 @@ export function refFlag(flags: Readonly<Record<string, string>>): string | undef
       'Use letters, digits and . _ / + - (no .., no leading - or /), such as main, v1.4.2 or a1b2c3d.',
     );
   return value;
+}
+
+/**
+ * `launch shop web=1.4.2 worker=…`: the images given after the fleet, as words
+ * typed, or as one option on Discord. Checked by {@link parseOverrides}.
+ */
+export function overridesArg(args: readonly string[]): Map<string, string> {
+  return parseOverrides(args.slice(1).flatMap((a) => a.split(/\s+/).filter(Boolean)));
 }
