@@ -59,6 +59,10 @@ describe.skipIf(bed === null)('git-backed fleets on a real Swarm', () => {
         nopath: { extra: { git: { repo: repo.url, path: 'deploy/stack.yml' } } },
         locked: { extra: { git: { repo: sshUrl, key_file: wrongKey } } },
         gitgated: { extra: { git: { repo: repo.url }, approvals: { launch: 1 } } },
+        tagged: {
+          compose: { services: { web: webService(bed.images.v1) } },
+          extra: { images: { web: 'otto-test:*' }, approvals: { rollback: 0 } },
+        },
       },
       undefined,
       {
@@ -72,7 +76,7 @@ describe.skipIf(bed === null)('git-backed fleets on a real Swarm', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await docker(bed, ['stack', 'rm', 'gitshop', 'filegit', 'gitgated']);
+    await docker(bed, ['stack', 'rm', 'gitshop', 'filegit', 'gitgated', 'tagged']);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -200,4 +204,38 @@ describe.skipIf(bed === null)('git-backed fleets on a real Swarm', () => {
       { git_sha: first, git_ref: 'v1' },
     ]);
   }, 180_000);
+
+  it('images from CI: a tag given for web runs, is recorded, and a return runs it again', async () => {
+    const one = await ws.say('launch tagged');
+    expect(one.stdout, one.stderr).toContain('Launch successful! tagged v1 is in orbit');
+    expect(await image('tagged_web')).toBe(bed.images.v1);
+    const two = await ws.say('launch tagged web=v2');
+    expect(two.stdout, two.stderr).toContain('Launch successful! tagged v2 is in orbit');
+    expect(two.stdout).toContain('Images given: web=v2.');
+    expect(await image('tagged_web')).toBe('otto-test:v2');
+    const refused = await ws.say('launch tagged web=busybox:latest');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toContain(
+      'busybox:latest is not an image web of tagged may run: fleets.tagged.images.web allows otto-test:*. Nothing was launched.',
+    );
+    const back = await ws.say('rollback tagged 1');
+    expect(back.stdout, back.stderr).toContain('Back at base! tagged runs v1');
+    expect(await image('tagged_web')).toBe(bed.images.v1);
+    const again = await ws.say('rollback tagged 2');
+    expect(again.stdout, again.stderr).toContain('Back at base! tagged runs v2');
+    expect(await image('tagged_web')).toBe('otto-test:v2');
+    const h = await ws.say('history tagged');
+    expect(h.stdout).toMatch(/v4 succeeded .*· web=v2 ·/);
+    expect(h.stdout).toMatch(/v2 succeeded .*· web=v2 ·/);
+    expect(
+      rows(
+        "select version, image_overrides from deployments where fleet = 'tagged' order by version",
+      ),
+    ).toEqual([
+      { version: 1, image_overrides: null },
+      { version: 2, image_overrides: '{"web":"v2"}' },
+      { version: 3, image_overrides: null },
+      { version: 4, image_overrides: '{"web":"v2"}' },
+    ]);
+  }, 300_000);
 });
