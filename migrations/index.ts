@@ -9,6 +9,7 @@ import * as exactReturns from './0007-exact-returns.js';
 import * as outposts from './0008-outposts.js';
 import * as gitSources from './0009-git-sources.js';
 import * as imageOverrides from './0010-image-overrides.js';
+import * as apiTokens from './0011-api-tokens.js';
 
 /**
  * Every migration, in order. Listed here (rather than read from the folder at run
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-outposts': outposts,
   '0009-git-sources': gitSources,
   '0010-image-overrides': imageOverrides,
+  '0011-api-tokens': apiTokens,
 };

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { progressPrinter, runConsole } from './adapters/console.js';
 import { preflight } from './watch/preflight.js';
 import { startSlack } from './adapters/slack/slack.js';
+import { startHttpApi } from './adapters/http-api.js';
 import { registerDiscordCommand, startDiscord } from './adapters/discord/discord.js';
 import { consoleOutbox, makeOutbox } from './adapters/alert-outbox.js';
 import { confirmInput, readSecretInput } from './adapters/stdin.js';
@@ -33,6 +34,9 @@ const USAGE = `Usage:
   otto outpost list [cluster]                the servers Otto added
   otto outpost remove <cluster> <node>       drain a node, let it leave, forget it
   otto doctor [cluster]                      the preflight again for every outpost, and the ingress
+  otto token create <name> [--role R] [--fleet F]...
+                                             an HTTP API token for CI (printed once, on the last line)
+  otto token list | otto token revoke <name> the HTTP API tokens
   otto migrate [--config FILE]               create or update the database
   otto secret set <fleet> <NAME>             store a secret (value read from stdin)
   otto secret list <fleet>                   list secret names
@@ -144,7 +148,8 @@ async function runChatAdapters(ops: Ops, signal: AbortSignal): Promise<void> {
   await preflight(ops, log);
   const slack = ops.config.slack && startSlack(ops, ops.config.slack, log);
   const discord = ops.config.discord && startDiscord(ops, ops.config.discord, log);
-  const adapters = [slack, discord].filter((a) => a !== undefined);
+  const api = ops.config.http && startHttpApi(ops, ops.config.http, log);
+  const adapters = [slack, discord, api].filter((a) => a !== undefined);
   const outbox = makeOutbox({
     slack: slack?.alerts,
     discord: discord?.alerts,
@@ -248,6 +253,8 @@ export async function main(argv: string[]): Promise<number> {
         role: { type: 'string' },
         fingerprint: { type: 'string' },
         yes: { type: 'boolean' },
+        // otto token create:
+        fleet: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -288,7 +295,7 @@ export async function main(argv: string[]): Promise<number> {
         return await withOps(
           values.config,
           async (ops) => {
-            if (sub === 'start' && (ops.config.slack || ops.config.discord)) {
+            if (sub === 'start' && (ops.config.slack || ops.config.discord || ops.config.http)) {
               await runChatAdapters(ops, signal);
               return 0;
             }
@@ -348,6 +355,20 @@ export async function main(argv: string[]): Promise<number> {
             { actor: actorId(values.as), channel: 'cli', platform: 'cli' },
             { progress: progressPrinter((l) => io.err(l)), signal, confirm: confirmInput },
           );
+          io.out(renderText(reply));
+          return EXIT[reply.outcome];
+        });
+      }
+      case 'token': {
+        const words = ['token', ...rest.map(quoteWord)];
+        if (values.role !== undefined) words.push('--role', quoteWord(values.role));
+        if (values.fleet?.length) words.push('--fleet', quoteWord(values.fleet.join(',')));
+        return await withOps(values.config, async (ops) => {
+          const reply = await dispatch(ops, words.join(' '), {
+            actor: actorId(values.as),
+            channel: 'cli',
+            platform: 'cli',
+          });
           io.out(renderText(reply));
           return EXIT[reply.outcome];
         });

@@ -10,10 +10,18 @@ const RANK: Readonly<Record<Role, number>> = {
   admin: 4,
 };
 
+/** What an API token may do, as stored with it: its role, on these fleets only (all when unset). */
+export interface Grant {
+  readonly role: Role;
+  readonly fleets?: readonly string[] | undefined;
+}
+
 /** Who is asking: their own identity and the groups or roles the platform says they hold. */
 export interface Who {
   readonly actor: string;
   readonly groups: readonly string[];
+  /** An API token's grant: it adds to the `access:` entries, and its fleets limit both. */
+  readonly grant?: Grant | undefined;
 }
 
 export function atLeast(role: Role, needed: Role): boolean {
@@ -64,8 +72,11 @@ function entries(config: OttoConfig, fleet: FleetConfig | undefined): Map<string
 
 /** The highest role among the entries that match the actor or one of their groups. */
 export function roleOf(config: OttoConfig, who: Who, fleet?: FleetConfig): Role {
+  // A token limited to some fleets has no role anywhere else, whatever access: says.
+  const scope = who.grant?.fleets;
+  if (scope && (!fleet || !scope.includes(fleet.name))) return 'none';
   const ids = [who.actor, ...who.groups];
-  let best: Role = 'none';
+  let best: Role = who.grant?.role ?? 'none';
   for (const [key, role] of entries(config, fleet)) {
     if (RANK[role] > RANK[best] && ids.some((id) => matches(key, id))) best = role;
   }

@@ -25,6 +25,7 @@ import {
 } from './secrets.js';
 import { silenceCommand } from './silence.js';
 import { statusCommand } from './status.js';
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './tokens.js';
 import type { RATES } from './rate-limit.js';
 import type { Handler, Reply } from './types.js';
 import { otto } from './voice.js';
@@ -438,6 +439,37 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     flags: [],
     role: 'viewer',
     handler: outpostListCommand,
+  },
+  'token create': {
+    usage: 'token create <name> [--role viewer|deployer|approver|admin] [--fleet shop,web]',
+    summary: "an HTTP API token for CI, shown once (Otto's machine only)",
+    example: 'token create github-ci --role deployer --fleet shop',
+    args: [{ name: 'name', about: 'The token name: token:<name>', type: 'word', required: true }],
+    flags: [
+      { name: 'role', about: 'What it may do (default deployer)', type: 'word' },
+      { name: 'fleet', about: 'The fleets it may act on, comma-separated', type: 'word' },
+    ],
+    role: 'admin',
+    local: true,
+    handler: tokenCreateCommand,
+  },
+  'token list': {
+    usage: 'token list',
+    summary: 'the HTTP API tokens, their roles and last use; never a token',
+    example: 'token list',
+    args: [],
+    flags: [],
+    role: 'admin',
+    handler: tokenListCommand,
+  },
+  'token revoke': {
+    usage: 'token revoke <name>',
+    summary: 'an HTTP API token stops working at once',
+    example: 'token revoke github-ci',
+    args: [{ name: 'name', about: 'The token name', type: 'word', required: true }],
+    flags: [],
+    role: 'admin',
+    handler: tokenRevokeCommand,
   },
   'secret set': {
     usage: 'secret set <fleet> <NAME>',

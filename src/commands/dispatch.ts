@@ -1,4 +1,5 @@
 import type { FleetConfig } from '../config/config.js';
+import type { Deployment } from '../store/db.js';
 import { OttoError, RefusedError, UsageError } from '../errors.js';
 import type { Ops } from '../ops/ops.js';
 import {
@@ -8,6 +9,7 @@ import {
   requireChannel,
   requireRole,
   roleOf,
+  type Grant,
   type Who,
 } from './access.js';
 import { argCounts, COMMANDS, type CommandSpec } from './catalog.js';
@@ -51,6 +53,8 @@ export interface Source {
   readonly groups?: readonly string[];
   readonly channel: string;
   readonly platform: Platform;
+  /** An API token's own role and fleets. */
+  readonly grant?: Grant | undefined;
 }
 
 /** Parses text into a Command. Throws UsageError. */
@@ -125,6 +129,8 @@ export interface DispatchOptions {
   readonly readSecret?: (prompt: string) => Promise<string>;
   /** Asks the person at Otto's terminal a yes/no question (a host key to trust); absent in chat. */
   readonly confirm?: (question: string) => Promise<boolean>;
+  /** Told of each deployment the command records (the HTTP API answers with it). */
+  readonly onDeployment?: (deployment: Deployment) => void;
 }
 
 /**
@@ -180,7 +186,7 @@ async function execute(
         `${command.name} reads a secret value, so it is typed only on Otto's own machine, never in chat. Nothing was changed.`,
         `Run it there: otto ${spec.usage}`,
       );
-    const who: Who = { actor: command.actor, groups: command.groups };
+    const who: Who = { actor: command.actor, groups: command.groups, grant: command.grant };
     fleet = await targetFleet(ops, spec, command);
     // An option may ask for another role than the command's (`launch --dry-run` only reads).
     const role = neededRole(spec, command.flags);
@@ -210,6 +216,7 @@ async function execute(
       signal: options.signal,
       readSecret: options.readSecret,
       confirm: options.confirm,
+      onDeployment: options.onDeployment,
       role: (f) => roleOf(ops.config, who, f),
       authorize: (needed, action, f) => requireRole(ops.config, who, needed, action, f),
     };

@@ -46,6 +46,10 @@ export async function carryOut(ctx: Context, fleet: FleetConfig, run: CarryOut):
   };
   const outcome = await launch(ctx.ops, {
     ...run,
+    onRecorded: async (d) => {
+      await run.onRecorded?.(d);
+      ctx.onDeployment?.(d);
+    },
     fleet,
     autoRollback: fleet.onFailure === 'rollback' && !run.rollbackOf,
     onProgress,

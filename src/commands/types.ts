@@ -1,7 +1,9 @@
 import type { FleetConfig, Role } from '../config/config.js';
+import type { Deployment } from '../store/db.js';
+import type { Grant } from './access.js';
 import type { Ops } from '../ops/ops.js';
 
-export type Platform = 'console' | 'cli' | 'slack' | 'discord';
+export type Platform = 'console' | 'cli' | 'slack' | 'discord' | 'api';
 
 /** One chat command, whatever platform it came from. */
 export interface Command {
@@ -14,6 +16,8 @@ export interface Command {
   readonly actor: string;
   /** Groups or roles the platform says the actor holds: `slack-group:S1`, `discord-role:7`. */
   readonly groups: readonly string[];
+  /** An API token's own role and fleets (`token:<name>`), as stored with it. */
+  readonly grant?: Grant | undefined;
   /** `console`, `cli`, or a chat channel such as `slack:C0123`. */
   readonly channel: string;
   readonly platform: Platform;
@@ -56,6 +60,8 @@ export interface Context {
   readonly readSecret?: ((prompt: string) => Promise<string>) | undefined;
   /** Asks the person at Otto's terminal a yes/no question; absent in chat (buttons ask there). */
   readonly confirm?: ((question: string) => Promise<boolean>) | undefined;
+  /** Told of each deployment a launch or return records, as soon as it is recorded. */
+  readonly onDeployment?: ((deployment: Deployment) => void) | undefined;
   /** The actor's role, for `fleet` when given (fleet access overrides apply). */
   role(fleet?: FleetConfig): Role;
   /** Throws RefusedError unless the actor has `needed`; `action` reads "unlock shop". */

@@ -10,6 +10,7 @@ export { DEFAULT_INGRESS_IMAGE, IMAGE_REFERENCE } from './schema.js';
 export type {
   ClusterConfig,
   DiscordConfig,
+  HttpConfig,
   FleetConfig,
   FleetSource,
   GitSource,

@@ -141,7 +141,7 @@ const accessSchema = z.record(
     .string()
     .regex(
       IDENTITY,
-      'identities look like slack:U0123, slack-group:S0123, discord:1234, discord-role:5678, console:alice or slack:*',
+      'identities look like slack:U0123, slack-group:S0123, discord:1234, discord-role:5678, console:alice, token:ci or slack:*',
     ),
   z.enum(ROLES),
 );
@@ -378,6 +378,22 @@ const discordSchema = z
     apiUrl: (d.api_url ?? 'https://discord.com/api').replace(/\/+$/, ''),
   }));
 
+const httpSchema = z
+  .object({
+    port: z.number().int().min(0).max(65_535),
+    host: z.string().min(1).default('127.0.0.1'),
+    public_url: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .strict()
+  .transform((h) => ({
+    /** 0: any free port (tests). */
+    port: h.port,
+    /** The address to bind: 127.0.0.1 by default (behind a proxy that terminates TLS). */
+    host: h.host,
+    /** Where CI reaches the API, for messages. */
+    publicUrl: h.public_url,
+  }));
+
 const rawConfigSchema = z
   .object({
     data_dir: z.string().min(1).default('.otto'),
@@ -407,6 +423,7 @@ const rawConfigSchema = z
     access: accessMap.default(new Map()),
     slack: slackSchema.optional(),
     discord: discordSchema.optional(),
+    http: httpSchema.optional(),
     telemetry: telemetrySchema.prefault({}),
   })
   .strict()
@@ -487,6 +504,7 @@ export function configSchema(baseDir: string, path: string | undefined) {
     ) as ReadonlyMap<string, FleetEntry>,
     access: cfg.access,
     slack: cfg.slack,
+    http: cfg.http,
     discord: cfg.discord,
     telemetry: cfg.telemetry,
   }));
@@ -530,5 +548,7 @@ export type FleetConfig = FleetEntry;
 export type TelemetryConfig = OttoConfig['telemetry'];
 export type SlackConfig = NonNullable<OttoConfig['slack']>;
 export type DiscordConfig = NonNullable<OttoConfig['discord']>;
+/** `http:`: Otto's HTTP API for CI. */
+export type HttpConfig = NonNullable<OttoConfig['http']>;
 /** `clusters.<name>.ingress`, camelCased, defaults filled in. */
 export type IngressConfig = z.output<typeof ingressSchema>;

@@ -1,4 +1,5 @@
 import { FleetSources } from './fleet-source.js';
+import { ApiTokens } from '../store/api-tokens.js';
 import { GitRepos } from './git-repos.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +44,8 @@ export interface Ops {
   readonly deployNotices: DeployNotices;
   /** The servers Otto added to clusters itself (`otto outpost add`). */
   readonly outposts: Outposts;
+  /** The HTTP API's tokens (`otto token create`). */
+  readonly tokens: ApiTokens;
   /** Where fleets' compose files come from: files, or git repositories (cloned under data_dir). */
   readonly sources: FleetSources;
   /** Start-up notices for the operator (a generated key, interrupted launches cleaned up). */
@@ -197,6 +200,7 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
     silences: new Silences(db),
     deployNotices: new DeployNotices(db),
     outposts,
+    tokens: new ApiTokens(db),
     sources: new FleetSources(new GitRepos(config.dataDir), deployments),
     async reloadOutposts() {
       await loadAdded();

@@ -211,6 +211,19 @@ export interface HostKeyMismatchesTable {
 
 export type OutpostRole = 'manager' | 'worker';
 
+/** A token of the HTTP API: only its SHA-256 is kept. */
+export interface ApiTokensTable {
+  name: string;
+  /** Hex SHA-256 of the whole token. */
+  hash: string;
+  role: 'viewer' | 'deployer' | 'approver' | 'admin';
+  /** JSON list of the fleets it may act on; null: every fleet. */
+  fleets: string | null;
+  createdAt: string;
+  createdBy: string;
+  lastUsedAt: string | null;
+}
+
 export interface OutpostsTable {
   cluster: string;
   host: string;
@@ -230,6 +243,7 @@ export interface OutpostsTable {
 
 export interface Schema {
   outposts: OutpostsTable;
+  apiTokens: ApiTokensTable;
   seen_requests: SeenRequestsTable;
   host_key_mismatches: HostKeyMismatchesTable;
   watch_health: WatchHealthTable;
