@@ -95,6 +95,7 @@ export async function requestApproval(
           input.target
             ? await ctx.ops.deployments.imagesAt(fleet.name, input.target.version)
             : undefined,
+          overridesOf(a),
         ),
       },
       {
@@ -126,7 +127,7 @@ export function requestCard(
         outcome: 'ok',
         text: `${what} Waiting for approval: ${approvers.length} of ${a.needed} so far${votes}.`,
         fields: [
-          { label: 'Holds', value: heldSummary(a.composeSnapshot, held) },
+          { label: 'Holds', value: heldSummary(a.composeSnapshot, held, overridesOf(a)) },
           { label: 'Expires', value: otto.when(a.expiresAt) },
         ],
         buttons: requestButtons(a),

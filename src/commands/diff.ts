@@ -1,6 +1,6 @@
 import type { FleetConfig } from '../config/config.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import type { Deployment } from '../store/db.js';
+import { overridesOf, type Deployment } from '../store/db.js';
 import { pinsOf, type RanImage } from '../store/deployments.js';
 import type { Ops } from '../ops/ops.js';
 import { composeDiff, MAX_DIFF_LINES, type ComposeSide } from '../swarm/diff.js';
@@ -10,9 +10,14 @@ import { heldImages, heldSummary, imagesLine } from './held-compose.js';
 import { parseVersion } from './rollback.js';
 import type { Context, Reply } from './types.js';
 
-/** A recorded version as a diff side, with its tags (as a launch of it resolves them again). */
+/** A recorded version as a diff side, with its tags (as a launch of it resolves them again) and the images it was given. */
 export function side(d: Deployment, note = ''): ComposeSide {
-  return { label: `${d.fleet} v${d.version}${note}`, text: d.composeSnapshot };
+  const overrides = overridesOf(d);
+  return {
+    label: `${d.fleet} v${d.version}${note}`,
+    text: d.composeSnapshot,
+    ...(overrides.size ? { options: { overrides } } : {}),
+  };
 }
 
 /** A side of a diff, with the images it ran when it is a recorded launch. */
@@ -28,10 +33,11 @@ export interface Side extends ComposeSide {
 async function recordedSide(ops: Ops, d: Deployment, note = '', pinned = false): Promise<Side> {
   const images = await ops.deployments.images(d.id);
   const pins = pinsOf(images);
+  const s = side(d, note);
   return {
-    ...side(d, note),
+    ...s,
     images,
-    ...(pinned && pins.size ? { options: { pins } } : {}),
+    ...(pinned && pins.size ? { options: { ...s.options, pins } } : {}),
   };
 }
 
@@ -110,10 +116,13 @@ async function requestDiff(ctx: Context): Promise<Reply> {
   const from: Side = current
     ? await recordedSide(ops, current, ` (running, ${current.status})`, returning !== undefined)
     : { label: `${fleet.name} (never launched)`, text: 'services: {}\n' };
+  const overrides = overridesOf(a);
   const to: Side = {
-    label: `request #${a.id} (${heldSummary(a.composeSnapshot, returning)})`,
+    label: `request #${a.id} (${heldSummary(a.composeSnapshot, returning, overrides)})`,
     text: a.composeSnapshot,
-    ...(pins.size ? { options: { pins } } : {}),
+    ...(pins.size || overrides.size
+      ? { options: { ...(pins.size ? { pins } : {}), ...(overrides.size ? { overrides } : {}) } }
+      : {}),
   };
   return drawDiff(ctx, fleet, from, to);
 }

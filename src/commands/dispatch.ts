@@ -89,7 +89,10 @@ function checkShape(command: Command): CommandSpec {
     const moved = [command.name, ...command.args, value, `--${valued.name}`].join(' ');
     throw new UsageError(
       `--${valued.name} takes no value. Usage: ${spec.usage}`,
-      command.args.length < min ? `Put it last: ${moved}` : `For example: ${spec.example}`,
+      // `--dry-run=false` is not a misplaced argument; `launch --dry-run shop` is.
+      command.args.length < max && !/^(true|false|yes|no|on|off|[01])$/i.test(value)
+        ? `Put it last: ${moved}`
+        : `For example: ${spec.example}`,
     );
   }
   if (command.args.length < min || command.args.length > max) {

@@ -18,13 +18,18 @@ export async function launchSides(
   ops: Pick<Ops, 'config' | 'deployments'>,
   fleet: FleetConfig,
   read: Pick<FleetCompose, 'text' | 'label' | 'commit'>,
+  overrides: ReadonlyMap<string, string> = new Map(),
 ): Promise<{ readonly from: ComposeSide; readonly to: ComposeSide }> {
   const current = await ops.deployments.latest(fleet.name);
   return {
     from: current
       ? side(current, ` (running, ${current.status})`)
       : { label: `${fleet.name} (never launched)`, text: 'services: {}\n' },
-    to: { label: readLabel(ops.config, read), text: read.text },
+    to: {
+      label: readLabel(ops.config, read),
+      text: read.text,
+      ...(overrides.size ? { options: { overrides } } : {}),
+    },
   };
 }
 
@@ -64,7 +69,7 @@ export async function dryRunCommand(ctx: Context, fleet: FleetConfig): Promise<R
     ...(ref !== undefined ? { ref } : {}),
     ...(overrides.size ? { overrides } : {}),
   });
-  const { from, to } = await launchSides(ctx.ops, fleet, dry);
+  const { from, to } = await launchSides(ctx.ops, fleet, dry, overrides);
   const changes = await drawDiff(ctx, fleet, from, to);
   const lines = dry.display.replace(/\n$/, '').split('\n');
   const shown = lines.slice(0, MAX_RENDER_LINES);

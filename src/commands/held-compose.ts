@@ -3,6 +3,7 @@ import type { Approval } from '../store/db.js';
 import type { RanImage } from '../store/deployments.js';
 import type { Ops } from '../ops/ops.js';
 import { parseCompose } from '../swarm/compose.js';
+import { overriddenImage } from '../swarm/image-override.js';
 
 /** The first 12 hex digits of the SHA-256 of a compose text: names exactly what is held. */
 export function composeHash(text: string): string {
@@ -56,12 +57,21 @@ export async function heldImages(
  * `returning` (the images its target version recorded) shows what is pinned:
  * `compose 3f2a9c1b7d0e · web 127.0.0.1:5000/otto/web:latest @3f2a9c1b7d0e`.
  */
-export function heldSummary(text: string, returning?: readonly RanImage[]): string {
+export function heldSummary(
+  text: string,
+  returning?: readonly RanImage[],
+  overrides: ReadonlyMap<string, string> = new Map(),
+): string {
   if (returning?.length) return `compose ${composeHash(text)} · ${imagesLine(returning)}`;
   let images: string;
   try {
     const parsed = parseCompose(text, 'the held compose');
-    images = [...parsed.services].map(([name, s]) => `${name} ${s.image}`).join(', ');
+    // The images given for the launch, as they will run (a tag replaces the file's).
+    const image = (name: string, file: unknown) => {
+      const given = overrides.get(name);
+      return given === undefined ? String(file) : overriddenImage(String(file), given);
+    };
+    images = [...parsed.services].map(([name, s]) => `${name} ${image(name, s.image)}`).join(', ');
   } catch {
     images = 'services unreadable';
   }

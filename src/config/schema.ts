@@ -244,6 +244,13 @@ const gitSchema = z
     keyFile: g.key_file,
   }));
 
+const imagePattern = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9.:_/*@-]{0,299}$/,
+    'images: a value is an image pattern such as ghcr.io/acme/shop:*, or a list of them',
+  );
+
 const fleetSchema = z
   .object({
     cluster: z.string().min(1),
@@ -253,11 +260,8 @@ const fleetSchema = z
       .record(
         z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'images: keys are service names'),
         z
-          .string()
-          .regex(
-            /^[A-Za-z0-9][A-Za-z0-9.:_/*@-]{0,299}$/,
-            'images: a value is an image pattern such as ghcr.io/acme/shop:*',
-          ),
+          .union([imagePattern, z.array(imagePattern).min(1)])
+          .transform((p) => (typeof p === 'string' ? [p] : p)),
       )
       .optional(),
     converge_timeout: z.number().int().min(1).max(86_400).default(300),
@@ -287,7 +291,7 @@ const fleetSchema = z
      * Service → the images `launch <fleet> <service>=<image-or-tag>` may run
      * (`ghcr.io/acme/shop:*`); a service not listed takes no override.
      */
-    images: new Map(Object.entries(f.images ?? {})) as ReadonlyMap<string, string>,
+    images: new Map(Object.entries(f.images ?? {})) as ReadonlyMap<string, readonly string[]>,
     /** Where the compose comes from; paths are resolved against otto.yml's folder by the config's own transform. */
     source: (f.git
       ? { kind: 'git', ...f.git }

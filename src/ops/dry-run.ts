@@ -79,10 +79,12 @@ export async function dryRun(deps: DryRunDeps, req: DryRunRequest): Promise<DryR
     ...(req.overrides?.size ? { overrides: req.overrides } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
   });
-  const display = await displayCompose(deps, fleet, {
-    label: prepared.label,
-    text: prepared.text,
-  });
+  const display = await displayCompose(
+    deps,
+    fleet,
+    { label: prepared.label, text: prepared.text },
+    req.overrides?.size ? { overrides: req.overrides } : {},
+  );
   const read = {
     text: prepared.text,
     label: prepared.label,

@@ -20,7 +20,8 @@ export function commitLine(commit: Pick<GitCommit, 'sha' | 'ref' | 'subject'>): 
   // Anyone who can push wrote the subject: drawn as plain text, never a mention.
   const cut = commit.subject.length > 72 ? `${commit.subject.slice(0, 71)}…` : commit.subject;
   const subject = userText(cut);
-  return `${shortSha(commit.sha)}${commit.ref ? ` (${commit.ref})` : ''}${subject ? ` “${subject}”` : ''}`;
+  const ref = commit.ref ? ` (${userText(commit.ref)})` : '';
+  return `${shortSha(commit.sha)}${ref}${subject ? ` “${subject}”` : ''}`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { GitSource } from '../config/config.js';
+import { GIT_REF, type GitSource } from '../config/config.js';
 import { GitSourceError } from '../errors.js';
 import { COMPOSE_MAX_BYTES, decodeCompose } from '../swarm/fleet-compose.js';
 import { gitBlob, runGit, type GitResult } from '../transport/git.js';
@@ -42,7 +42,23 @@ export function shortSha(sha: string): string {
  * (`https://token@host/org/app.git` → `https://host/org/app.git`).
  */
 export function displayRepo(repo: string): string {
-  return repo.replace(/^([a-z+]+:\/\/)[^@/]*@/i, '$1');
+  if (!/^[a-z+]+:\/\//i.test(repo)) return repo;
+  try {
+    const url = new URL(repo);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    url.hash = '';
+    return url.href;
+  } catch {
+    // Not a URL the WHATWG parser reads: drop everything up to the last @ of the authority.
+    return repo.replace(/^([a-z+]+:\/\/)[^/]*@/i, '$1').replace(/[?#].*$/, '');
+  }
+}
+
+/** A line git printed, with any `scheme://user:password@` in it left out. */
+function withoutCredentials(line: string): string {
+  return line.replace(/([a-z+]+:\/\/)[^\s/'"]*@/gi, '$1');
 }
 
 /**
@@ -118,6 +134,13 @@ export class GitRepos {
   }
 
   private git(source: GitSource, args: readonly string[], cwd?: string, signal?: AbortSignal) {
+    // ssh expands % and splits on unquoted spaces in these paths: Otto quotes them, so a " or % can't be allowed.
+    for (const path of [this.knownHosts, source.keyFile ?? ''])
+      if (/["%]/.test(path))
+        throw new GitSourceError(
+          `Otto can't give ssh the path ${path}: it has a " or a %.`,
+          'Move the key file or data_dir to a path without those characters.',
+        );
     return runGit(args, {
       knownHosts: this.knownHosts,
       ...(source.repo.startsWith('file://')
@@ -137,12 +160,7 @@ export class GitRepos {
       // A local repository may belong to another user: git reads it only when it is
       // listed as safe in a config it trusts. Otto's own, for this repository alone
       // (git keeps the environment's config from the local upload-pack).
-      const path = decodeURIComponent(new URL(source.repo).pathname);
-      await writeFile(
-        `${dir}.gitconfig`,
-        `[safe]\n\tdirectory = "${path.replace(/[\\"]/g, (c) => `\\${c}`)}"\n`,
-        { mode: 0o600 },
-      );
+      await writeFile(`${dir}.gitconfig`, safeDirectories(source.repo), { mode: 0o600 });
     }
     if (existsSync(dir)) {
       const fetched = await this.git(
@@ -152,6 +170,7 @@ export class GitRepos {
         signal,
       );
       if (fetched.exitCode !== 0) throw this.reachFailure(source, 'fetch', fetched);
+      await this.followDefaultBranch(source, dir, signal);
       return;
     }
     const tmp = join(this.root, `.clone-${randomBytes(4).toString('hex')}`);
@@ -174,7 +193,21 @@ export class GitRepos {
       await rename(tmp, dir);
     } finally {
       await rm(tmp, { recursive: true, force: true });
+      // A clone that did not happen leaves nothing, its safe-directory file included.
+      if (!existsSync(dir)) await rm(`${dir}.gitconfig`, { force: true });
     }
+  }
+
+  /**
+   * A fetch never moves a bare clone's HEAD: the remote's default branch is asked
+   * again (`ls-remote --symref`), so a repository that renamed it is followed.
+   * When the remote does not say (an empty repository), HEAD stays as it was.
+   */
+  private async followDefaultBranch(source: GitSource, dir: string, signal?: AbortSignal) {
+    const ls = await this.git(source, ['ls-remote', '--symref', 'origin', 'HEAD'], dir, signal);
+    const name = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(ls.stdout)?.[1];
+    if (ls.exitCode !== 0 || !name || !GIT_REF.test(name)) return;
+    await this.git(source, ['symbolic-ref', 'HEAD', `refs/heads/${name}`], dir, signal);
   }
 
   /** A branch first, then a tag, then a commit SHA (7 to 40 hex digits). */
@@ -188,13 +221,13 @@ export class GitRepos {
     if (name === undefined) {
       const head = await this.git(source, ['symbolic-ref', '--short', 'HEAD'], dir, signal);
       name = head.stdout.trim();
+      if (head.exitCode !== 0 || !GIT_REF.test(name))
+        throw new GitSourceError(
+          `${displayRepo(source.repo)} names no default branch Otto can read.`,
+          `Set git.ref of the fleet in otto.yml, or launch with --ref <branch|tag|sha>.`,
+        );
     }
-    const candidates: [string, string][] = [
-      [`refs/heads/${name}`, name],
-      [`refs/tags/${name}`, name],
-      ...(/^[0-9a-f]{7,40}$/.test(name) ? ([[name, '']] as [string, string][]) : []),
-    ];
-    for (const [spec, shown] of candidates) {
+    const commitAt = async (spec: string) => {
       const r = await this.git(
         source,
         ['rev-parse', '--verify', '--quiet', '--end-of-options', `${spec}^{commit}`],
@@ -202,7 +235,24 @@ export class GitRepos {
         signal,
       );
       const sha = r.stdout.trim();
-      if (r.exitCode === 0 && /^[0-9a-f]{40}$/.test(sha)) {
+      return r.exitCode === 0 && /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
+    };
+    const branch = await commitAt(`refs/heads/${name}`);
+    const tag = await commitAt(`refs/tags/${name}`);
+    // Whoever can push a branch could otherwise shadow a release tag (or the reverse).
+    if (branch && tag && branch !== tag)
+      throw new GitSourceError(
+        `${displayRepo(source.repo)} has both a branch and a tag named ${name}, on different commits: Otto won't guess which.`,
+        `Launch with --ref ${shortSha(tag)} (the tag's commit) or --ref ${shortSha(branch)} (the branch's), or rename one of them.`,
+      );
+    const hex = /^[0-9a-f]{7,40}$/.test(name) ? await commitAt(name) : undefined;
+    const found: [string | undefined, string][] = [
+      [branch, name],
+      [tag, name],
+      [hex, ''],
+    ];
+    for (const [sha, shown] of found) {
+      if (sha) {
         const log = await this.git(source, ['log', '-1', '--format=%s', sha], dir, signal);
         return { sha, ref: shown, subject: log.stdout.trim() };
       }
@@ -312,5 +362,33 @@ function lastLine(text: string): string {
     .map((l) => l.trim())
     .filter(Boolean);
   const cause = lines.find((l) => /^(fatal|error): /.test(l)) ?? lines.at(-1);
-  return (cause ?? 'git gave no reason').replace(/^(fatal|error|remote): /, '').replace(/\.$/, '');
+  return withoutCredentials(cause ?? 'git gave no reason')
+    .replace(/^(fatal|error|remote): /, '')
+    .replace(/\.$/, '');
+}
+
+/**
+ * Otto's git config for a `file://` repository: the path listed as a safe
+ * directory in each form git may check (as given, without a trailing slash, its
+ * `.git` folder, with `.git` added), each quoted for git's config syntax.
+ */
+function safeDirectories(repo: string): string {
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(repo).pathname);
+  } catch {
+    throw new GitSourceError(
+      `Otto can't read the path of ${displayRepo(repo)}.`,
+      'Check git.repo of the fleet in otto.yml: file:///srv/git/shop.git',
+    );
+  }
+  if (/[\n\r\0]/.test(path))
+    throw new GitSourceError(
+      `The path of ${displayRepo(repo)} has a line break in it.`,
+      'Check git.repo of the fleet in otto.yml.',
+    );
+  const base = path.replace(/\/+$/, '') || '/';
+  const forms = [...new Set([path, base, `${base}/.git`, `${base}.git`])];
+  const quote = (p: string) => `"${p.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  return `[safe]\n${forms.map((p) => `\tdirectory = ${quote(p)}\n`).join('')}`;
 }

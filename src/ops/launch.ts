@@ -174,7 +174,10 @@ async function deploy(
     deps,
     fleet,
     { label: `the compose of ${fleet.name}`, text: prepared.text },
-    req.pins ? { pins: req.pins } : {},
+    {
+      ...(req.pins ? { pins: req.pins } : {}),
+      ...(req.overrides?.size ? { overrides: req.overrides } : {}),
+    },
   );
   let deployment = await deps.deployments.start({
     fleet: fleet.name,

@@ -24,6 +24,8 @@ export interface RenderRequest {
   readonly label?: string;
   /** Images given for this launch, by service (`launch shop web=1.4.2`): checked against `images:`. */
   readonly overrides?: ReadonlyMap<string, string>;
+  /** A return to this version: its images were checked when it was launched, and run again as they are. */
+  readonly rollbackOf?: number;
   /** A git fleet's branch, tag or SHA to read (default: `git.ref`, or the remote's default branch). */
   readonly ref?: string;
   readonly signal?: AbortSignal;
@@ -66,28 +68,23 @@ export async function prepareCompose(
       : await deps.sources.read(fleet, req.ref, req.signal);
   const parsed = parseCompose(text, label);
   const overrides = req.overrides ?? new Map<string, string>();
-  checkOverrideServices(fleet, [...parsed.services.keys()], overrides);
+  // A return runs what its version ran, checked when that was launched, even if
+  // otto.yml lists other images now; anything else must be on the fleet's list.
+  const checked = req.rollbackOf ? new Map<string, string>() : overrides;
+  checkOverrideServices(fleet, [...parsed.services.keys()], checked);
   const secretValues = await deps.secrets.values(fleet.name);
   const rendered = renderCompose(parsed, fleet.name, secretValues, {
     ...(req.pins ? { pins: req.pins } : {}),
     ...(overrides.size ? { overrides } : {}),
   });
-  // A return runs what ran (its pins); anything else must be on the fleet's list.
-  for (const service of overrides.keys())
-    if (!req.pins?.has(service)) checkAllowed(fleet, service, rendered.images.get(service) ?? '');
   // After interpolation: `image: ${REGISTRY}/app:1` logs in to the registry it names.
   const registries = new Set([...rendered.images.values()].map(imageRegistry));
   const all = await deps.secrets.registries(fleet.cluster);
+  const mask = maskOf(secretValues, all);
+  for (const service of checked.keys())
+    checkAllowed(fleet, service, mask.mask(rendered.images.get(service) ?? ''), rendered.images);
   const logins = all.filter((r) => registries.has(r.registry));
-  return {
-    text,
-    label,
-    ...(commit ? { commit } : {}),
-    parsed,
-    rendered,
-    logins,
-    mask: maskOf(secretValues, all),
-  };
+  return { text, label, ...(commit ? { commit } : {}), parsed, rendered, logins, mask };
 }
 
 /**
@@ -123,12 +120,17 @@ function checkOverrideServices(
   }
 }
 
-/** The image an override makes `service` run is one its pattern allows. */
-function checkAllowed(fleet: FleetConfig, service: string, image: string): void {
-  const pattern = fleet.images.get(service) ?? '';
-  if (!imageAllowed(pattern, image))
+/** The image an override makes `service` run is one its patterns allow (`shown`: masked, for the message). */
+function checkAllowed(
+  fleet: FleetConfig,
+  service: string,
+  shown: string,
+  images: ReadonlyMap<string, string>,
+): void {
+  const patterns = fleet.images.get(service) ?? [];
+  if (!imageAllowed(patterns, images.get(service) ?? ''))
     throw new RefusedError(
-      `${image} is not an image ${service} of ${fleet.name} may run: fleets.${fleet.name}.images.${service} allows ${pattern}. Nothing was launched.`,
-      `Give a tag or an image that matches ${pattern}, or change the pattern in otto.yml.`,
+      `${shown} is not an image ${service} of ${fleet.name} may run: fleets.${fleet.name}.images.${service} allows ${patterns.join(' or ')}. Nothing was launched.`,
+      `Give a tag or an image that matches ${patterns.join(' or ')} (a digest needs a pattern with @, such as name@*), or change the patterns in otto.yml.`,
     );
 }

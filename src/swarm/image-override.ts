@@ -65,20 +65,22 @@ export function overriddenImage(image: string, value: string): string {
 }
 
 /**
- * Whether `ref` is allowed by `pattern` (`fleets.<name>.images.<service>`): `*`
- * stands for any characters but `/`, and the pattern must match the whole
- * `name:tag`. A digest is left out before matching (it only narrows a name and a
- * tag already allowed); a reference with a digest and no tag reads as `name:`, one
- * with neither as `name:latest`.
+ * Whether `ref` is allowed by one of `patterns` (`fleets.<name>.images.<service>`):
+ * `*` stands for any characters but `/`, and a pattern must match the whole of what
+ * runs: `name:tag` (`name:latest` without a tag), or `name@sha256:…` when there is
+ * a digest, since Docker then runs the digest whatever the tag says. So
+ * `ghcr.io/acme/shop:*` allows tags only; add `ghcr.io/acme/shop@*` for digests.
  *
- * @example imageAllowed('ghcr.io/acme/shop:*', 'ghcr.io/acme/shop:1.4.2') // true
+ * @example imageAllowed(['ghcr.io/acme/shop:*'], 'ghcr.io/acme/shop:1.4.2') // true
  */
-export function imageAllowed(pattern: string, ref: string): boolean {
+export function imageAllowed(patterns: readonly string[], ref: string): boolean {
   const { name, tag, digest } = splitReference(ref);
-  const subject = `${name}:${tag ?? (digest ? '' : 'latest')}`;
-  const glob = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('[^/]*');
-  return new RegExp(`^${glob}$`).test(subject);
+  const subject = digest ? `${name}@${digest}` : `${name}:${tag ?? 'latest'}`;
+  return patterns.some((pattern) => {
+    const glob = pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*');
+    return new RegExp(`^${glob}$`).test(subject);
+  });
 }

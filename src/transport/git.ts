@@ -34,14 +34,21 @@ export function shellQuote(word: string): string {
 }
 
 /**
- * The `ssh` command git runs for SSH URLs: the fleet's key alone (no agent, no
- * default keys), Otto's own known-hosts file (a new host is kept on first contact,
- * a changed key stops the fetch), never a password or passphrase prompt.
+ * The `ssh` command git runs for SSH URLs: no ssh_config (`-F /dev/null`), the
+ * fleet's key alone (no agent, no default keys; none at all without `key_file`),
+ * Otto's own known-hosts file (a new host is kept on first contact, a changed key
+ * stops the fetch), never a password or passphrase prompt. ssh reads the
+ * known-hosts path in double quotes (it splits on spaces): a path with `"` or `%`
+ * is refused by {@link GitRepos} before this.
  */
 export function gitSshCommand(knownHosts: string, keyFile?: string): string {
   return [
     'ssh',
-    ...(keyFile ? ['-i', shellQuote(keyFile), '-o', 'IdentitiesOnly=yes'] : []),
+    '-F',
+    '/dev/null',
+    ...(keyFile ? ['-i', shellQuote(keyFile)] : ['-o', 'IdentityFile=none']),
+    '-o',
+    'IdentitiesOnly=yes',
     '-o',
     'IdentityAgent=none',
     '-o',
@@ -49,7 +56,7 @@ export function gitSshCommand(knownHosts: string, keyFile?: string): string {
     '-o',
     'StrictHostKeyChecking=accept-new',
     '-o',
-    shellQuote(`UserKnownHostsFile=${knownHosts}`),
+    shellQuote(`UserKnownHostsFile="${knownHosts}"`),
     '-o',
     'ConnectTimeout=20',
   ].join(' ');

@@ -143,6 +143,48 @@ describe('GitRepos', () => {
     expect((await repos.read(source(theirs.url), undefined)).compose.text).toBe(V1);
   });
 
+  it('follows a default branch renamed on the remote', async () => {
+    const moving = await testRepo();
+    await moving.commit({ 'compose.yaml': V1 }, 'On main');
+    expect((await repos.read(source(moving.url), undefined)).commit.ref).toBe('main');
+    await moving.git('checkout', '--quiet', '-b', 'trunk');
+    const sha = await moving.commit({ 'compose.yaml': V2 }, 'On trunk');
+    await execa('git', ['-C', moving.bare, 'symbolic-ref', 'HEAD', 'refs/heads/trunk']);
+    await moving.git('push', '--quiet', 'origin', '--delete', 'main');
+    const r = await repos.read(source(moving.url), undefined);
+    expect(r.commit).toEqual({ sha, ref: 'trunk', subject: 'On trunk' });
+  });
+
+  it('refuses a name that is both a branch and a tag on different commits', async () => {
+    const twin = await testRepo();
+    const tagged = await twin.commit({ 'compose.yaml': V1 }, 'Tagged');
+    await twin.git('tag', 'v2');
+    await twin.git('checkout', '--quiet', '-b', 'v2');
+    const branch = await twin.commit({ 'compose.yaml': V2 }, 'Branch named like a tag');
+    const e = await refusal(repos.read(source(twin.url), 'v2'));
+    expect(e.message).toBe(
+      `${twin.url} has both a branch and a tag named v2, on different commits: Otto won't guess which.`,
+    );
+    expect(e.fix).toContain(`--ref ${tagged.slice(0, 7)}`);
+    expect(e.fix).toContain(`--ref ${branch.slice(0, 7)}`);
+  });
+
+  it('a non-bare repository of another user, with or without a trailing slash', async () => {
+    const theirs = await testRepo();
+    await theirs.commit({ 'compose.yaml': V1 }, 'Work tree');
+    const work = theirs.bare.replace(/origin\.git$/, 'work');
+    await execa('chown', ['-R', 'nobody:', work]);
+    expect((await repos.read(source(`file://${work}/`), 'main')).compose.text).toBe(V1);
+    expect((await repos.read(source(`file://${work}`), 'main')).compose.text).toBe(V1);
+  });
+
+  it('never shows a password or token of a URL', async () => {
+    const url = 'https://bot:s3cret-token@127.0.0.1:9/acme/shop.git';
+    const e = await refusal(repos.read(source(url), undefined));
+    expect(`${e.message} ${e.fix}`).not.toContain('s3cret');
+    expect(e.message).toContain('https://127.0.0.1:9/acme/shop.git');
+  });
+
   it('reads concurrently without two fetches of one clone at once', async () => {
     const reads = await Promise.all(
       ['main', 'v1', 'next', 'main'].map((ref) => repos.read(source(repo.url), ref)),
@@ -160,13 +202,20 @@ describe('what git is given', () => {
       'ssh://example.com:2222/acme/shop.git',
     );
     expect(displayRepo('git@github.com:acme/shop.git')).toBe('git@github.com:acme/shop.git');
+    expect(displayRepo('https://u:p@ss@h.example/x.git')).toBe('https://h.example/x.git');
+    expect(displayRepo('https://h.example/x.git?private_token=abc')).toBe(
+      'https://h.example/x.git',
+    );
   });
 
   it("pins git's ssh to the fleet's key and Otto's known hosts, quoted for the shell git uses", () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(gitSshCommand('/data/git/known_hosts', "/keys/o'k key")).toBe(
-      "ssh -i '/keys/o'\\''k key' -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o 'UserKnownHostsFile=/data/git/known_hosts' -o ConnectTimeout=20",
+      `ssh -F /dev/null -i '/keys/o'\\''k key' -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o 'UserKnownHostsFile="/data/git/known_hosts"' -o ConnectTimeout=20`,
     );
-    expect(gitSshCommand('/k')).not.toContain(' -i ');
+    // Without a key file: no key at all (not the user's default ones).
+    expect(gitSshCommand('/k')).toContain(
+      'ssh -F /dev/null -o IdentityFile=none -o IdentitiesOnly=yes',
+    );
   });
 });

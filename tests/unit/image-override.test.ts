@@ -58,18 +58,27 @@ describe('overriddenImage', () => {
 });
 
 describe('imageAllowed', () => {
-  it('matches name:tag against the pattern, * never crossing a /', () => {
-    const p = 'ghcr.io/acme/shop:*';
+  it('matches name:tag against the patterns, * never crossing a /', () => {
+    const p = ['ghcr.io/acme/shop:*'];
     expect(imageAllowed(p, 'ghcr.io/acme/shop:1.4.2')).toBe(true);
-    expect(imageAllowed(p, `ghcr.io/acme/shop:1.4.2@${DIGEST}`)).toBe(true);
-    expect(imageAllowed(p, `ghcr.io/acme/shop@${DIGEST}`)).toBe(true);
     expect(imageAllowed(p, 'ghcr.io/acme/shop')).toBe(true);
     expect(imageAllowed(p, 'ghcr.io/acme/shopping:1')).toBe(false);
     expect(imageAllowed(p, 'ghcr.io/evil/shop:1')).toBe(false);
     expect(imageAllowed(p, 'evil.io/ghcr.io/acme/shop:1')).toBe(false);
-    expect(imageAllowed('ghcr.io/acme/shop:1.*', 'ghcr.io/acme/shop:2.0')).toBe(false);
-    expect(imageAllowed('ghcr.io/acme/*:*', 'ghcr.io/acme/x/y:1')).toBe(false);
-    expect(imageAllowed('ghcr.io/acme/shop:1.4.2', 'ghcr.io/acme/shop:1x4.2')).toBe(false);
+    expect(imageAllowed(['ghcr.io/acme/shop:1.*'], 'ghcr.io/acme/shop:2.0')).toBe(false);
+    expect(imageAllowed(['ghcr.io/acme/*:*'], 'ghcr.io/acme/x/y:1')).toBe(false);
+    expect(imageAllowed(['ghcr.io/acme/shop:1.4.2'], 'ghcr.io/acme/shop:1x4.2')).toBe(false);
+  });
+
+  it('a digest runs whatever its tag says: only a pattern with @ allows it', () => {
+    const tags = ['ghcr.io/acme/shop:release-*'];
+    // The tag looks allowed, but Docker runs the digest: refused.
+    expect(imageAllowed(tags, `ghcr.io/acme/shop:release-1@${DIGEST}`)).toBe(false);
+    expect(imageAllowed(tags, `ghcr.io/acme/shop@${DIGEST}`)).toBe(false);
+    const both = [...tags, 'ghcr.io/acme/shop@*'];
+    expect(imageAllowed(both, `ghcr.io/acme/shop@${DIGEST}`)).toBe(true);
+    expect(imageAllowed(both, `ghcr.io/acme/shop:anything@${DIGEST}`)).toBe(true);
+    expect(imageAllowed(both, `ghcr.io/evil/shop@${DIGEST}`)).toBe(false);
   });
 });
 
@@ -109,14 +118,36 @@ describe('launch with images given', () => {
     }
   });
 
+  it('a return runs the images its version was given, even after otto.yml changed its patterns', async () => {
+    const ops = await setup();
+    try {
+      const fleet = ops.config.fleets.get('shop')!;
+      const overrides = new Map([['worker', '8']]);
+      await expect(prepareCompose(ops, { fleet, overrides })).rejects.toThrow(/takes no image/);
+      const back = await prepareCompose(ops, { fleet, overrides, rollbackOf: 1 });
+      expect(back.rendered.images.get('worker')).toBe('ghcr.io/acme/worker:8');
+    } finally {
+      await ops.close();
+    }
+  });
+
   it('a request holds the images given, and says so', async () => {
     const ops = await setup();
     try {
       const r = await dispatch(ops, 'launch shop web=1.4.2', who);
       expect(r.outcome).toBe('ok');
       expect(r.text).toMatch(/^Launch shop with web=1\.4\.2\? Otto holds the compose file/);
-      const [a] = await ops.db.selectFrom('approvals').select('imageOverrides').execute();
+      const [a] = await ops.db.selectFrom('approvals').select(['id', 'imageOverrides']).execute();
       expect(a?.imageOverrides).toBe('{"web":"1.4.2"}');
+      // What an approver sees is what will run: the card and its Diff.
+      expect(r.fields?.find((f) => f.label === 'Holds')?.value).toMatch(
+        / · web ghcr\.io\/acme\/shop:1\.4\.2, worker ghcr\.io\/acme\/worker:7$/,
+      );
+      const d = await dispatch(ops, `diff #${a!.id}`, who);
+      expect(d.block?.join('\n')).toContain('+    image: ghcr.io/acme/shop:1.4.2');
+      const dry = await dispatch(ops, 'launch shop web=1.4.2 --dry-run', who);
+      expect(dry.block?.join('\n')).toContain('image: ghcr.io/acme/shop:1.4.2');
+      expect(dry.block?.join('\n')).not.toContain('shop:1.3.0');
     } finally {
       await ops.close();
     }
