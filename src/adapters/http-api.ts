@@ -7,6 +7,7 @@ import type { Reply } from '../commands/types.js';
 import type { Ops } from '../ops/ops.js';
 import type { Deployment } from '../store/db.js';
 import type { ChatAdapter } from './adapter-life.js';
+import { Webhooks } from './webhooks.js';
 
 /** The largest request body Otto reads: 1 MB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -64,7 +65,8 @@ function body(reply: Reply, deployment?: Deployment) {
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+/** The body as bytes, at most {@link MAX_BODY_BYTES} (a webhook's signature covers these). */
+async function readRaw(req: IncomingMessage): Promise<Buffer> {
   const length = Number(req.headers['content-length'] ?? 0);
   if (length > MAX_BODY_BYTES) throw new HttpError(413, 'the body is larger than 1 MB');
   const chunks: Buffer[] = [];
@@ -74,7 +76,11 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new HttpError(413, 'the body is larger than 1 MB');
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const text = (await readRaw(req)).toString('utf8');
   if (!text) return {};
   try {
     return JSON.parse(text) as unknown;
@@ -146,6 +152,16 @@ export function startHttpApi(
       send(res, status, { outcome: status === 401 ? 'refused' : 'usage', text: why });
     };
     try {
+      // Webhooks sign their bodies instead of carrying a token.
+      const hook = /^\/hooks\/([a-z]+)$/.exec(url.pathname)?.[1];
+      if (hook && method === 'POST') {
+        const a = await hooks.handle(hook, req.headers, await readRaw(req));
+        if (a) {
+          if (a.status >= 400)
+            log(`otto http: ${a.status} POST ${url.pathname}: ${String(a.json['text'])}`);
+          return send(res, a.status, a.json);
+        }
+      }
       const auth = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
       const token = auth ? await ops.tokens.verify(auth[1]!) : undefined;
       if (!token) {
@@ -197,6 +213,7 @@ export function startHttpApi(
     }
   };
 
+  const hooks = new Webhooks(ops, cfg, log, stopping.signal, running);
   const server = createServer((req, res) => void handle(req, res));
   // A launch with ?wait=true lasts as long as its convergence: no request timeout.
   server.requestTimeout = 0;

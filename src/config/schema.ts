@@ -256,6 +256,11 @@ const fleetSchema = z
     cluster: z.string().min(1),
     compose_file: z.string().min(1).optional(),
     git: gitSchema.optional(),
+    auto_launch: z.boolean().default(false),
+    auto_launch_tags: z
+      .string()
+      .regex(/^[A-Za-z0-9._/*+-]{1,100}$/, 'auto_launch_tags is a tag pattern such as v*')
+      .optional(),
     images: z
       .record(
         z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'images: keys are service names'),
@@ -277,6 +282,12 @@ const fleetSchema = z
   })
   .strict()
   .superRefine((f, ctx) => {
+    if (!f.git && (f.auto_launch || f.auto_launch_tags))
+      ctx.addIssue({
+        code: 'custom',
+        path: [f.auto_launch ? 'auto_launch' : 'auto_launch_tags'],
+        message: 'launches on push need a git fleet: give it git: { repo: … }',
+      });
     if ((f.compose_file === undefined) === (f.git === undefined))
       ctx.addIssue({
         code: 'custom',
@@ -292,6 +303,10 @@ const fleetSchema = z
      * (`ghcr.io/acme/shop:*`); a service not listed takes no override.
      */
     images: new Map(Object.entries(f.images ?? {})) as ReadonlyMap<string, readonly string[]>,
+    /** A git fleet: a push to its tracked branch launches the pushed commit (webhooks). */
+    autoLaunch: f.auto_launch,
+    /** A git fleet: a pushed tag matching this pattern (`v*`) is launched (webhooks). */
+    autoLaunchTags: f.auto_launch_tags,
     /** Where the compose comes from; paths are resolved against otto.yml's folder by the config's own transform. */
     source: (f.git
       ? { kind: 'git', ...f.git }
@@ -382,14 +397,29 @@ const discordSchema = z
     apiUrl: (d.api_url ?? 'https://discord.com/api').replace(/\/+$/, ''),
   }));
 
+const hookSecret = z.string().min(16, 'a webhook secret has at least 16 characters');
 const httpSchema = z
   .object({
     port: z.number().int().min(0).max(65_535),
     host: z.string().min(1).default('127.0.0.1'),
     public_url: z.url({ protocol: /^https?$/ }).optional(),
+    hooks: z
+      .object({
+        github: z.object({ secret: hookSecret }).strict().optional(),
+        gitlab: z.object({ token: hookSecret }).strict().optional(),
+        generic: z.object({ secret: hookSecret }).strict().optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
   .transform((h) => ({
+    /** Each webhook is on only when its secret is set. */
+    hooks: {
+      github: h.hooks.github?.secret,
+      gitlab: h.hooks.gitlab?.token,
+      generic: h.hooks.generic?.secret,
+    },
     /** 0: any free port (tests). */
     port: h.port,
     /** The address to bind: 127.0.0.1 by default (behind a proxy that terminates TLS). */

@@ -12,7 +12,7 @@ export type Role = (typeof ROLES)[number];
 
 /** `slack:U123`, `slack-group:S1`, `discord:42`, `discord-role:7`, `console:alice`, or `<kind>:*`. */
 export const IDENTITY =
-  /^(slack|slack-group|discord|discord-role|console|token):(\*|[A-Za-z0-9._@-]{1,128})$/;
+  /^(slack|slack-group|discord|discord-role|console|token|webhook):(\*|[A-Za-z0-9._@-]{1,128})$/;
 /** A channel Otto hears commands in: `slack:C0123`, `discord:98765`. */
 export const CHANNEL = /^(slack|discord):[A-Za-z0-9._-]{1,128}$/;
 
