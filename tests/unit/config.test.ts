@@ -43,8 +43,15 @@ describe('otto.yml', () => {
       SLACK_SIGNING_SECRET: 'signing-secret',
       DISCORD_TOKEN: 'MTAw.discord-token.abcdefgh',
       DISCORD_ALERT_WEBHOOK: 'https://discord.com/api/webhooks/1/token',
+      GITHUB_WEBHOOK_SECRET: 'github-webhook-secret',
     });
     expect(c.slack?.mode).toBe('socket');
+    expect(c.http).toMatchObject({ port: 8080, host: '127.0.0.1' });
+    expect(c.http?.hooks.github).toBe('github-webhook-secret');
+    const shop = c.fleets.get('shop');
+    expect(shop?.source).toMatchObject({ kind: 'git', repo: 'git@github.com:acme/shop.git' });
+    expect(shop?.autoLaunch).toBe(true);
+    expect(shop?.images.get('web')).toEqual(['ghcr.io/acme/shop:*', 'ghcr.io/acme/shop@*']);
     expect(c.telemetry).toMatchObject({ pollSeconds: 15, remindSeconds: 3600, events: true });
     expect(c.telemetry.alerts).toHaveLength(3);
     expect(c.fleets.get('myapp')?.alerts).toEqual(['slack:C0ALERTS', 'discord:123456789012345678']);
