@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rows } from '../support/db.js';
 import { startOtto, type OttoProcess } from '../support/otto-process.js';
-import { docker, waitFor } from '../support/testbed.js';
+import { docker, serviceImage, waitFor } from '../support/testbed.js';
 import { webService, type Workspace, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
@@ -88,16 +88,7 @@ describe.skipIf(bed === null)('the HTTP API for CI', () => {
     });
     return { status: r.status, json: (await r.json()) as Record<string, unknown> };
   };
-  const image = async (service: string) =>
-    (
-      await docker(bed, [
-        'service',
-        'inspect',
-        service,
-        '--format',
-        '{{.Spec.TaskTemplate.ContainerSpec.Image}}',
-      ])
-    ).stdout.trim();
+  const image = (service: string) => serviceImage(bed, service);
 
   it('refuses a call without a valid token, and logs it', async () => {
     for (const token of [undefined, 'otto_ci_' + 'A'.repeat(43), 'nonsense']) {

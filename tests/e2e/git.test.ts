@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rows as dbRows } from '../support/db.js';
 import { testRepo, type TestRepo } from '../support/git-repo.js';
-import { docker, SSH_USER } from '../support/testbed.js';
+import { docker, serviceImage, SSH_USER } from '../support/testbed.js';
 import { webService, type Workspace, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
@@ -80,16 +80,7 @@ describe.skipIf(bed === null)('git-backed fleets on a real Swarm', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const image = async (service: string) =>
-    (
-      await docker(bed, [
-        'service',
-        'inspect',
-        service,
-        '--format',
-        '{{.Spec.TaskTemplate.ContainerSpec.Image}}',
-      ])
-    ).stdout.trim();
+  const image = (service: string) => serviceImage(bed, service);
   const rows = (sql: string) => dbRows(ws.dir, sql);
   const clones = () =>
     existsSync(join(ws.dir, 'data', 'git'))

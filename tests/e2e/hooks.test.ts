@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rows } from '../support/db.js';
 import { testRepo, type TestRepo } from '../support/git-repo.js';
 import { startOtto, type OttoProcess } from '../support/otto-process.js';
-import { docker, waitFor } from '../support/testbed.js';
+import { docker, serviceImage, waitFor } from '../support/testbed.js';
 import { webService, type Workspace, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
@@ -209,14 +209,7 @@ describe.skipIf(bed === null)('webhooks: pushes that launch', () => {
       git_sha: second,
       git_ref: 'v2.0.0',
     });
-    const spec = await docker(bed, [
-      'service',
-      'inspect',
-      'hooked_web',
-      '--format',
-      '{{.Spec.TaskTemplate.ContainerSpec.Image}}',
-    ]);
-    expect(spec.stdout.trim()).toBe(bed.images.v2);
+    expect(await serviceImage(bed, 'hooked_web')).toBe(bed.images.v2);
   }, 180_000);
 
   it('the generic hook: signed with a timestamp, refused when stale or replayed', async () => {

@@ -122,6 +122,18 @@ export function docker(bed: Pick<Testbed, 'dockerHost'>, args: string[], input?:
   return execa('docker', ['-H', bed.dockerHost, ...args], { input: input ?? '', reject: false });
 }
 
+/** The image a service of the bed's Swarm runs, as its spec says (`otto-test:v2`). */
+export async function serviceImage(bed: Pick<Testbed, 'dockerHost'>, service: string) {
+  const r = await docker(bed, [
+    'service',
+    'inspect',
+    service,
+    '--format',
+    '{{.Spec.TaskTemplate.ContainerSpec.Image}}',
+  ]);
+  return r.stdout.trim();
+}
+
 /** Imports `otto-test:v1` and `otto-test:v2` (busybox, two index pages) into each engine. */
 export async function makeImages(
   dir: string,
