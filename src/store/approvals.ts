@@ -160,6 +160,23 @@ export class Approvals {
       .execute();
   }
 
+  /**
+   * Pending requests nobody drew yet that were made where there is no chat
+   * message to draw them in (the HTTP API, a webhook): `webhook:*` and `token:*`.
+   */
+  async unposted(): Promise<Approval[]> {
+    return this.db
+      .selectFrom('approvals')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('messageRef', 'is', null)
+      .where((eb) =>
+        eb.or([eb('requester', 'like', 'webhook:%'), eb('requester', 'like', 'token:%')]),
+      )
+      .orderBy('id')
+      .execute();
+  }
+
   /** Remembers the chat message that shows request `id`. */
   async setMessage(id: number, ref: string): Promise<void> {
     await this.db
