@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GIT_REF, type GitSource } from '../config/config.js';
 import { GitSourceError } from '../errors.js';
@@ -77,6 +77,24 @@ export class GitRepos {
 
   constructor(dataDir: string) {
     this.root = join(dataDir, 'git');
+  }
+
+  private swept = false;
+
+  /**
+   * Clones a stopped Otto left half-made (`.clone-*`), once per process; only those
+   * older than an hour, so another Otto's clone in progress is left alone.
+   */
+  private async sweepOnce(): Promise<void> {
+    if (this.swept) return;
+    this.swept = true;
+    const hourAgo = Date.now() - 3600_000;
+    for (const name of await readdir(this.root).catch(() => [] as string[])) {
+      if (!name.startsWith('.clone-')) continue;
+      const path = join(this.root, name);
+      const st = await stat(path).catch(() => undefined);
+      if (st && st.mtimeMs < hourAgo) await rm(path, { recursive: true, force: true });
+    }
   }
 
   /** Otto's known-hosts file for git over SSH. */
@@ -156,6 +174,7 @@ export class GitRepos {
   private async update(source: GitSource, signal?: AbortSignal): Promise<void> {
     const dir = this.cloneDir(source.repo);
     await mkdir(this.root, { recursive: true, mode: 0o700 });
+    await this.sweepOnce();
     if (source.repo.startsWith('file://')) {
       // A local repository may belong to another user: git reads it only when it is
       // listed as safe in a config it trusts. Otto's own, for this repository alone
@@ -190,7 +209,12 @@ export class GitRepos {
         tmp,
       );
       if (set.exitCode !== 0) throw this.reachFailure(source, 'clone', set);
-      await rename(tmp, dir);
+      try {
+        await rename(tmp, dir);
+      } catch (e) {
+        // Another Otto on the same data_dir finished the same clone first: use theirs.
+        if (!existsSync(dir)) throw e;
+      }
     } finally {
       await rm(tmp, { recursive: true, force: true });
       // A clone that did not happen leaves nothing, its safe-directory file included.

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +183,17 @@ describe('GitRepos', () => {
     const e = await refusal(repos.read(source(url), undefined));
     expect(`${e.message} ${e.fix}`).not.toContain('s3cret');
     expect(e.message).toContain('https://127.0.0.1:9/acme/shop.git');
+  });
+
+  it('sweeps a clone a stopped Otto left half-made, an hour old, and leaves a fresh one', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'otto-data-'));
+    const root = join(data, 'git');
+    mkdirSync(join(root, '.clone-0ld0ld00'), { recursive: true });
+    mkdirSync(join(root, '.clone-fresh000'));
+    const old = (Date.now() - 2 * 3600_000) / 1000;
+    utimesSync(join(root, '.clone-0ld0ld00'), old, old);
+    await new GitRepos(data).read(source(repo.url), undefined);
+    expect(readdirSync(root).filter((n) => n.startsWith('.clone-'))).toEqual(['.clone-fresh000']);
   });
 
   it('reads concurrently without two fetches of one clone at once', async () => {
