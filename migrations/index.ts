@@ -10,6 +10,7 @@ import * as outposts from './0008-outposts.js';
 import * as gitSources from './0009-git-sources.js';
 import * as imageOverrides from './0010-image-overrides.js';
 import * as apiTokens from './0011-api-tokens.js';
+import * as previews from './0012-previews.js';
 
 /**
  * Every migration, in order. Listed here (rather than read from the folder at run
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009-git-sources': gitSources,
   '0010-image-overrides': imageOverrides,
   '0011-api-tokens': apiTokens,
+  '0012-previews': previews,
 };

@@ -5,6 +5,8 @@ import type { HttpConfig } from '../config/config.js';
 import { dispatch } from '../commands/dispatch.js';
 import { quoteWord } from '../commands/parse.js';
 import { pushLaunches, type Push } from '../commands/webhook-push.js';
+import { previewEvent, previewParents } from '../commands/previews.js';
+import { previewFleetName } from '../swarm/preview.js';
 import type { Ops } from '../ops/ops.js';
 import type { Deployment } from '../store/db.js';
 import { SeenRequests } from '../store/seen-requests.js';
@@ -51,6 +53,21 @@ const githubPush = z.object({
     default_branch: z.string().max(200).optional(),
   }),
   pusher: z.object({ name: z.string().max(200).optional() }).optional(),
+});
+const githubPullRequest = z.object({
+  action: z.string().max(40),
+  number: z.number().int().min(1),
+  pull_request: z.object({
+    head: z.object({ sha: z.string().regex(/^[0-9a-f]{40}$/), ref: z.string().max(300) }),
+    user: z.object({ login: z.string().max(200) }).optional(),
+  }),
+  repository: z.object({
+    clone_url: z.string().max(500).optional(),
+    ssh_url: z.string().max(500).optional(),
+    html_url: z.string().max(500).optional(),
+    git_url: z.string().max(500).optional(),
+  }),
+  sender: z.object({ login: z.string().max(200) }).optional(),
 });
 const gitlabPush = z.object({
   ref: z.string().max(300),
@@ -133,11 +150,12 @@ export class Webhooks {
       return answer(401, 'the signature (X-Hub-Signature-256) does not match');
     const event = header(headers, 'x-github-event') ?? '';
     if (event === 'ping') return answer(200, 'pong');
-    if (event !== 'push')
-      return answer(202, `Otto launches on push only; ${event.slice(0, 40)} ignored`);
+    if (event !== 'push' && event !== 'pull_request')
+      return answer(202, `Otto acts on push and pull_request only; ${event.slice(0, 40)} ignored`);
     const delivery = header(headers, 'x-github-delivery') ?? '';
     if (!delivery || !(await this.seen.first(`github:${delivery.slice(0, 100)}`)))
       return answer(409, 'this delivery was seen already (X-GitHub-Delivery)');
+    if (event === 'pull_request') return this.pullRequest(body);
     const p = githubPush.safeParse(json(body));
     if (!p.success) return answer(400, 'not a GitHub push payload');
     const r = p.data.repository;
@@ -148,6 +166,54 @@ export class Webhooks {
       sha: p.data.deleted ? undefined : p.data.after,
       defaultBranch: r.default_branch,
       pusher: p.data.pusher?.name,
+    });
+  }
+
+  /** A pull request opened, reopened or pushed to launches its previews; closed removes them. */
+  private async pullRequest(body: Buffer): Promise<HookAnswer> {
+    const p = githubPullRequest.safeParse(json(body));
+    if (!p.success) return answer(400, 'not a GitHub pull_request payload');
+    const { action, number, pull_request: pr, repository: r } = p.data;
+    const urls = [r.clone_url, r.ssh_url, r.html_url, r.git_url].filter((u) => !!u) as string[];
+    const parents = previewParents(this.ops.config, urls);
+    if (parents.length === 0)
+      return answer(
+        404,
+        `no fleet has previews of that repository (${urls[0]?.slice(0, 200) ?? '?'})`,
+      );
+    const what = ['opened', 'reopened', 'synchronize'].includes(action)
+      ? 'open'
+      : action === 'closed'
+        ? 'close'
+        : undefined;
+    if (!what) return answer(202, `pull request ${action.slice(0, 40)}: nothing to do`);
+    const fleets = parents.map((f) => previewFleetName(f.name, number));
+    this.log(`otto hooks: github pull request #${number} ${action}: ${what} ${fleets.join(', ')}`);
+    const job = previewEvent(
+      this.ops,
+      parents,
+      what,
+      {
+        number,
+        sha: pr.head.sha,
+        branch: pr.head.ref,
+        by: pr.user?.login ?? p.data.sender?.login ?? 'someone',
+      },
+      'webhook:github',
+      this.signal,
+    ).then(
+      (results) => {
+        for (const x of results) this.log(`otto hooks: ${x.fleet}: ${x.outcome}: ${x.text}`);
+      },
+      (e: unknown) =>
+        this.log(
+          `otto hooks: preview of #${number} failed: ${e instanceof Error ? e.message : String(e)}`,
+        ),
+    );
+    this.running.add(job);
+    void job.finally(() => this.running.delete(job));
+    return answer(202, `preview ${what === 'open' ? 'launch' : 'removal'} started`, {
+      previews: fleets,
     });
   }
 

@@ -25,6 +25,7 @@ import {
 } from './secrets.js';
 import { silenceCommand } from './silence.js';
 import { statusCommand } from './status.js';
+import { previewsCommand } from './previews.js';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './tokens.js';
 import type { RATES } from './rate-limit.js';
 import type { Handler, Reply } from './types.js';
@@ -439,6 +440,16 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     flags: [],
     role: 'viewer',
     handler: outpostListCommand,
+  },
+  previews: {
+    usage: 'previews [fleet]',
+    summary: 'the live pull request previews: domain, commit, expiry',
+    example: 'previews shop',
+    args: [fleet(false)],
+    flags: [],
+    role: 'viewer',
+    fleetFrom: 'arg',
+    handler: previewsCommand,
   },
   'token create': {
     usage: 'token create <name> [--role viewer|deployer|approver|admin] [--fleet shop,web]',

@@ -257,6 +257,19 @@ const fleetSchema = z
     compose_file: z.string().min(1).optional(),
     git: gitSchema.optional(),
     auto_launch: z.boolean().default(false),
+    previews: z
+      .object({
+        domain: z
+          .string()
+          .regex(
+            /^[a-z0-9{}.-]*\{number\}[a-z0-9{}.-]*$/,
+            'previews.domain is a host name with {number} in it, such as pr-{number}.shop.example.com',
+          ),
+        ttl: duration('previews.ttl', 60, 90 * 86_400).default(7 * 86_400),
+        services: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/)).min(1),
+      })
+      .strict()
+      .optional(),
     auto_launch_tags: z
       .string()
       .regex(/^[A-Za-z0-9._/*+-]{1,100}$/, 'auto_launch_tags is a tag pattern such as v*')
@@ -282,6 +295,12 @@ const fleetSchema = z
   })
   .strict()
   .superRefine((f, ctx) => {
+    if (!f.git && f.previews)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['previews'],
+        message: 'pull request previews need a git fleet: give it git: { repo: … }',
+      });
     if (!f.git && (f.auto_launch || f.auto_launch_tags))
       ctx.addIssue({
         code: 'custom',
@@ -307,6 +326,12 @@ const fleetSchema = z
     autoLaunch: f.auto_launch,
     /** A git fleet: a pushed tag matching this pattern (`v*`) is launched (webhooks). */
     autoLaunchTags: f.auto_launch_tags,
+    /** A git fleet: each pull request runs as `<name>-pr-<number>` on its own domain (webhooks). */
+    previews: f.previews
+      ? { domain: f.previews.domain, ttlSeconds: f.previews.ttl, services: f.previews.services }
+      : undefined,
+    /** Whose secrets the fleet's compose is filled with: its own (a preview: its parent's). */
+    secretsOf: undefined as string | undefined,
     /** Where the compose comes from; paths are resolved against otto.yml's folder by the config's own transform. */
     source: (f.git
       ? { kind: 'git', ...f.git }

@@ -1,5 +1,6 @@
 import { FleetSources } from './fleet-source.js';
 import { ApiTokens } from '../store/api-tokens.js';
+import { Previews } from '../store/previews.js';
 import { GitRepos } from './git-repos.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,6 +47,8 @@ export interface Ops {
   readonly outposts: Outposts;
   /** The HTTP API's tokens (`otto token create`). */
   readonly tokens: ApiTokens;
+  /** Live pull request previews. */
+  readonly previews: Previews;
   /** Where fleets' compose files come from: files, or git repositories (cloned under data_dir). */
   readonly sources: FleetSources;
   /** Start-up notices for the operator (a generated key, interrupted launches cleaned up). */
@@ -201,6 +204,7 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
     deployNotices: new DeployNotices(db),
     outposts,
     tokens: new ApiTokens(db),
+    previews: new Previews(db),
     sources: new FleetSources(new GitRepos(config.dataDir), deployments),
     async reloadOutposts() {
       await loadAdded();

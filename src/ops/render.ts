@@ -72,7 +72,7 @@ export async function prepareCompose(
   // otto.yml lists other images now; anything else must be on the fleet's list.
   const checked = req.rollbackOf ? new Map<string, string>() : overrides;
   checkOverrideServices(fleet, [...parsed.services.keys()], checked);
-  const secretValues = await deps.secrets.values(fleet.name);
+  const secretValues = await deps.secrets.values(fleet.secretsOf ?? fleet.name);
   const rendered = renderCompose(parsed, fleet.name, secretValues, {
     ...(req.pins ? { pins: req.pins } : {}),
     ...(overrides.size ? { overrides } : {}),

@@ -211,6 +211,20 @@ export interface HostKeyMismatchesTable {
 
 export type OutpostRole = 'manager' | 'worker';
 
+/** A live pull request preview (`shop-pr-42`). */
+export interface PreviewsTable {
+  fleet: string;
+  parent: string;
+  number: number;
+  headSha: string;
+  headRef: string;
+  domain: string;
+  openedBy: string;
+  updatedAt: string;
+  expiresAt: string;
+  messageRef: string | null;
+}
+
 /** A token of the HTTP API: only its SHA-256 is kept. */
 export interface ApiTokensTable {
   name: string;
@@ -244,6 +258,7 @@ export interface OutpostsTable {
 export interface Schema {
   outposts: OutpostsTable;
   apiTokens: ApiTokensTable;
+  previews: PreviewsTable;
   seen_requests: SeenRequestsTable;
   host_key_mismatches: HostKeyMismatchesTable;
   watch_health: WatchHealthTable;

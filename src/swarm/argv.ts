@@ -29,6 +29,11 @@ export function stackDeploy(fleet: string): string[] {
   ];
 }
 
+/** `docker stack rm -- <fleet>`: removes its services and networks (a preview that closed). */
+export function stackRm(fleet: string): string[] {
+  return ['docker', 'stack', 'rm', '--', fleet];
+}
+
 /**
  * Docker's own reading of a compose file on stdin, without deploying it (CLI 20.10
  * and newer): its verdict is the exit code and stderr. Stdout echoes the file with

@@ -12,5 +12,9 @@ export async function checkCompose(
   text: string,
   label: string,
 ): Promise<void> {
-  renderCompose(parseCompose(text, label), fleet.name, await deps.secrets.values(fleet.name));
+  renderCompose(
+    parseCompose(text, label),
+    fleet.name,
+    await deps.secrets.values(fleet.secretsOf ?? fleet.name),
+  );
 }

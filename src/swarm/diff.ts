@@ -32,8 +32,10 @@ export async function displayCompose(
   side: ComposeSide,
   options: RenderOptions = {},
 ): Promise<string> {
-  const mask = await deps.secrets.mask(fleet.name, fleet.cluster);
-  const names = new Set((await deps.secrets.names(fleet.name)).map((s) => s.name));
+  const mask = await deps.secrets.mask(fleet.secretsOf ?? fleet.name, fleet.cluster);
+  const names = new Set(
+    (await deps.secrets.names(fleet.secretsOf ?? fleet.name)).map((s) => s.name),
+  );
   return displayWith(names, mask, fleet, side, options);
 }
 
@@ -65,8 +67,10 @@ export async function composeDiff(
   from: ComposeSide,
   to: ComposeSide,
 ): Promise<string[]> {
-  const mask = await deps.secrets.mask(fleet.name, fleet.cluster);
-  const names = new Set((await deps.secrets.names(fleet.name)).map((s) => s.name));
+  const mask = await deps.secrets.mask(fleet.secretsOf ?? fleet.name, fleet.cluster);
+  const names = new Set(
+    (await deps.secrets.names(fleet.secretsOf ?? fleet.name)).map((s) => s.name),
+  );
   const a = displayWith(names, mask, fleet, from, from.options ?? {});
   const b = displayWith(names, mask, fleet, to, to.options ?? {});
   if (a === b) return [];

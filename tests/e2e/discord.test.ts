@@ -403,6 +403,8 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
       // Two-word commands are subcommands of a group: /otto outpost add.
       'outpost',
       'doctor',
+      'previews',
+      'token',
     ]);
   });
 

@@ -25,6 +25,9 @@ describe.skipIf(bed === null)('webhooks: pushes that launch', () => {
   let ws: Workspace;
   let otto: OttoProcess;
   let repo: TestRepo;
+  /** The repository of the fleet with previews, and the commits of pull request #7. */
+  let prRepo: TestRepo;
+  let prFirst = '';
   let base = '';
   let first = '';
   let second = '';
@@ -33,6 +36,18 @@ describe.skipIf(bed === null)('webhooks: pushes that launch', () => {
   beforeAll(async () => {
     repo = await testRepo();
     first = await repo.commit({ 'compose.yaml': compose(bed.images.v1) }, 'First');
+    prRepo = await testRepo();
+    const routed = (image: string) =>
+      stringify({
+        services: {
+          web: webService(image, {
+            'x-otternauts': { domains: ['prev.example.test'], port: 8080 },
+          }),
+        },
+      });
+    await prRepo.commit({ 'compose.yaml': routed(bed.images.v1) }, 'Main');
+    await prRepo.git('checkout', '--quiet', '-b', 'feature');
+    prFirst = await prRepo.commit({ 'compose.yaml': routed(bed.images.v2) }, 'Feature: v2');
     ws = workspace(
       bed,
       {
@@ -41,6 +56,12 @@ describe.skipIf(bed === null)('webhooks: pushes that launch', () => {
             git: { repo: repo.url },
             auto_launch: true,
             auto_launch_tags: 'v*',
+          },
+        },
+        prev: {
+          extra: {
+            git: { repo: prRepo.url },
+            previews: { domain: 'pr-{number}.prev.example.test', services: ['web'] },
           },
         },
       },
@@ -63,7 +84,7 @@ describe.skipIf(bed === null)('webhooks: pushes that launch', () => {
 
   afterAll(async () => {
     await otto?.stop();
-    await docker(bed, ['stack', 'rm', 'hooked']);
+    await docker(bed, ['stack', 'rm', 'hooked', 'prev-pr-7']);
   });
 
   const post = async (path: string, body: string, headers: Record<string, string>) => {
@@ -245,4 +266,103 @@ describe.skipIf(bed === null)('webhooks: pushes that launch', () => {
     expect(h.stdout).toContain('· webhook:gitlab ·');
     expect(h.stdout).toContain('· webhook:github ·');
   }, 180_000);
+
+  it('pull request previews: opened, pushed to, closed', async () => {
+    const pr = (action: string, sha: string) => ({
+      action,
+      number: 7,
+      pull_request: {
+        number: 7,
+        state: action === 'closed' ? 'closed' : 'open',
+        head: { ref: 'feature', sha, repo: { clone_url: prRepo.url } },
+        base: { ref: 'main', repo: { clone_url: prRepo.url } },
+        user: { login: 'octocat' },
+      },
+      repository: { clone_url: prRepo.url, html_url: 'https://github.invalid/acme/prev' },
+      sender: { login: 'octocat' },
+    });
+    const previewRuns = () =>
+      rows(
+        ws.dir,
+        "select version, status, actor, git_sha, git_ref from deployments where fleet = 'prev-pr-7' order by version",
+      );
+    const opened = await github('pull_request', pr('opened', prFirst));
+    expect(opened.status, JSON.stringify(opened.json)).toBe(202);
+    expect(opened.json['previews']).toEqual(['prev-pr-7']);
+    await waitFor(
+      'the preview to launch',
+      async () => previewRuns()[0]?.['status'] === 'succeeded',
+      120_000,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\n${otto.log().slice(-2000)}`);
+    });
+    expect(previewRuns()[0]).toMatchObject({
+      actor: 'webhook:github',
+      git_sha: prFirst,
+      git_ref: 'feature',
+    });
+    const labels = JSON.parse(
+      (
+        await docker(bed, [
+          'service',
+          'inspect',
+          'prev-pr-7_web',
+          '--format',
+          '{{json .Spec.Labels}}',
+        ])
+      ).stdout,
+    ) as Record<string, string>;
+    expect(labels['traefik.http.routers.prev-pr-7-web.rule']).toBe(
+      'Host(`pr-7.prev.example.test`)',
+    );
+    expect(JSON.stringify(labels)).not.toContain('`prev.example.test`');
+    expect(await serviceImage(bed, 'prev-pr-7_web')).toBe(bed.images.v2);
+    const list = await ws.say('previews prev');
+    expect(list.stdout).toContain('prev-pr-7: #7 (feature) at');
+    expect(list.stdout).toContain('https://pr-7.prev.example.test');
+
+    // A push to the pull request: launched again at the new head.
+    const next = await prRepo.commit(
+      {
+        'compose.yaml': (await import('yaml')).stringify({
+          services: {
+            web: webService(bed.images.v1, {
+              'x-otternauts': { domains: ['prev.example.test'], port: 8080 },
+            }),
+          },
+        }),
+      },
+      'Feature: back to v1',
+    );
+    const pushed = await github('pull_request', pr('synchronize', next));
+    expect(pushed.status).toBe(202);
+    await waitFor(
+      'the preview to launch again',
+      async () => previewRuns()[1]?.['status'] === 'succeeded',
+      120_000,
+    );
+    expect(previewRuns()[1]).toMatchObject({ version: 2, git_sha: next });
+    expect(await serviceImage(bed, 'prev-pr-7_web')).toBe(bed.images.v1);
+
+    // Closed: the stack and the record go.
+    const closed = await github('pull_request', pr('closed', next));
+    expect(closed.status).toBe(202);
+    await waitFor(
+      'the preview to be removed',
+      async () => rows(ws.dir, 'select fleet from previews').length === 0,
+      120_000,
+    );
+    const ls = await docker(bed, ['service', 'ls', '--format', '{{.Name}}']);
+    expect(ls.stdout).not.toContain('prev-pr-7_web');
+    expect((await ws.say('previews')).stdout).toContain('No previews in orbit.');
+    const audit = rows(
+      ws.dir,
+      "select command, outcome from audit where actor = 'webhook:github' and command like 'preview%'",
+    );
+    expect(audit.map((a) => a['command'])).toEqual([
+      `preview open prev #7 ${prFirst.slice(0, 7)}`,
+      `preview open prev #7 ${next.slice(0, 7)}`,
+      `preview close prev #7 ${next.slice(0, 7)}`,
+    ]);
+  }, 400_000);
 });

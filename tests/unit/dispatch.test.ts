@@ -53,6 +53,7 @@ describe('dispatch', () => {
       'outpost remove',
       'doctor',
       'outpost list',
+      'previews',
       'token create',
       'token list',
       'token revoke',
