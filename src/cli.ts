@@ -6,6 +6,7 @@ import { startSlack } from './adapters/slack/slack.js';
 import { startHttpApi } from './adapters/http-api.js';
 import { startRequestPoster } from './watch/request-poster.js';
 import { startPreviewSweep } from './watch/preview-sweep.js';
+import { startPreviewMessages } from './watch/preview-messages.js';
 import { registerDiscordCommand, startDiscord } from './adapters/discord/discord.js';
 import { consoleOutbox, makeOutbox } from './adapters/alert-outbox.js';
 import { confirmInput, readSecretInput } from './adapters/stdin.js';
@@ -161,12 +162,14 @@ async function runChatAdapters(ops: Ops, signal: AbortSignal): Promise<void> {
   // Requests from CI or a webhook have no message yet: post them where people approve.
   const poster = (slack || discord) && startRequestPoster(ops, outbox, log);
   const previews = startPreviewSweep(ops, log);
+  const previewMessages = (slack || discord) && startPreviewMessages(ops, outbox, log);
   await new Promise<void>((resolve) =>
     signal.addEventListener('abort', () => resolve(), { once: true }),
   );
   log('Otto is landing: letting running commands finish as interrupted...');
   if (poster) poster.stop();
   previews.stop();
+  if (previewMessages) previewMessages.stop();
   await telemetry?.stop();
   await Promise.all(adapters.map((a) => a.stop(signal.reason)));
 }

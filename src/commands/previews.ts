@@ -6,6 +6,8 @@ import { shortSha } from '../ops/git-repos.js';
 import { previewFleetName } from '../swarm/preview.js';
 import { userText } from '../user-text.js';
 import { findFleet } from './fleet-lookup.js';
+import type { Deployment } from '../store/db.js';
+import type { Preview } from '../store/previews.js';
 import type { Context, Reply } from './types.js';
 import { normalizeRepo } from './webhook-push.js';
 
@@ -105,5 +107,30 @@ export async function previewsCommand(ctx: Context): Promise<Reply> {
       label: p.fleet,
       value: `#${p.number} (${userText(p.headRef)}) at ${shortSha(p.headSha)} · https://${p.domain} · by ${userText(p.openedBy)} · until ${p.expiresAt.slice(0, 16).replace('T', ' ')} UTC`,
     })),
+  };
+}
+
+/**
+ * The one chat message of a preview, as it stands: its pull request, branch,
+ * commit, domain and its newest launch; or that it was removed.
+ */
+export function previewMessage(p: Preview, latest: Deployment | undefined): Reply {
+  const head = `#${p.number} (${userText(p.headRef)}) at ${shortSha(p.headSha)}`;
+  if (p.state === 'closed')
+    return { outcome: 'ok', text: `🧹 Preview ${p.fleet} of ${head} was removed.` };
+  const launch = !latest
+    ? '🚀 launching'
+    : latest.status === 'succeeded'
+      ? `🟢 v${latest.version} in orbit`
+      : latest.status === 'deploying'
+        ? `🚀 v${latest.version} launching`
+        : `🔴 v${latest.version} ${latest.status}${latest.reason ? `: ${userText(latest.reason)}` : ''}`;
+  return {
+    outcome: latest?.status === 'failed' ? 'failed' : 'ok',
+    text: `🔭 Preview ${p.fleet} of ${head}: ${launch}.`,
+    fields: [
+      { label: 'Domain', value: `https://${p.domain}` },
+      { label: 'Until', value: `${p.expiresAt.slice(0, 16).replace('T', ' ')} UTC` },
+    ],
   };
 }

@@ -103,5 +103,5 @@ export async function closePreview(
         'Otto tries again at its next sweep.',
       );
   }
-  await ops.previews.remove(preview.fleet);
+  await ops.previews.close(preview.fleet);
 }

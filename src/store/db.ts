@@ -223,6 +223,8 @@ export interface PreviewsTable {
   updatedAt: string;
   expiresAt: string;
   messageRef: string | null;
+  messageDrawn: Generated<string | null>;
+  state: Generated<'live' | 'closed'>;
 }
 
 /** A token of the HTTP API: only its SHA-256 is kept. */
