@@ -269,7 +269,13 @@ export class GitRepos {
         `${displayRepo(source.repo)} has both a branch and a tag named ${name}, on different commits: Otto won't guess which.`,
         `Launch with --ref ${shortSha(tag)} (the tag's commit) or --ref ${shortSha(branch)} (the branch's), or rename one of them.`,
       );
-    const hex = /^[0-9a-f]{7,40}$/.test(name) ? await commitAt(name) : undefined;
+    let hex = /^[0-9a-f]{7,40}$/.test(name) ? await commitAt(name) : undefined;
+    if (!hex && !branch && !tag && /^[0-9a-f]{40}$/.test(name)) {
+      // A commit on no branch of the repository (a pull request from a fork: GitHub
+      // keeps it under refs/pull/): asked for by its SHA, which GitHub serves.
+      const got = await this.git(source, ['fetch', '--quiet', 'origin', name], dir, signal);
+      if (got.exitCode === 0) hex = await commitAt(name);
+    }
     const found: [string | undefined, string][] = [
       [branch, name],
       [tag, name],

@@ -196,6 +196,22 @@ describe('GitRepos', () => {
     expect(readdirSync(root).filter((n) => n.startsWith('.clone-'))).toEqual(['.clone-fresh000']);
   });
 
+  it("reads a commit on no branch by its SHA, as GitHub serves a fork's pull request", async () => {
+    const base = await testRepo();
+    await base.commit({ 'compose.yaml': V1 }, 'Base');
+    await repos.read(source(base.url), undefined);
+    // The fork's commit lands in the base repository under refs/pull/9/head only.
+    await base.git('checkout', '--quiet', '-b', 'fork-work');
+    const forked = await base.commit({ 'compose.yaml': V2 }, 'From a fork');
+    await base.git('push', '--quiet', 'origin', `${forked}:refs/pull/9/head`);
+    await base.git('push', '--quiet', 'origin', '--delete', 'fork-work');
+    // Like GitHub, the server hands out any commit it has by SHA.
+    await execa('git', ['-C', base.bare, 'config', 'uploadpack.allowAnySHA1InWant', 'true']);
+    const r = await repos.read(source(base.url), forked);
+    expect(r.commit).toEqual({ sha: forked, ref: '', subject: 'From a fork' });
+    expect(r.compose.text).toBe(V2);
+  });
+
   it('reads concurrently without two fetches of one clone at once', async () => {
     const reads = await Promise.all(
       ['main', 'v1', 'next', 'main'].map((ref) => repos.read(source(repo.url), ref)),
