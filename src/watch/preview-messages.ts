@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { previewMessage } from '../commands/previews.js';
 import type { Ops } from '../ops/ops.js';
 import type { AlertOutbox } from './incident-messages.js';
+import { everyPass, type Loop } from './loop.js';
 import { requestTarget } from './request-poster.js';
 
 /** How often preview messages are brought up to date. */
@@ -18,13 +19,11 @@ export function startPreviewMessages(
   outbox: AlertOutbox,
   log: (line: string) => void,
   everyMs = PREVIEW_MESSAGES_MS,
-): { tick(): Promise<void>; stop(): void } {
+): Loop {
   const failed = new Set<string>();
-  let busy = false;
-  const tick = async () => {
-    if (busy) return;
-    busy = true;
-    try {
+  return everyPass(
+    everyMs,
+    async () => {
       for (const p of await ops.previews.all()) {
         const target = requestTarget(ops, p.parent);
         const reply = previewMessage(p, await ops.deployments.latest(p.fleet));
@@ -49,13 +48,8 @@ export function startPreviewMessages(
           failed.add(p.fleet);
         }
       }
-    } catch (e) {
-      log(`otto: could not look at previews: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      busy = false;
-    }
-  };
-  const timer = setInterval(() => void tick(), everyMs);
-  timer.unref();
-  return { tick, stop: () => clearInterval(timer) };
+    },
+    log,
+    'look at previews',
+  );
 }

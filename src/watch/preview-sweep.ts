@@ -1,5 +1,6 @@
 import { closePreview } from '../ops/previews.js';
 import type { Ops } from '../ops/ops.js';
+import { everyPass, type Loop } from './loop.js';
 
 /** How often previews are checked for their ttl. */
 export const PREVIEW_SWEEP_MS = 60_000;
@@ -13,12 +14,10 @@ export function startPreviewSweep(
   ops: Ops,
   log: (line: string) => void,
   everyMs = PREVIEW_SWEEP_MS,
-): { tick(): Promise<void>; stop(): void } {
-  let busy = false;
-  const tick = async () => {
-    if (busy) return;
-    busy = true;
-    try {
+): Loop {
+  return everyPass(
+    everyMs,
+    async () => {
       for (const p of await ops.previews.expired(new Date())) {
         try {
           await closePreview(ops, p);
@@ -39,11 +38,8 @@ export function startPreviewSweep(
           );
         }
       }
-    } finally {
-      busy = false;
-    }
-  };
-  const timer = setInterval(() => void tick(), everyMs);
-  timer.unref();
-  return { tick, stop: () => clearInterval(timer) };
+    },
+    log,
+    'look for expired previews',
+  );
 }

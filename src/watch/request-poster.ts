@@ -2,6 +2,7 @@ import { requestCard } from '../commands/approval-request.js';
 import { heldImages } from '../commands/held-compose.js';
 import type { Ops } from '../ops/ops.js';
 import type { AlertOutbox } from './incident-messages.js';
+import { everyPass, type Loop } from './loop.js';
 
 /** How often requests made by CI or a webhook are looked for. */
 export const POST_EVERY_MS = 2_000;
@@ -29,13 +30,11 @@ export function startRequestPoster(
   ops: Ops,
   outbox: AlertOutbox,
   log: (line: string) => void,
-): { tick(): Promise<void>; stop(): void } {
+): Loop {
   const said = new Set<number>();
-  let busy = false;
-  const tick = async () => {
-    if (busy) return;
-    busy = true;
-    try {
+  return everyPass(
+    POST_EVERY_MS,
+    async () => {
       for (const a of await ops.approvals.unposted()) {
         const target = requestTarget(ops, a.fleet);
         if (!target) {
@@ -57,15 +56,8 @@ export function startRequestPoster(
           said.add(a.id);
         }
       }
-    } catch (e) {
-      log(
-        `otto: could not look for requests to post: ${e instanceof Error ? e.message : String(e)}`,
-      );
-    } finally {
-      busy = false;
-    }
-  };
-  const timer = setInterval(() => void tick(), POST_EVERY_MS);
-  timer.unref();
-  return { tick, stop: () => clearInterval(timer) };
+    },
+    log,
+    'look for requests to post',
+  );
 }
