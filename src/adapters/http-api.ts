@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { FLEET_NAME, GIT_REF, type HttpConfig } from '../config/config.js';
+import { FLEET_NAME, GIT_REF, SERVICE_NAME, type HttpConfig } from '../config/config.js';
 import { dispatch, type Source } from '../commands/dispatch.js';
 import { quoteWord } from '../commands/parse.js';
 import type { Reply } from '../commands/types.js';
@@ -12,12 +12,11 @@ import { Webhooks } from './webhooks.js';
 /** The largest request body Otto reads: 1 MB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-const SERVICE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const launchBody = z
   .object({
     fleet: z.string().regex(FLEET_NAME),
     ref: z.string().regex(GIT_REF).optional(),
-    images: z.record(z.string().regex(SERVICE), z.string().min(1).max(300)).optional(),
+    images: z.record(z.string().regex(SERVICE_NAME), z.string().min(1).max(300)).optional(),
   })
   .strict();
 const rollbackBody = z

@@ -15,6 +15,7 @@ import {
   POLL_SECONDS,
   resolvePath,
   ROLES,
+  SERVICE_NAME,
   SNOWFLAKE,
   type Role,
 } from './vocabulary.js';
@@ -266,7 +267,7 @@ const fleetSchema = z
             'previews.domain is a host name with {number} in it, such as pr-{number}.shop.example.com',
           ),
         ttl: duration('previews.ttl', 60, 90 * 86_400).default(7 * 86_400),
-        services: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/)).min(1),
+        services: z.array(z.string().regex(SERVICE_NAME)).min(1),
       })
       .strict()
       .optional(),
@@ -276,7 +277,7 @@ const fleetSchema = z
       .optional(),
     images: z
       .record(
-        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'images: keys are service names'),
+        z.string().regex(SERVICE_NAME, 'images: keys are service names'),
         z
           .union([imagePattern, z.array(imagePattern).min(1)])
           .transform((p) => (typeof p === 'string' ? [p] : p)),

@@ -56,3 +56,6 @@ export const GIT_REF = /^(?![-/.])(?!.*\.\.)(?!.*\/\/)(?!.*[/.]$)[A-Za-z0-9._/+-
 
 /** A path inside a repository, from its top: no leading `/`, no `..`. */
 export const GIT_PATH = /^(?![/-])(?!(?:.*\/)?\.\.(?:\/|$))[^\0\n\\]{1,300}$/;
+
+/** A compose service name as otto.yml and a launch name it (`web`, `api_v2`). */
+export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;

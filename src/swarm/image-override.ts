@@ -1,8 +1,6 @@
-import { IMAGE_REFERENCE } from '../config/config.js';
+import { IMAGE_REFERENCE, SERVICE_NAME } from '../config/config.js';
 import { UsageError } from '../errors.js';
 
-/** A compose service name as an override names it (`web`, `api_v2`). */
-const SERVICE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 /** A tag on its own (`1.4.2`, `main-3f2a9c1`): Docker's tag grammar. */
 const TAG = /^\w[\w.-]{0,127}$/;
 /** A digest on its own: pins the compose's image to it. */
@@ -20,7 +18,7 @@ export function parseOverrides(words: readonly string[]): Map<string, string> {
     const eq = word.indexOf('=');
     const service = eq > 0 ? word.slice(0, eq) : '';
     const value = eq > 0 ? word.slice(eq + 1) : '';
-    if (!SERVICE.test(service) || !value)
+    if (!SERVICE_NAME.test(service) || !value)
       throw new UsageError(
         `${word.slice(0, 80)} is not an image for a service: Otto reads service=image-or-tag.`,
         'For example: launch shop web=1.4.2, or web=ghcr.io/acme/shop@sha256:…',
