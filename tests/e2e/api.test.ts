@@ -99,7 +99,7 @@ describe.skipIf(bed === null)('the HTTP API for CI', () => {
       expect(r.status).toBe(401);
       expect(r.json['text']).toBe('Otto needs a valid API token: Authorization: Bearer <token>');
     }
-    expect(otto.log()).toContain('otto http: 401 POST /api/v1/launch');
+    await otto.waitForLog('otto http: 401 POST /api/v1/launch');
     expect(rows(ws.dir, "select * from deployments where fleet = 'api'")).toEqual([]);
   });
 

@@ -143,7 +143,7 @@ describe.skipIf(bed === null)('webhooks: pushes that launch', () => {
       secret: 'not-the-secret',
     });
     expect(forged.status).toBe(401);
-    expect(otto.log()).toContain('otto http: 401 POST /hooks/github');
+    await otto.waitForLog('otto http: 401 POST /hooks/github');
     expect(versions()).toEqual([]);
   });
 

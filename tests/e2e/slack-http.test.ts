@@ -167,7 +167,7 @@ describe.skipIf(bed === null)('Slack over signed HTTP requests', () => {
     expect(await sendLarge(url, 1024 * 1024, true)).toBe(413);
     // Not announced: refused at the limit, while the body is still being sent.
     expect(await sendLarge(url, 1024 * 1024, false)).toBe(413);
-    expect(otto.log()).toContain('refused a Slack request larger than');
+    await otto.waitForLog('refused a Slack request larger than');
     const ok = await postToOtto(url, form({ ssl_check: '1' }), { secret: SECRET, signature: 'x' });
     expect(ok.status).toBe(200);
   });
