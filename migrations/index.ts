@@ -11,6 +11,7 @@ import * as gitSources from './0009-git-sources.js';
 import * as imageOverrides from './0010-image-overrides.js';
 import * as apiTokens from './0011-api-tokens.js';
 import * as previews from './0012-previews.js';
+import * as operations from './0013-operations.js';
 
 /**
  * Every migration, in order. Listed here (rather than read from the folder at run
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0010-image-overrides': imageOverrides,
   '0011-api-tokens': apiTokens,
   '0012-previews': previews,
+  '0013-operations': operations,
 };

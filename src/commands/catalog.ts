@@ -7,7 +7,9 @@ import { fleetsCommand } from './fleets.js';
 import { historyCommand } from './history.js';
 import { launchCommand } from './launch.js';
 import { lockCommand, unlockCommand } from './lock.js';
-import { logsCommand } from './logs.js';
+import { logsCommand, logsStopCommand } from './logs.js';
+import { restartCommand, scaleCommand } from './hands.js';
+import { topCommand } from './top.js';
 import { availabilityCommand, labelCommand, outpostsCommand } from './nodes.js';
 import {
   doctorCommand,
@@ -94,6 +96,11 @@ export interface CommandSpec {
   readonly limit?: keyof typeof RATES;
   /** Reads a secret value typed on Otto's machine: refused in chat, left out of Discord. */
   readonly local?: boolean;
+  /**
+   * A button's command (and a text command), not a Discord slash command: `logs stop`
+   * would need a `/otto logs` group beside the `/otto logs` command.
+   */
+  readonly buttonOnly?: boolean;
   readonly handler: Handler;
 }
 
@@ -158,18 +165,81 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     handler: statusCommand,
   },
   logs: {
-    usage: 'logs <fleet> [service] [--tail N] [--since 10m]',
-    summary: 'recent transmissions (docker service logs)',
+    usage: 'logs <fleet> [service] [--tail N] [--since 10m] [--follow [--grep TEXT] [--for 10m]]',
+    summary: 'recent transmissions (docker service logs); --follow streams new lines live',
     example: 'logs myapp web --tail 100 --since 10m',
     args: [fleet(), service],
     flags: [
       { name: 'tail', about: 'Lines per service (default 50)', type: 'integer', min: 1, max: 1000 },
       { name: 'since', about: 'How far back: 10m, 2h, 1d, or a date', type: 'word', max: 40 },
+      { name: 'follow', about: 'Stream new lines live, in a thread', type: 'switch' },
+      {
+        name: 'grep',
+        about: 'With --follow: only lines holding this text',
+        type: 'word',
+        max: 100,
+      },
+      {
+        name: 'for',
+        about: 'With --follow: how long (default 10m, at most 1h)',
+        type: 'word',
+        max: 10,
+      },
     ],
     role: 'viewer',
     fleetFrom: 'arg',
     limit: 'logs',
     handler: logsCommand,
+  },
+  'logs stop': {
+    usage: 'logs stop <id>',
+    summary: 'end a live follow of transmissions (its Stop button)',
+    example: 'logs stop 3',
+    args: [{ name: 'id', about: 'The follow number', type: 'integer', required: true }],
+    flags: [],
+    role: 'viewer',
+    buttonOnly: true,
+    handler: logsStopCommand,
+  },
+  top: {
+    usage: 'top <fleet> [service]',
+    summary: 'gauges: CPU, memory, network and disk I/O per task and per service',
+    example: 'top myapp',
+    args: [fleet(), service],
+    flags: [],
+    role: 'viewer',
+    fleetFrom: 'arg',
+    limit: 'top',
+    handler: topCommand,
+  },
+  restart: {
+    usage: 'restart <fleet> <service>',
+    summary: "restart a service's tasks one by one (a forced update); no new version",
+    example: 'restart myapp web',
+    args: [fleet(), { ...service, required: true }],
+    flags: [],
+    role: 'deployer',
+    fleetFrom: 'arg',
+    handler: restartCommand,
+  },
+  scale: {
+    usage: 'scale <fleet> <service>=<replicas>',
+    summary: 'set how many replicas a service runs (asks for approval when the fleet wants it)',
+    example: 'scale myapp web=4',
+    args: [
+      fleet(),
+      {
+        name: 'replicas',
+        about: 'service=replicas, e.g. web=4',
+        type: 'word',
+        required: true,
+        max: 80,
+      },
+    ],
+    flags: [],
+    role: 'deployer',
+    fleetFrom: 'arg',
+    handler: scaleCommand,
   },
   history: {
     usage: 'history <fleet> [--limit N]',

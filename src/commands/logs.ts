@@ -62,3 +62,8 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
     block: res.lines,
   };
 }
+
+/** `logs stop <id>`: being built (issue 17). */
+export async function logsStopCommand(_ctx: Context): Promise<Reply> {
+  throw new UsageError('logs stop is not built yet.');
+}

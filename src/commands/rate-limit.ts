@@ -51,6 +51,8 @@ export const RATES = {
   /** `launch --dry-run`: a viewer's read that asks a manager's Docker. */
   dryRun: { burst: 10, perMinute: 20 },
   autocomplete: { burst: 10, perMinute: 30 },
+  /** `top`: one SSH round on every node that runs the fleet. */
+  top: { burst: 5, perMinute: 10 },
 } as const satisfies Record<string, Rate>;
 
 const limiters = new WeakMap<Ops, Map<keyof typeof RATES, RateLimiter>>();

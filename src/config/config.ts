@@ -16,6 +16,7 @@ export type {
   GitSource,
   IngressConfig,
   LocalCluster,
+  LogsConfig,
   ManagerConfig,
   OttoConfig,
   SlackConfig,

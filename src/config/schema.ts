@@ -155,6 +155,8 @@ const approvalsSchema = z
   .object({
     rollback: z.number().int().min(0).max(10).default(1),
     launch: z.number().int().min(0).max(10).default(0),
+    /** Approvals a `scale` needs; 0: none. */
+    scale: z.number().int().min(0).max(10).default(0),
     self_approve: z.boolean().default(false),
     /** Seconds until an unanswered request expires. */
     timeout: z
@@ -168,6 +170,7 @@ const approvalsSchema = z
   .transform((a) => ({
     rollback: a.rollback,
     launch: a.launch,
+    scale: a.scale,
     selfApprove: a.self_approve,
     timeoutSeconds: a.timeout,
   }));
@@ -200,6 +203,8 @@ const telemetrySchema = z
     grace: duration('grace', 0, 3600).default(60),
     remind: duration('remind', 60, 7 * 86_400).default(3600),
     alerts: alertSinks.default([]),
+    /** Percent of a task's memory limit that, held for two polls, opens a memory incident. */
+    memory_warn: z.number().min(1).max(100).default(90),
     digest: z
       .string()
       .refine((v) => cron.validate(v), 'digest is a cron schedule such as "0 9 * * 1-5"')
@@ -217,6 +222,19 @@ const telemetrySchema = z
     alerts: t.alerts as readonly string[],
     /** Cron schedule of the status summary, when wanted. */
     digest: t.digest,
+    memoryWarnPercent: t.memory_warn,
+  }));
+
+/** `logs:`: how many live follows (`logs --follow`) may run at once. */
+const logsSchema = z
+  .object({
+    follows_per_fleet: z.number().int().min(1).max(50).default(3),
+    follows_per_identity: z.number().int().min(1).max(50).default(2),
+  })
+  .strict()
+  .transform((l) => ({
+    followsPerFleet: l.follows_per_fleet,
+    followsPerIdentity: l.follows_per_identity,
   }));
 
 const gitSchema = z
@@ -485,6 +503,7 @@ const rawConfigSchema = z
     discord: discordSchema.optional(),
     http: httpSchema.optional(),
     telemetry: telemetrySchema.prefault({}),
+    logs: logsSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -567,6 +586,7 @@ export function configSchema(baseDir: string, path: string | undefined) {
     http: cfg.http,
     discord: cfg.discord,
     telemetry: cfg.telemetry,
+    logs: cfg.logs,
   }));
 }
 
@@ -606,6 +626,7 @@ export type LocalCluster = Extract<ClusterConfig, { kind: 'local' }>;
 export type ManagerConfig = SshCluster['managers'][number];
 export type FleetConfig = FleetEntry;
 export type TelemetryConfig = OttoConfig['telemetry'];
+export type LogsConfig = OttoConfig['logs'];
 export type SlackConfig = NonNullable<OttoConfig['slack']>;
 export type DiscordConfig = NonNullable<OttoConfig['discord']>;
 /** `http:`: Otto's HTTP API for CI. */

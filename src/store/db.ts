@@ -62,7 +62,7 @@ export interface LocksTable {
   requestId: Generated<number | null>;
 }
 
-export type ApprovalAction = 'launch' | 'rollback';
+export type ApprovalAction = 'launch' | 'rollback' | 'scale';
 /** pending → approved | denied | expired | stale (the fleet moved on before approval). */
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'stale';
 
@@ -95,6 +95,30 @@ export interface ApprovalsTable {
   gitSubject: Generated<string | null>;
   /** Images given for the launch by service, as JSON (`{"web":"1.4.2"}`); null for none. */
   imageOverrides: Generated<string | null>;
+  /** A scale request's service and the replicas it asks for. */
+  scaleService: Generated<string | null>;
+  scaleReplicas: Generated<number | null>;
+}
+
+export type OperationKind = 'restart' | 'scale';
+export type OperationStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+/** A restart or scale: a change to a running fleet that is not a new version. */
+export interface OperationsTable {
+  id: Generated<number>;
+  fleet: string;
+  kind: OperationKind;
+  service: string;
+  /** What changed, in words: `replicas 2 → 4`; empty for a restart. */
+  detail: string;
+  actor: string;
+  status: OperationStatus;
+  reason: string | null;
+  pid: number;
+  hostname: string;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
 }
 
 export interface ApprovalVotesTable {
@@ -149,7 +173,7 @@ export interface WatchHealthTable {
   updatedAt: string;
 }
 
-export type IncidentKind = 'service' | 'node' | 'cluster';
+export type IncidentKind = 'service' | 'node' | 'cluster' | 'memory';
 
 export interface IncidentsTable {
   id: Generated<number>;
@@ -258,6 +282,7 @@ export interface OutpostsTable {
 }
 
 export interface Schema {
+  operations: OperationsTable;
   outposts: OutpostsTable;
   apiTokens: ApiTokensTable;
   previews: PreviewsTable;
@@ -280,6 +305,7 @@ export interface Schema {
 
 export type Db = Kysely<Schema>;
 export type Deployment = Selectable<DeploymentsTable>;
+export type Operation = Selectable<OperationsTable>;
 export type DeploymentImage = Selectable<DeploymentImagesTable>;
 export type Lock = Selectable<LocksTable>;
 export type Approval = Selectable<ApprovalsTable>;

@@ -388,6 +388,10 @@ describe.skipIf(bed === null)('Discord with the real discord.js client', () => {
       'fleets',
       'status',
       'logs',
+      // logs stop is a button (and a text command), not a slash command.
+      'top',
+      'restart',
+      'scale',
       'history',
       'diff',
       'launch',

@@ -8,9 +8,9 @@ const STRING = 3;
 const INTEGER = 4;
 const BOOLEAN = 5;
 
-/** The catalog's commands that chat may run: not those that read a secret value typed locally. */
+/** The catalog's slash commands: not those that read a secret typed locally, nor buttons only. */
 export function chatCommands(): [string, CommandSpec][] {
-  return Object.entries(COMMANDS).filter(([, spec]) => !spec.local);
+  return Object.entries(COMMANDS).filter(([, spec]) => !spec.local && !spec.buttonOnly);
 }
 
 /** Discord's interaction context GUILD and installation type GUILD_INSTALL. */
