@@ -293,6 +293,8 @@ export async function main(argv: string[]): Promise<number> {
         return await withOps(values.config, async (ops) => {
           const reply = await dispatch(ops, rest.join(' '), source, {
             progress: progressPrinter((l) => io.err(l)),
+            // A live follow's lines, as they come (`otto say "logs shop --follow"`).
+            stream: (lines) => lines.forEach((l) => io.out(l)),
             signal,
           });
           io.out(renderText(reply));

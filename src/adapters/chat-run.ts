@@ -1,7 +1,15 @@
 import { dispatch, type Source } from '../commands/dispatch.js';
 import type { Reply } from '../commands/types.js';
 import type { Ops } from '../ops/ops.js';
+import { LineFeed } from './line-feed.js';
 import { LiveMessage, type LiveMessageOptions, type MessageSink } from './live-message.js';
+
+/** How a platform posts lines into the thread under a message it drew. */
+export interface ThreadPoster<Ref> {
+  post(parent: Ref, lines: readonly string[]): Promise<void>;
+  /** The most characters of lines one post holds. */
+  readonly maxChars: number;
+}
 
 export interface ChatRun<Ref> {
   readonly reply: Reply;
@@ -21,17 +29,32 @@ export async function runInMessage<Ref>(
   text: string,
   source: Source,
   sink: MessageSink<Ref> & { readonly refOf: (ref: Ref) => string | undefined },
-  options: LiveMessageOptions & { readonly signal?: AbortSignal } = {},
+  options: LiveMessageOptions & {
+    readonly signal?: AbortSignal;
+    /** Posts lines under the message (its thread): a live follow's transmissions. */
+    readonly thread?: ThreadPoster<Ref>;
+  } = {},
 ): Promise<ChatRun<Ref>> {
   const live = new LiveMessage(sink, options);
+  const { thread } = options;
+  const feed =
+    thread &&
+    new LineFeed(
+      (lines) => thread.post(live.current!, lines),
+      () => live.current !== undefined,
+      { maxChars: thread.maxChars, ...(options.log ? { log: options.log } : {}) },
+    );
   let hadProgress = false;
   const reply = await dispatch(ops, text, source, {
     progress: (r) => {
       hadProgress = true;
       live.show(r);
     },
+    ...(feed ? { stream: (lines: readonly string[]) => feed.push(lines) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  // Every line is in the thread before the message says the follow ended.
+  await feed?.close();
   const ref = await live.finish(reply);
   const name = ref === undefined ? undefined : sink.refOf(ref);
   if (reply.approval !== undefined && name) {

@@ -67,6 +67,7 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
     running = new AbortController();
     const reply = await dispatch(ops, line, source, {
       progress: progressPrinter(write),
+      stream: (followed) => followed.forEach(write),
       signal: running.signal,
     });
     running = undefined;

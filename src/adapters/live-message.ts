@@ -47,6 +47,11 @@ export class LiveMessage<Ref> {
     this.log = options.log ?? ((m) => console.error(m));
   }
 
+  /** The message, once it is posted. */
+  get current(): Ref | undefined {
+    return this.ref;
+  }
+
   /** Shows `reply` soon; a newer one given before then replaces it. */
   show(reply: Reply): void {
     this.next = reply;

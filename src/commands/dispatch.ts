@@ -127,6 +127,8 @@ async function targetFleet(
 
 export interface DispatchOptions {
   readonly progress?: (r: Reply) => void;
+  /** Shows a live follow's lines as they arrive (see Context.stream). */
+  readonly stream?: (lines: readonly string[]) => void;
   readonly signal?: AbortSignal;
   /** Reads a value typed on Otto's machine (stdin, or a hidden prompt): `secret set`, `registry login`. */
   readonly readSecret?: (prompt: string) => Promise<string>;
@@ -216,6 +218,7 @@ async function execute(
       command,
       ops,
       progress: options.progress ?? (() => {}),
+      stream: options.stream,
       signal: options.signal,
       readSecret: options.readSecret,
       confirm: options.confirm,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { DURATION, durationSeconds } from '../config/config.js';
 import { UsageError } from '../errors.js';
+import { followCommand } from './follow.js';
 import { fleetLogs } from '../swarm/logs.js';
 import { findFleet, fleetServicesWith } from './fleet-lookup.js';
 import type { Context, Reply } from './types.js';
@@ -22,8 +24,20 @@ export const logsFlags = z
       )
       .refine((s) => sinceSeconds(s) <= 365 * 86_400, 'go back at most 365d (8760h)')
       .optional(),
+    follow: z.literal('true').optional(),
+    grep: z.string().min(1).max(100).optional(),
+    for: z
+      .string()
+      .regex(DURATION, 'use a duration such as 30s, 10m or 1h')
+      .transform((v) => durationSeconds(v)!)
+      .refine((v) => v >= 10 && v <= 3600, 'follow for 10s to 1h')
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((f) => f.follow || (f.grep === undefined && f.for === undefined), {
+    message: 'goes with --follow',
+    path: ['grep'],
+  });
 
 /** `logs <fleet> [service] [--tail N] [--since 10m]`: the fleet's latest transmissions. */
 export async function logsCommand(ctx: Context): Promise<Reply> {
@@ -39,6 +53,16 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
   const wanted = ctx.command.args[1];
   const known = await fleetServicesWith(ctx.ops, fleet, wanted);
   const services = wanted ? [wanted] : known;
+  if (flags.data.follow) {
+    const { grep, for: seconds, tail, since } = flags.data;
+    // From now on, unless --tail or --since asks for earlier lines first.
+    const given = ctx.command.flags['tail'] !== undefined;
+    return followCommand(ctx, fleet, services, {
+      grep,
+      seconds,
+      from: { tail: given ? tail : since ? 1000 : 0, since },
+    });
+  }
   const res = await fleetLogs(
     ctx.ops.transport(fleet.cluster),
     fleet.name,
@@ -61,9 +85,4 @@ export async function logsCommand(ctx: Context): Promise<Reply> {
     text: [`📡 Transmissions from ${fleet.name} ${what}.`, ...notes].join(' '),
     block: res.lines,
   };
-}
-
-/** `logs stop <id>`: being built (issue 17). */
-export async function logsStopCommand(_ctx: Context): Promise<Reply> {
-  throw new UsageError('logs stop is not built yet.');
 }

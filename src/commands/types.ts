@@ -55,6 +55,11 @@ export interface Context {
   readonly ops: Ops;
   /** Shows the reply so far: adapters edit one message in place, or print a line. */
   readonly progress: (reply: Reply) => void;
+  /**
+   * Shows lines as they arrive, below the reply (a chat thread, the terminal): a live
+   * follow of transmissions. Absent where nothing can show them (the HTTP API).
+   */
+  readonly stream?: ((lines: readonly string[]) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
   /** Reads a value typed on Otto's machine; absent in chat. */
   readonly readSecret?: ((prompt: string) => Promise<string>) | undefined;

@@ -1,5 +1,6 @@
 import { UnreachableError } from '../errors.js';
 import { MAX_OUTPUT_BYTES } from './bounded-output.js';
+import { utf8Chunks } from './utf8-chunks.js';
 import {
   DEFAULT_TIMEOUT_MS,
   type RunOptions,
@@ -21,12 +22,12 @@ export class LocalTransport implements Transport {
       cancelSignal: options.signal,
       reject: false,
       stripFinalNewline: false,
-      buffer: { stdout: !options.onStdout, stderr: true },
+      buffer: { stdout: !options.onStdout, stderr: !options.onStderr },
       // Past this, execa stops the command and keeps what came first.
       maxBuffer: MAX_OUTPUT_BYTES,
     });
-    const onStdout = options.onStdout;
-    if (onStdout) running.stdout?.on('data', (d: Buffer) => onStdout(d.toString('utf8')));
+    if (options.onStdout) running.stdout?.on('data', utf8Chunks(options.onStdout));
+    if (options.onStderr) running.stderr?.on('data', utf8Chunks(options.onStderr));
     const result = await running;
     if (result.isCanceled) throw options.signal?.reason ?? new Error('cancelled');
     if (result.code === 'ENOENT') {

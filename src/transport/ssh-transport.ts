@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { HostKeyChangedError, UnreachableError } from '../errors.js';
+import { utf8Chunks } from './utf8-chunks.js';
 import { BoundedOutput } from './bounded-output.js';
 import {
   DEFAULT_TIMEOUT_MS,
@@ -272,8 +273,18 @@ export class SshTransport implements Transport {
           options.signal?.removeEventListener('abort', onAbort);
           fn();
         };
-        const timer = setTimeout(() => {
+        // A remote command that only writes (a log stream) would outlive its closed
+        // channel until its next write: ask sshd to end it first.
+        const stop = () => {
+          try {
+            stream.signal('TERM');
+          } catch {
+            // the channel is already gone
+          }
           stream.close();
+        };
+        const timer = setTimeout(() => {
+          stop();
           if (options.partialOnTimeout) {
             const stdout = out.text();
             const stderr = errOut.text();
@@ -290,7 +301,7 @@ export class SshTransport implements Transport {
           );
         }, timeoutMs);
         const onAbort = () => {
-          stream.close();
+          stop();
           finish(() => reject(options.signal?.reason));
         };
         options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -305,9 +316,10 @@ export class SshTransport implements Transport {
             ),
           );
         });
-        const onStdout = options.onStdout;
-        stream.on('data', (d: Buffer) => (onStdout ? onStdout(d.toString('utf8')) : out.push(d)));
-        stream.stderr.on('data', (d: Buffer) => errOut.push(d));
+        const onStdout = options.onStdout && utf8Chunks(options.onStdout);
+        const onStderr = options.onStderr && utf8Chunks(options.onStderr);
+        stream.on('data', (d: Buffer) => (onStdout ? onStdout(d) : out.push(d)));
+        stream.stderr.on('data', (d: Buffer) => (onStderr ? onStderr(d) : errOut.push(d)));
         stream.on('close', (code: number | null) => {
           finish(() =>
             resolve({

@@ -22,6 +22,8 @@ export interface RunOptions {
    * then empty): for long-lived streams such as `docker events`.
    */
   readonly onStdout?: (chunk: string) => void;
+  /** Hands stderr over as it arrives (the result's stderr is then empty): `docker service logs --follow`. */
+  readonly onStderr?: (chunk: string) => void;
   /**
    * Words of argv that are secret and must never be printed (a Swarm join token,
    * which the docker CLI takes only in argv): a trace shows them as `[REDACTED]`.

@@ -2,6 +2,7 @@ import type { Client } from 'discord.js';
 import type { Reply } from '../../commands/types.js';
 import { MessageRef } from '../../store/message-ref.js';
 import type { AlertPoster } from '../alert-outbox.js';
+import type { ThreadPoster } from '../chat-run.js';
 import { toDiscord, type DiscordMessage } from './render.js';
 
 /** discord.js, loaded on first use; messages in channels: edits and alerts. */
@@ -93,6 +94,33 @@ export function discordAlertPoster(
     async edit(ref, reply) {
       const { client, discord } = connection();
       await editInChannel(discord, client, discordRef(ref), toDiscord(reply, { channels }));
+    },
+  };
+}
+
+/**
+ * Lines into a thread opened on the message with the first of them; where a thread
+ * can't be opened (the message is in a thread already: a button pressed in an
+ * alert's thread), into the message's own channel.
+ */
+export function discordThread(discord: DiscordJs, client: Client): ThreadPoster<DiscordRef> {
+  let thread: Promise<string> | undefined;
+  return {
+    maxChars: 1800,
+    post: async (parent, lines) => {
+      thread ??= (
+        client.rest.post(discord.Routes.threads(parent.channelId, parent.messageId), {
+          body: { name: 'Otto: live transmissions', auto_archive_duration: 60 },
+        }) as Promise<{ id: string }>
+      ).then(
+        (t) => t.id,
+        () => parent.channelId,
+      );
+      const m = toDiscord({ outcome: 'ok', text: '', block: lines });
+      await client.rest.post(discord.Routes.channelMessages(await thread), {
+        body: { content: m.content.trimStart(), allowed_mentions: m.allowed_mentions },
+        files: m.files,
+      });
     },
   };
 }

@@ -22,6 +22,7 @@ import type { MessageSink } from '../live-message.js';
 import {
   discordAlertPoster,
   discordRef,
+  discordThread,
   editInChannel,
   loadDiscord,
   type DiscordJs,
@@ -149,7 +150,11 @@ export function startDiscord(
         refOf: (ref) =>
           MessageRef.format({ kind: 'discord', channel: ref.channelId, message: ref.messageId }),
       };
-      await runInMessage(ops, text, source, sink, { signal: life.signal, log: safeLog });
+      await runInMessage(ops, text, source, sink, {
+        signal: life.signal,
+        log: safeLog,
+        thread: discordThread(discord, i.client),
+      });
     });
   };
 

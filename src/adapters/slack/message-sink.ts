@@ -2,7 +2,8 @@ import type { App, RespondFn } from '@slack/bolt';
 import type { Reply } from '../../commands/types.js';
 import { MessageRef } from '../../store/message-ref.js';
 import type { MessageSink } from '../live-message.js';
-import { toBlocks } from './blocks.js';
+import type { ThreadPoster } from '../chat-run.js';
+import { codeBlocks, toBlocks } from './blocks.js';
 import { notInChannel } from './replies.js';
 import { apiError, asRateLimited } from './web-api.js';
 
@@ -76,5 +77,32 @@ export function slackSink({
       'ts' in ref
         ? MessageRef.format({ kind: 'slack', channel: ref.channel, ts: ref.ts })
         : undefined,
+  };
+}
+
+/**
+ * Lines into the thread under a message: the thread the command was run in (a
+ * button pressed in an alert's thread), or the message's own. Nowhere when Otto
+ * could only answer privately (it is not in the channel).
+ */
+export function slackThread(
+  client: App['client'],
+  threadTs: string | undefined,
+): ThreadPoster<SlackRef> {
+  return {
+    maxChars: 2 * 2900,
+    post: async (parent, lines) => {
+      if ('ephemeral' in parent) return;
+      try {
+        await client.chat.postMessage({
+          channel: parent.channel,
+          thread_ts: threadTs ?? parent.ts,
+          text: `📡 ${lines.length} new line${lines.length === 1 ? '' : 's'}`,
+          blocks: codeBlocks(lines, 10),
+        });
+      } catch (e) {
+        throw asRateLimited(e);
+      }
+    },
   };
 }

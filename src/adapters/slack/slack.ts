@@ -9,7 +9,7 @@ import { startCardSweep } from '../../watch/approval-sweep.js';
 import { runInMessage } from '../chat-run.js';
 import { slackAlertPoster, slackRef } from './alert-poster.js';
 import { toBlocks } from './blocks.js';
-import { slackSink } from './message-sink.js';
+import { slackSink, slackThread } from './message-sink.js';
 import { echo, failureDetails, UNREADABLE } from './replies.js';
 import { apiError, boltLogger, once429, redactTokens } from './web-api.js';
 import { SlackGroups, usesSlackGroups } from './groups.js';
@@ -76,7 +76,11 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
       };
       const state = { hadProgress: false, blockInMessage: false };
       const sink = slackSink({ client, channel, threadTs, header, respond, state });
-      const done = await runInMessage(ops, text, source, sink, { signal: life.signal, log });
+      const done = await runInMessage(ops, text, source, sink, {
+        signal: life.signal,
+        log,
+        thread: slackThread(client, threadTs),
+      });
       const ref = done.ref;
       // A failed rollout's log lines go into the thread (outpost add's steps are in the message).
       const inThread = done.hadProgress && !state.blockInMessage;

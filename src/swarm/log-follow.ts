@@ -1,0 +1,141 @@
+import { clipLine, type SecretMask } from '../store/secret-mask.js';
+import { parseJsonLines, serviceLogs, serviceLs, serviceName, type LogsOptions } from './argv.js';
+import type { Transport } from '../transport/transport.js';
+
+/**
+ * `docker service logs --follow`: every replica's lines, each with its `name.slot@node |`
+ * prefix, from now on (`tail: 0`) or from the last `tail` lines.
+ */
+export function serviceLogsFollow(service: string, from: LogsOptions = { tail: 0 }): string[] {
+  const [, , , ...rest] = serviceLogs(service, from);
+  return ['docker', 'service', 'logs', '--follow', ...rest];
+}
+
+/** A line a task wrote: `myapp_web.1@node-1    | hello`. */
+const TASK_LINE = /^\S+\.\d+@\S+\s+\|/;
+
+/**
+ * Whole lines out of a stream's chunks. The text up to the last line break is masked
+ * as a whole before it is split, so a secret value cut between two chunks, or printed
+ * over several lines, is found; the unfinished line waits for the rest of it.
+ *
+ * @example new LineSplitter(mask).push('web.1@n1 | a\nweb.1@n1 | b') // ['web.1@n1 | a']
+ */
+export class LineSplitter {
+  private rest = '';
+
+  constructor(private readonly mask: SecretMask) {}
+
+  push(chunk: string): string[] {
+    const text = this.rest + chunk;
+    const end = text.lastIndexOf('\n');
+    if (end < 0) {
+      // A line that never ends is let out at 64 KiB, masked, rather than held for ever.
+      if (text.length < 65_536) {
+        this.rest = text;
+        return [];
+      }
+      this.rest = '';
+      return [clipLine(this.mask.mask(text))];
+    }
+    this.rest = text.slice(end + 1);
+    return this.lines(text.slice(0, end));
+  }
+
+  /** What is left when the stream ends. */
+  flush(): string[] {
+    const text = this.rest;
+    this.rest = '';
+    return text ? this.lines(text) : [];
+  }
+
+  private lines(text: string): string[] {
+    return this.mask
+      .mask(text)
+      .split('\n')
+      .map((l) => l.replace(/\r$/, ''))
+      .filter((l) => l.trim())
+      .map(clipLine);
+  }
+}
+
+export interface FollowOptions {
+  readonly fleet: string;
+  /** The compose services to follow (one stream each). */
+  readonly services: readonly string[];
+  readonly mask: SecretMask;
+  /** Only lines holding this text, case-insensitive (matched after masking). */
+  readonly grep?: string | undefined;
+  /** Lines from before the follow to show first (`--tail`, `--since`); none by default. */
+  readonly from?: LogsOptions;
+  /** Ends the follow: Stop, its time, Otto stopping. */
+  readonly signal: AbortSignal;
+  /** New lines, as they arrive (several at once when they came together). */
+  readonly onLines: (lines: readonly string[]) => void;
+}
+
+/** Why a follow ended by itself (a stop through its signal ends it with `aborted`). */
+export type FollowEnd =
+  | { readonly kind: 'aborted' }
+  | { readonly kind: 'removed'; readonly services: readonly string[] }
+  | { readonly kind: 'ended'; readonly detail: string | undefined };
+
+/**
+ * Follows the new log lines of some services of a fleet until `signal` aborts or every
+ * stream ends (the services were removed, or Docker ended the stream). One
+ * `docker service logs --follow` per service, over the transport; each is ended with
+ * its SSH channel, whichever way the follow ends.
+ */
+export async function followLogs(transport: Transport, opts: FollowOptions): Promise<FollowEnd> {
+  const grep = opts.grep?.toLowerCase();
+  const prefixed = opts.services.length > 1;
+  const problems: string[] = [];
+  const emit = (svc: string, lines: readonly string[]) => {
+    const shown = lines
+      .map((l) => (prefixed ? `${svc} | ${l}` : l))
+      .filter((l) => !grep || l.toLowerCase().includes(grep));
+    if (shown.length) opts.onLines(shown);
+  };
+  const streams = opts.services.map(async (svc) => {
+    const out = new LineSplitter(opts.mask);
+    const err = new LineSplitter(opts.mask);
+    // Docker writes what a task printed on stderr to stderr too: those are lines to show.
+    const fromErr = (lines: string[]) => {
+      emit(
+        svc,
+        lines.filter((l) => TASK_LINE.test(l)),
+      );
+      problems.push(...lines.filter((l) => !TASK_LINE.test(l)));
+    };
+    try {
+      const res = await transport.run(serviceLogsFollow(serviceName(opts.fleet, svc), opts.from), {
+        signal: opts.signal,
+        // The follow's own time limit ends it; this only guards a stream that hangs.
+        timeoutMs: 2 * 3600_000,
+        partialOnTimeout: true,
+        onStdout: (c) => emit(svc, out.push(c)),
+        onStderr: (c) => fromErr(err.push(c)),
+      });
+      emit(svc, out.flush());
+      fromErr(err.flush());
+      return res;
+    } catch (e) {
+      if (opts.signal.aborted) return undefined;
+      throw e;
+    }
+  });
+  const results = await Promise.allSettled(streams);
+  if (opts.signal.aborted) return { kind: 'aborted' };
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    const e: unknown = failed.reason;
+    return { kind: 'ended', detail: e instanceof Error ? e.message : String(e) };
+  }
+  // Every stream ended by itself: were the services removed?
+  const names = new Set(
+    parseJsonLines<{ Name: string }>((await transport.run(serviceLs())).stdout).map((s) => s.Name),
+  );
+  const gone = opts.services.filter((s) => !names.has(serviceName(opts.fleet, s)));
+  if (gone.length) return { kind: 'removed', services: gone };
+  return { kind: 'ended', detail: problems.at(-1) };
+}
