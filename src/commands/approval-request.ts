@@ -14,8 +14,9 @@ import type { RanImage } from '../store/deployments.js';
 import type { Button, Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
-/** `return shop v12 → v11` or `launch shop`. */
+/** `return shop v12 → v11`, `launch shop` or `scale shop web=4`. */
 export function describeRequest(a: Approval): string {
+  if (a.action === 'scale') return scaleWords(a);
   if (a.action === 'rollback') {
     return `return ${a.fleet}${a.fromVersion ? ` v${a.fromVersion}` : ''} → v${a.targetVersion}`;
   }
@@ -26,6 +27,7 @@ export function describeRequest(a: Approval): string {
 
 /** The command that makes the same request again. */
 export function askAgain(a: Approval): string {
+  if (a.action === 'scale') return scaleWords(a);
   if (a.action === 'rollback') return `rollback ${a.fleet} ${a.targetVersion}`;
   // A git fleet's: the same branch or tag (read again), or the same commit.
   const c = commitOf(a);
@@ -33,13 +35,27 @@ export function askAgain(a: Approval): string {
   return `launch ${a.fleet}${images ? ` ${images}` : ''}${c ? ` --ref ${c.ref || shortSha(c.sha)}` : ''}`;
 }
 
+/** `scale shop web=4`: a scale request as it is typed. */
+function scaleWords(a: Approval): string {
+  return `scale ${a.fleet} ${a.scaleService ?? '?'}=${a.scaleReplicas ?? '?'}`;
+}
+
 export function requestButtons(a: Approval): Button[] {
   return [
     { label: 'Approve', command: `approve ${a.id}`, style: 'primary' },
     { label: 'Deny', command: `deny ${a.id}`, style: 'danger' },
     // Running → the snapshot the request holds: what approving will actually deploy.
-    { label: 'Diff', command: `diff #${a.id}` },
+    // A scale changes no compose: nothing to compare.
+    ...(a.action === 'scale' ? [] : [{ label: 'Diff', command: `diff #${a.id}` }]),
   ];
+}
+
+/** What a scale request changes: `web replicas 2 → 4 (no new version)`. */
+function changeField(service: string, replicas: number, from?: number) {
+  return {
+    label: 'Change',
+    value: `${service} ${from !== undefined ? `replicas ${from} → ${replicas}` : `to ${replicas} replica${replicas === 1 ? '' : 's'}`} (no new version)`,
+  };
 }
 
 export interface RequestInput {
@@ -53,6 +69,8 @@ export interface RequestInput {
   readonly from: Deployment | undefined;
   /** The version a rollback returns to. */
   readonly target: Deployment | undefined;
+  /** A scale's service, the replicas it asks for, and those it has now. */
+  readonly scale?: { readonly service: string; readonly replicas: number; readonly from?: number };
 }
 
 /** Records an approval request and draws it with Approve / Deny buttons. */
@@ -61,7 +79,12 @@ export async function requestApproval(
   fleet: FleetConfig,
   input: RequestInput,
 ): Promise<Reply> {
-  const needed = input.action === 'rollback' ? fleet.approvals.rollback : fleet.approvals.launch;
+  const needed =
+    input.action === 'rollback'
+      ? fleet.approvals.rollback
+      : input.action === 'scale'
+        ? fleet.approvals.scale
+        : fleet.approvals.launch;
   const a = await ctx.ops.approvals.create({
     fleet: fleet.name,
     action: input.action,
@@ -74,7 +97,26 @@ export async function requestApproval(
     timeoutSeconds: fleet.approvals.timeoutSeconds,
     ...(input.commit ? { commit: input.commit } : {}),
     ...(input.overrides?.size ? { overrides: input.overrides } : {}),
+    ...(input.scale ? { scale: input.scale } : {}),
   });
+  const expires = {
+    label: 'Expires',
+    value: `${otto.when(a.expiresAt)} (in ${Math.round(fleet.approvals.timeoutSeconds / 60) || 1} min)`,
+  };
+  if (input.scale) {
+    const { service, replicas, from } = input.scale;
+    return {
+      outcome: 'ok',
+      text: `Scale ${fleet.name} ${service}${from !== undefined ? ` from ${from}` : ''} to ${replicas} replica${replicas === 1 ? '' : 's'}? Needs ${otto.directors(needed)}.`,
+      fields: [
+        { label: 'Request', value: `#${a.id} by ${a.requester}` },
+        changeField(service, replicas, from),
+        expires,
+      ],
+      buttons: requestButtons(a),
+      approval: a.id,
+    };
+  }
   const t = input.target;
   const images = overridesWords(input.overrides ?? new Map());
   const given = images ? ` with ${images}` : '';
@@ -98,10 +140,7 @@ export async function requestApproval(
           overridesOf(a),
         ),
       },
-      {
-        label: 'Expires',
-        value: `${otto.when(a.expiresAt)} (in ${Math.round(fleet.approvals.timeoutSeconds / 60) || 1} min)`,
-      },
+      expires,
     ],
     buttons: requestButtons(a),
     approval: a.id,
@@ -127,7 +166,9 @@ export function requestCard(
         outcome: 'ok',
         text: `${what} Waiting for approval: ${approvers.length} of ${a.needed} so far${votes}.`,
         fields: [
-          { label: 'Holds', value: heldSummary(a.composeSnapshot, held, overridesOf(a)) },
+          a.action === 'scale'
+            ? changeField(a.scaleService ?? '?', a.scaleReplicas ?? 0)
+            : { label: 'Holds', value: heldSummary(a.composeSnapshot, held, overridesOf(a)) },
           { label: 'Expires', value: otto.when(a.expiresAt) },
         ],
         buttons: requestButtons(a),

@@ -3,6 +3,7 @@ import { commitOf, overridesOf, withCommit, type Approval } from '../store/db.js
 import { askAgain, closedReply, describeRequest, requestButtons } from './approval-request.js';
 import { heldImages, returnImagesLine } from './held-compose.js';
 import { carryOut } from './launch.js';
+import { carryOutHands, scaleOfRequest } from './hands.js';
 import type { Context, Reply } from './types.js';
 import { userText } from '../user-text.js';
 
@@ -85,22 +86,34 @@ export async function approveCommand(ctx: Context): Promise<Reply> {
     // A return pins what its target version ran: say which images.
     ...(returning && a.targetVersion ? [returnImagesLine(a.targetVersion, returning)] : []),
   ].join('\n');
+  const lockReason = `approved request ${a.id} (${describeRequest(a)})`;
+  // Checked again under the lock: no launch can slip in between this and the deploy.
+  const onLocked = async () => {
+    if ((await movedOn(ctx, a)) || !(await ops.approvals.claim(a.id, approvers))) {
+      throw new AlreadyClaimedError('already claimed');
+    }
+  };
   try {
+    if (a.action === 'scale') {
+      return await carryOutHands(ctx, fleet, {
+        ...scaleOfRequest(a),
+        actor: a.requester,
+        lockReason,
+        requestId: a.id,
+        header,
+        onLocked,
+      });
+    }
     return await carryOut(ctx, fleet, {
       actor: a.requester,
       composeText: a.composeSnapshot,
       ...withCommit(commitOf(a)),
       overrides: overridesOf(a),
       ...(a.targetVersion ? { rollbackOf: a.targetVersion } : {}),
-      lockReason: `approved request ${a.id} (${describeRequest(a)})`,
+      lockReason,
       requestId: a.id,
       header,
-      // Checked again under the lock: no launch can slip in between this and the deploy.
-      onLocked: async () => {
-        if ((await movedOn(ctx, a)) || !(await ops.approvals.claim(a.id, approvers))) {
-          throw new AlreadyClaimedError('already claimed');
-        }
-      },
+      onLocked,
       onRecorded: (d) => ops.approvals.started(a.id, d.version),
     });
   } catch (e) {

@@ -15,6 +15,7 @@ import { Deployments } from '../store/deployments.js';
 import { sqliteHostKeys } from '../store/host-keys.js';
 import { DeployNotices } from '../store/deploy-notices.js';
 import { Incidents } from '../store/incidents.js';
+import { Operations } from '../store/operations.js';
 import { Outposts } from '../store/outposts.js';
 import { Silences } from '../store/silences.js';
 import { LocalTransport } from '../transport/local-transport.js';
@@ -43,6 +44,8 @@ export interface Ops {
   readonly incidents: Incidents;
   readonly silences: Silences;
   readonly deployNotices: DeployNotices;
+  /** Restarts and scales: changes to a running fleet that are not a new version. */
+  readonly operations: Operations;
   /** The servers Otto added to clusters itself (`otto outpost add`). */
   readonly outposts: Outposts;
   /** The HTTP API's tokens (`otto token create`). */
@@ -165,6 +168,12 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
       `Launch ${d.fleet} v${d.version} was left unfinished by a stopped Otto; it is now marked interrupted.`,
     );
   }
+  const operations = new Operations(db);
+  for (const o of await operations.reapInterrupted()) {
+    notices.push(
+      `The ${o.kind} of ${o.fleet} ${o.service} was left unfinished by a stopped Otto; it is now marked interrupted.`,
+    );
+  }
   await locks.reap();
   const transports = new Map<string, Transport>();
   const retired: Transport[] = [];
@@ -202,6 +211,7 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
     incidents: new Incidents(db),
     silences: new Silences(db),
     deployNotices: new DeployNotices(db),
+    operations,
     outposts,
     tokens: new ApiTokens(db),
     previews: new Previews(db),

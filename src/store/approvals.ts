@@ -21,6 +21,8 @@ export interface NewApproval {
   readonly commit?: RecordedCommit;
   /** Images the request would run instead of the compose's, by service. */
   readonly overrides?: ReadonlyMap<string, string>;
+  /** A scale request's service and the replicas it asks for. */
+  readonly scale?: { readonly service: string; readonly replicas: number };
 }
 
 const now = () => new Date().toISOString();
@@ -54,6 +56,9 @@ export class Approvals {
         deploymentVersion: null,
         ...commitColumns(input.commit),
         ...overridesColumn(input.overrides),
+        ...(input.scale
+          ? { scaleService: input.scale.service, scaleReplicas: input.scale.replicas }
+          : {}),
       })
       .returningAll()
       .executeTakeFirstOrThrow();

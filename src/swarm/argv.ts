@@ -68,6 +68,24 @@ export function servicePs(services: readonly string[]): string[] {
   return ['docker', 'service', 'ps', '--no-trunc', '--format', JSON_LINES, '--', ...services];
 }
 
+/**
+ * Replaces every task of a service, one batch at a time as its update_config says,
+ * without changing its spec otherwise (`--force` bumps TaskTemplate.ForceUpdate).
+ * `--detach`: returns once the Swarm took the update; Otto waits for convergence itself.
+ * @example serviceRestart('shop_web') // ['docker', 'service', 'update', '--force', '--detach', '--', 'shop_web']
+ */
+export function serviceRestart(service: string): string[] {
+  return ['docker', 'service', 'update', '--force', '--detach', '--', service];
+}
+
+/**
+ * Sets how many replicas a replicated service runs (Docker refuses a global service).
+ * @example serviceScale('shop_web', 4) // ['docker', 'service', 'update', '--replicas', '4', '--detach', '--', 'shop_web']
+ */
+export function serviceScale(service: string, replicas: number): string[] {
+  return ['docker', 'service', 'update', '--replicas', String(replicas), '--detach', '--', service];
+}
+
 export interface LogsOptions {
   readonly tail: number;
   /** A duration (`90s`, `10m`, `2h`, `1d`) or a date (`2026-01-31`, RFC 3339). */

@@ -126,6 +126,20 @@ describe('docker argv builders', () => {
     ]);
   });
 
+  it('restarts and scales a service with an update that returns at once, names after --', () => {
+    expect(commandLine(swarm.serviceRestart('shop_web'))).toBe(
+      'docker service update --force --detach -- shop_web',
+    );
+    expect(commandLine(swarm.serviceScale('shop_web', 4))).toBe(
+      'docker service update --replicas 4 --detach -- shop_web',
+    );
+    expect(commandLine(swarm.serviceScale('shop_web', 0))).toBe(
+      'docker service update --replicas 0 --detach -- shop_web',
+    );
+    // A name that looks like an option stays an argument.
+    expect(swarm.serviceRestart('-x_web').slice(-2)).toEqual(['--', '-x_web']);
+  });
+
   it('names services as docker stack deploy does', () => {
     expect(swarm.serviceName('myapp', 'web')).toBe('myapp_web');
   });
