@@ -157,6 +157,9 @@ async function runChatAdapters(ops: Ops, signal: AbortSignal): Promise<void> {
     slack: slack?.alerts,
     discord: discord?.alerts,
     targets: alertTargets(ops),
+    notify: ops.config.notify,
+    smtp: ops.config.smtp,
+    log,
   });
   const telemetry = maybeTelemetry(ops, outbox, log);
   // Requests from CI or a webhook have no message yet: post them where people approve.
@@ -171,6 +174,8 @@ async function runChatAdapters(ops: Ops, signal: AbortSignal): Promise<void> {
   previews.stop();
   if (previewMessages) previewMessages.stop();
   await telemetry?.stop();
+  // Webhook and e-mail notifications still queued get a few seconds to go out.
+  await outbox.close(5_000);
   await Promise.all(adapters.map((a) => a.stop(signal.reason)));
 }
 

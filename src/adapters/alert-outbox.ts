@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { AlertOutbox } from '../watch/incident-messages.js';
 import type { Reply } from '../commands/types.js';
+import type { NotifyEntry, SmtpConfig } from '../config/config.js';
+import { Notifier } from './notify/notifier.js';
+import type { Clock, RetryPolicy } from './notify/retry.js';
 import { toDiscord } from './discord/render.js';
 import { renderText } from './text.js';
 import { MessageRef } from '../store/message-ref.js';
@@ -21,20 +24,47 @@ export interface OutboxParts {
   /** Every alert target otto.yml names: webhook URLs are found again by their hash. */
   readonly targets: readonly string[];
   readonly fetch?: typeof fetch;
+  /** `notify:` (the signed webhooks that `webhook:<name>` targets) and `smtp:`. */
+  readonly notify?: ReadonlyMap<string, NotifyEntry> | undefined;
+  readonly smtp?: SmtpConfig | undefined;
+  /** Where a notification that could not be sent is said (stderr). */
+  readonly log?: (line: string) => void;
+  /** Tests: faster retries and a clock that doesn't wait. */
+  readonly retry?: RetryPolicy;
+  readonly clock?: Clock;
+}
+
+/** An outbox that may still hold notifications being sent. */
+export interface Outbox extends AlertOutbox {
+  /** Resolves when every notification queued so far was sent or given up on. */
+  idle(): Promise<void>;
+  /** Lets queued notifications go out for at most `ms`, then stops trying. */
+  close(ms?: number): Promise<void>;
 }
 
 const urlKey = (url: string) => createHash('sha256').update(url).digest('hex').slice(0, 12);
 
 /**
- * Routes alerts: `slack:` and `discord:` targets through the running adapters, and
- * Discord webhook URLs over HTTP. A webhook can't hold buttons or open threads, so
- * its updates are new messages that quote the alert, and its message is edited.
+ * Routes alerts: `slack:` and `discord:` targets through the running adapters,
+ * Discord webhook URLs over HTTP, and signed webhooks, Mattermost, Teams and
+ * e-mail through the {@link Notifier}. A Discord webhook can't hold buttons or
+ * open threads, so its updates are new messages that quote the alert, and its
+ * message is edited.
  */
-export function makeOutbox(parts: OutboxParts): AlertOutbox {
+export function makeOutbox(parts: OutboxParts): Outbox {
   const webhooks = new Map(
     parts.targets.filter((t) => /^https?:/.test(t)).map((t) => [urlKey(t), t]),
   );
   const http = parts.fetch ?? fetch;
+  const notifier = new Notifier({
+    targets: parts.targets,
+    notify: parts.notify,
+    smtp: parts.smtp,
+    log: parts.log ?? ((line) => console.error(line)),
+    ...(parts.fetch ? { fetch: parts.fetch } : {}),
+    ...(parts.retry ? { retry: parts.retry } : {}),
+    ...(parts.clock ? { clock: parts.clock } : {}),
+  });
   const platform = (kind: string): AlertPoster => {
     const p = kind === 'slack' ? parts.slack : kind === 'discord' ? parts.discord : undefined;
     if (!p) throw new Error(`${kind} is not configured in otto.yml`);
@@ -63,7 +93,8 @@ export function makeOutbox(parts: OutboxParts): AlertOutbox {
     return ref;
   };
   return {
-    async post(target, reply) {
+    async post(target, reply, about) {
+      if (notifier.handles(target)) return notifier.post(target, reply, about);
       if (/^https?:/.test(target)) {
         const res = await send(`${target}?wait=true`, 'POST', webhookBody(reply));
         const { id } = (await res.json()) as { id: string };
@@ -72,8 +103,12 @@ export function makeOutbox(parts: OutboxParts): AlertOutbox {
       const { platform: kind, channel } = chatTarget(target);
       return platform(kind).post(channel, reply);
     },
-    async reply(text, reply) {
+    async reply(text, reply, about) {
       const ref = parse(text);
+      if (ref.kind === 'notify') {
+        notifier.reply(ref, reply, about);
+        return text;
+      }
       if (ref.kind === 'webhook') {
         const { url } = hook(ref);
         await send(`${url}?wait=true`, 'POST', webhookBody(reply, '↪️ '));
@@ -81,8 +116,9 @@ export function makeOutbox(parts: OutboxParts): AlertOutbox {
       }
       return platform(ref.kind).reply(text, reply);
     },
-    async edit(text, reply) {
+    async edit(text, reply, about) {
       const ref = parse(text);
+      if (ref.kind === 'notify') return notifier.edit(ref, reply, about);
       if (ref.kind === 'webhook') {
         const { url, id } = hook(ref);
         await send(`${url}/messages/${id}`, 'PATCH', webhookBody(reply));
@@ -90,6 +126,8 @@ export function makeOutbox(parts: OutboxParts): AlertOutbox {
       }
       await platform(ref.kind).edit(text, reply);
     },
+    idle: () => notifier.idle(),
+    close: (ms) => notifier.close(ms),
   };
 }
 

@@ -18,8 +18,10 @@ export type {
   LocalCluster,
   LogsConfig,
   ManagerConfig,
+  NotifyEntry,
   OttoConfig,
   SlackConfig,
+  SmtpConfig,
   SshCluster,
   TelemetryConfig,
 } from './schema.js';

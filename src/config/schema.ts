@@ -12,6 +12,8 @@ import {
   GIT_REF,
   GIT_REPO,
   IDENTITY,
+  NOTIFY_NAME,
+  NOTIFY_URL,
   POLL_SECONDS,
   resolvePath,
   ROLES,
@@ -182,14 +184,96 @@ const duration = (what: string, min: number, max: number) =>
     .transform((v) => durationSeconds(v)!)
     .refine((v) => v >= min && v <= max, `${what} must be between ${min} s and ${max} s`);
 
-const alertSinks = z.array(
+/** What each kind of alert target looks like, for the message of one that is not. */
+const SINK_FORMS: Readonly<Record<string, string>> = {
+  slack: 'slack:<channel id>, such as slack:C0123ABC',
+  discord: 'discord:<channel id>, such as discord:123456789012345678',
+  webhook:
+    'webhook:<name of an entry under notify:>, such as webhook:ops-hook (the entry holds the URL and its secret, so neither is written here)',
+  mattermost:
+    'mattermost:<incoming webhook URL>, such as mattermost:https://chat.example.com/hooks/xxx (https; http only to 127.0.0.1 or localhost)',
+  teams:
+    'teams:<workflow webhook URL>, such as teams:https://prod-00.westeurope.logic.azure.com/workflows/… (https; http only to 127.0.0.1 or localhost)',
+  email: 'email:<address>, such as email:oncall@example.com (sent through smtp:)',
+};
+
+const alertSink = z.string().superRefine((t, ctx) => {
+  if (ALERT_SINK.test(t)) return;
+  const form = SINK_FORMS[t.slice(0, Math.max(0, t.indexOf(':')))];
+  ctx.addIssue({
+    code: 'custom',
+    message: form
+      ? `"${t.slice(0, 60)}" is not a target Otto can send to: write ${form}`
+      : 'alert targets look like slack:C0123ABC, discord:123456789012345678, a Discord webhook URL (https://discord.com/api/webhooks/<id>/<token>), webhook:<notify: entry>, mattermost:<https URL>, teams:<https URL> or email:<address>',
+  });
+});
+const alertSinks = z.array(alertSink);
+
+/**
+ * `notify:`: named signed webhooks, targeted as `webhook:<name>`. The URL and its
+ * secret live here, so an alert list, a log line or a stored message ref never
+ * holds either.
+ */
+const notifySchema = z.record(
+  z.string().regex(NOTIFY_NAME, 'notify: names use a-z, 0-9, - and _ (such as ops-hook)'),
   z
-    .string()
-    .regex(
-      ALERT_SINK,
-      'alert targets look like slack:C0123ABC, discord:123456789012345678 or a Discord webhook URL (https://discord.com/api/webhooks/<id>/<token>)',
-    ),
+    .object({
+      url: z
+        .string()
+        .regex(
+          NOTIFY_URL,
+          'url is an https:// URL (http:// only to 127.0.0.1 or localhost), such as https://hooks.example.com/otto',
+        ),
+      secret: z
+        .string()
+        .min(16, 'the secret has at least 16 characters: openssl rand -hex 32 makes one'),
+    })
+    .strict(),
 );
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+/** `smtp:`: the mail server alert and launch mail is sent through. */
+const smtpSchema = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65_535).optional(),
+    user: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    from: z
+      .string()
+      .regex(
+        /^(?:[^<>@\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/,
+        'from is an address such as otto@example.com or "Otto <otto@example.com>"',
+      ),
+    tls: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.user === undefined) !== (s.password === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [s.user === undefined ? 'user' : 'password'],
+        message: 'user and password go together: give both, or neither for a server without login',
+      });
+    if (s.tls === 'none' && s.password !== undefined && !LOOPBACK.test(s.host))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message:
+          'tls: none would send the password in clear text over the network: use starttls (port 587) or tls (port 465)',
+      });
+  })
+  .transform((s) => ({
+    host: s.host,
+    /** 587 for starttls, 465 for tls, 25 for none, unless given. */
+    port: s.port ?? { starttls: 587, tls: 465, none: 25 }[s.tls],
+    user: s.user,
+    /** From otto.yml, usually as `${OTTO_SMTP_PASSWORD}`; never logged or mailed. */
+    password: s.password,
+    from: s.from,
+    /** starttls: upgrade on connect and refuse a server that can't; tls: TLS from the start; none: plain (a local relay). */
+    tls: s.tls,
+  }));
 
 const telemetrySchema = z
   .object({
@@ -504,6 +588,8 @@ const rawConfigSchema = z
     http: httpSchema.optional(),
     telemetry: telemetrySchema.prefault({}),
     logs: logsSchema.prefault({}),
+    notify: notifySchema.default({}),
+    smtp: smtpSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -516,8 +602,6 @@ const rawConfigSchema = z
         });
       }
     }
-    // An alert target needs its platform, unless Otto runs as the console (no chat at all).
-    if (!cfg.slack && !cfg.discord) return;
     const targets: [(string | number)[], string][] = [
       ...cfg.telemetry.alerts.map((t, i): [(string | number)[], string] => [
         ['telemetry', 'alerts', i],
@@ -530,6 +614,24 @@ const rawConfigSchema = z
         ]),
       ),
     ];
+    // A named webhook must be under notify:, and mail needs smtp:, whatever runs Otto.
+    for (const [path, target] of targets) {
+      const name = /^webhook:(.*)$/.exec(target)?.[1];
+      if (name !== undefined && !Object.hasOwn(cfg.notify, name))
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${target} names "${name}", which is not under notify: (known: ${Object.keys(cfg.notify).join(', ') || 'none'}); add it there with its url and secret`,
+        });
+      if (target.startsWith('email:') && !cfg.smtp)
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${target} is an e-mail address, but there is no smtp: section to send mail with (smtp: { host, port, user, password, from, tls })`,
+        });
+    }
+    // An alert target needs its platform, unless Otto runs as the console (no chat at all).
+    if (!cfg.slack && !cfg.discord) return;
     for (const [path, target] of targets) {
       const platform = target.startsWith('slack:')
         ? 'slack'
@@ -587,7 +689,16 @@ export function configSchema(baseDir: string, path: string | undefined) {
     discord: cfg.discord,
     telemetry: cfg.telemetry,
     logs: cfg.logs,
+    /** Named signed webhooks (`webhook:<name>` targets): name → URL and secret. */
+    notify: new Map(Object.entries(cfg.notify)) as ReadonlyMap<string, NotifyEntry>,
+    smtp: cfg.smtp,
   }));
+}
+
+/** `notify.<name>`: a signed webhook's URL and its HMAC secret. */
+export interface NotifyEntry {
+  readonly url: string;
+  readonly secret: string;
 }
 
 type ClusterShape = z.output<typeof sshClusterSchema> | z.output<typeof localClusterSchema>;
@@ -627,6 +738,8 @@ export type ManagerConfig = SshCluster['managers'][number];
 export type FleetConfig = FleetEntry;
 export type TelemetryConfig = OttoConfig['telemetry'];
 export type LogsConfig = OttoConfig['logs'];
+/** `smtp:`: the server alert and launch mail goes through. */
+export type SmtpConfig = NonNullable<OttoConfig['smtp']>;
 export type SlackConfig = NonNullable<OttoConfig['slack']>;
 export type DiscordConfig = NonNullable<OttoConfig['discord']>;
 /** `http:`: Otto's HTTP API for CI. */

@@ -26,9 +26,31 @@ export function durationSeconds(text: string): number | undefined {
   return m ? Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS] : undefined;
 }
 
-/** Where alerts go: a Slack or Discord channel, or a Discord webhook URL. */
-export const ALERT_SINK =
-  /^(slack:[A-Z0-9]{2,64}|discord:\d{15,25}|(https:\/\/\S+|http:\/\/(127\.0\.0\.1|localhost)(:\d+)?)\/\S*webhooks\/\d+\/\S+)$/;
+/** The name of an entry under `notify:` (`ops-hook`), as `webhook:<name>` targets it. */
+export const NOTIFY_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** An https URL, or http to this machine alone (tests, a local relay): tokens never cross a network in clear. */
+const SAFE_URL = String.raw`(?:https:\/\/[^\s/]+|http:\/\/(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?)(?:\/\S*)?`;
+
+/** A URL Otto posts notifications to (a `notify:` entry's `url`): https, or http to this machine. */
+export const NOTIFY_URL = new RegExp(`^${SAFE_URL}$`);
+
+const SINKS = [
+  'slack:[A-Z0-9]{2,64}',
+  String.raw`discord:\d{15,25}`,
+  String.raw`(?:https:\/\/\S+|http:\/\/(?:127\.0\.0\.1|localhost)(?::\d+)?)\/\S*webhooks\/\d+\/\S+`,
+  `webhook:${NOTIFY_NAME.source.slice(1, -1)}`,
+  `mattermost:${SAFE_URL}`,
+  `teams:${SAFE_URL}`,
+  String.raw`email:[^\s@<>,;:"()\[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*`,
+];
+/**
+ * Where alerts and launch notices go: a Slack or Discord channel, a Discord webhook
+ * URL, a signed webhook named under `notify:` (`webhook:ops-hook`), a Mattermost
+ * incoming webhook (`mattermost:<url>`), a Teams workflow (`teams:<url>`), or an
+ * e-mail address sent through `smtp:` (`email:oncall@example.com`).
+ */
+export const ALERT_SINK = new RegExp(`^(?:${SINKS.map((p) => `(?:${p})`).join('|')})$`);
 /** Polls are scheduled with cron, so they must divide a minute or an hour evenly. */
 export const POLL_SECONDS = [
   1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1800,

@@ -4,7 +4,7 @@
  * or taken apart.
  *
  * `slack:<channel>:<ts>`, `discord:<channel>:<message>[:<thread>]`,
- * `webhook:<url key>:<message>`, `console:<n>`.
+ * `webhook:<url key>:<message>`, `notify:<target key>:<thread>`, `console:<n>`.
  */
 export type MessageRef =
   | { readonly kind: 'slack'; readonly channel: string; readonly ts: string }
@@ -16,6 +16,17 @@ export type MessageRef =
       readonly thread?: string;
     }
   | { readonly kind: 'webhook'; readonly key: string; readonly message: string }
+  | {
+      /**
+       * A target that can't edit what it was sent (a signed webhook, Mattermost,
+       * Teams, e-mail): which target (a hash of it) and the thread its later
+       * messages belong to (`incident-42.1712345678000`), from which e-mail's
+       * Message-ID and a webhook's `id` are made.
+       */
+      readonly kind: 'notify';
+      readonly key: string;
+      readonly thread: string;
+    }
   | { readonly kind: 'console'; readonly n: string };
 
 /** Reads and writes {@link MessageRef} strings. */
@@ -29,6 +40,8 @@ export const MessageRef = {
         return `discord:${ref.channel}:${ref.message}${ref.thread ? `:${ref.thread}` : ''}`;
       case 'webhook':
         return `webhook:${ref.key}:${ref.message}`;
+      case 'notify':
+        return `notify:${ref.key}:${ref.thread}`;
       case 'console':
         return `console:${ref.n}`;
     }
@@ -42,6 +55,7 @@ export const MessageRef = {
     if (kind === 'discord' && a && b)
       return { kind, channel: a, message: b, ...(c ? { thread: c } : {}) };
     if (kind === 'webhook' && a && b && !c) return { kind, key: a, message: b };
+    if (kind === 'notify' && a && b && !c) return { kind, key: a, thread: b };
     if (kind === 'console' && a && !b) return { kind, n: a };
     return undefined;
   },

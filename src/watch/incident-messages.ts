@@ -1,16 +1,35 @@
-import type { Incident } from '../store/db.js';
+import type { Deployment, Incident } from '../store/db.js';
 import { refsOf } from '../store/incidents.js';
 import type { Ops } from '../ops/ops.js';
 import { alertMessage, recoveredText, type AlertFacts } from '../commands/alert-text.js';
 import type { Reply } from '../commands/types.js';
 
+/**
+ * What a message is about, for targets that carry data instead of a drawn message
+ * (a signed webhook's JSON, an e-mail's thread). Chat targets ignore it. Absent: a
+ * message of no incident or launch (a digest, a changed host key).
+ */
+export type Notice =
+  | {
+      /** alert: the incident's first message; update: worse, a reminder; recovery: resolved. */
+      readonly kind: 'alert' | 'update' | 'recovery';
+      readonly incident: Incident;
+    }
+  | {
+      readonly kind: 'launch';
+      readonly deployment: Deployment;
+      /** The fleet's cluster. */
+      readonly cluster: string;
+    };
+
 /** Where alerts are drawn: adapters post, reply in threads and edit by message ref. */
 export interface AlertOutbox {
   /** Posts a new message to an alert target; returns its ref. */
-  post(target: string, reply: Reply): Promise<string>;
+  post(target: string, reply: Reply, about?: Notice): Promise<string>;
   /** Replies under a posted message; returns the ref to keep (a Discord thread is made on first reply). */
-  reply(ref: string, reply: Reply): Promise<string>;
-  edit(ref: string, reply: Reply): Promise<void>;
+  reply(ref: string, reply: Reply, about?: Notice): Promise<string>;
+  /** Redraws a posted message; a target that can't edit sends a launch's end anew and skips the rest. */
+  edit(ref: string, reply: Reply, about?: Notice): Promise<void>;
 }
 
 /**
@@ -56,7 +75,7 @@ export class IncidentMessages {
     for (const target of targets) {
       if (refs[target]) continue;
       try {
-        const ref = await this.outbox.post(target, message);
+        const ref = await this.outbox.post(target, message, { kind: 'alert', incident });
         await this.ops.incidents.setRef(incident.id, target, ref);
       } catch (e) {
         // Said once per incident and target; the post is tried again at every poll.
@@ -80,14 +99,19 @@ export class IncidentMessages {
     const recovered = recoveredText({ ...facts, incident }, now);
     this.log(`✅ ${recovered.text}`);
     const resolved = { ...incident, resolvedAt: iso };
-    await this.inThread(incident, recovered);
+    await this.inThread(resolved, recovered, 'recovery');
     await this.redraw(resolved, { ...facts, incident: resolved }, now);
   }
 
-  async inThread(incident: Incident, reply: Reply): Promise<void> {
+  /** A reply under the incident's message on every target (an update, or its recovery). */
+  async inThread(
+    incident: Incident,
+    reply: Reply,
+    kind: 'update' | 'recovery' = 'update',
+  ): Promise<void> {
     for (const [target, ref] of Object.entries(refsOf(incident))) {
       try {
-        const next = await this.outbox.reply(ref, reply);
+        const next = await this.outbox.reply(ref, reply, { kind, incident });
         if (next !== ref) await this.ops.incidents.setRef(incident.id, target, next);
       } catch (e) {
         this.log(
@@ -102,7 +126,10 @@ export class IncidentMessages {
     const refs = refsOf((await this.ops.incidents.byId(incident.id)) ?? incident);
     for (const [target, ref] of Object.entries(refs)) {
       try {
-        await this.outbox.edit(ref, alertMessage({ ...facts, incident }, now));
+        await this.outbox.edit(ref, alertMessage({ ...facts, incident }, now), {
+          kind: incident.resolvedAt ? 'recovery' : 'update',
+          incident,
+        });
       } catch (e) {
         this.log(
           `⚠️ Otto could not update the alert in ${redactTarget(target)}: ${(e as Error).message}`,
@@ -112,7 +139,16 @@ export class IncidentMessages {
   }
 }
 
-/** A webhook URL carries its token: logs show only where it points. */
+/**
+ * A URL in a target carries its token (a Discord or Mattermost webhook's path, a
+ * Teams workflow's `sig=`): logs show only the host it points at (and a Discord
+ * webhook's id), never the path, the query or a user and password.
+ *
+ * @example redactTarget('mattermost:https://chat.example.com/hooks/abc') // 'mattermost:https://chat.example.com/…'
+ */
 export function redactTarget(target: string): string {
-  return target.replace(/(webhooks\/\d+\/)\S+/, '$1…');
+  return target.replace(
+    /(https?:\/\/)(?:[^@/\s]*@)?([^/\s?#]+)(\/\S*?webhooks\/\d+\/|)\S*/g,
+    (_m, scheme: string, host: string, discord: string) => `${scheme}${host}${discord || '/'}…`,
+  );
 }

@@ -138,12 +138,13 @@ export async function announceLaunches(
     if (!fleet?.deployNotices) continue;
     const targets = targetsFor(fleet);
     if (targets.length === 0) continue;
+    const about = { kind: 'launch', deployment: d, cluster: fleet.cluster } as const;
     if (d.status === 'deploying') {
       if (!(await ops.deployNotices.claimStart(d.id))) continue;
       const refs: Record<string, string> = {};
       for (const target of targets) {
         try {
-          refs[target] = await outbox.post(target, deployNotice(d));
+          refs[target] = await outbox.post(target, deployNotice(d), about);
         } catch (e) {
           log(
             `⚠️ Otto could not announce the launch in ${redactTarget(target)}: ${(e as Error).message}`,
@@ -158,8 +159,8 @@ export async function announceLaunches(
     for (const target of targets) {
       try {
         const ref = refs[target];
-        if (ref) await outbox.edit(ref, deployNotice(d));
-        else await outbox.post(target, deployNotice(d));
+        if (ref) await outbox.edit(ref, deployNotice(d), about);
+        else await outbox.post(target, deployNotice(d), about);
       } catch (e) {
         log(
           `⚠️ Otto could not announce the launch's end in ${redactTarget(target)}: ${(e as Error).message}`,
