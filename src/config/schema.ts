@@ -199,11 +199,13 @@ const SINK_FORMS: Readonly<Record<string, string>> = {
 
 const alertSink = z.string().superRefine((t, ctx) => {
   if (ALERT_SINK.test(t)) return;
-  const form = SINK_FORMS[t.slice(0, Math.max(0, t.indexOf(':')))];
+  const kind = t.slice(0, Math.max(0, t.indexOf(':')));
+  const form = Object.hasOwn(SINK_FORMS, kind) ? SINK_FORMS[kind] : undefined;
   ctx.addIssue({
     code: 'custom',
     message: form
-      ? `"${t.slice(0, 60)}" is not a target Otto can send to: write ${form}`
+      ? // Not echoed: a malformed URL may still carry its token.
+        `not a ${kind} target Otto can send to: write ${form}`
       : 'alert targets look like slack:C0123ABC, discord:123456789012345678, a Discord webhook URL (https://discord.com/api/webhooks/<id>/<token>), webhook:<notify: entry>, mattermost:<https URL>, teams:<https URL> or email:<address>',
   });
 });

@@ -350,3 +350,113 @@ describe('clusters.<name>.ingress', () => {
     );
   });
 });
+
+describe('notify: and smtp: (webhook, Mattermost, Teams and e-mail targets)', () => {
+  const HOOK = 'https://hooks.example.com/otto';
+  const smtp = {
+    host: 'smtp.example.com',
+    user: 'otto@example.com',
+    password: '${OTTO_SMTP_PASSWORD}',
+    from: 'Otto <otto@example.com>',
+  };
+  const env = { OTTO_SMTP_PASSWORD: 'pw-from-env-123', OTTO_HOOK_SECRET: 'x'.repeat(32) };
+  const build = (extra: object) => buildConfig({ ...base, ...extra }, '/srv', undefined, env);
+
+  it('reads every target kind, notify entries and smtp with its defaults', () => {
+    const c = build({
+      notify: { 'ops-hook': { url: HOOK, secret: '${OTTO_HOOK_SECRET}' } },
+      smtp,
+      telemetry: {
+        alerts: [
+          'webhook:ops-hook',
+          'mattermost:https://chat.example.com/hooks/abc123',
+          'teams:https://prod-00.westeurope.logic.azure.com:443/workflows/1/triggers/manual/paths/invoke?api-version=2016-06-01&sig=xyz',
+          'email:oncall@example.com',
+          'mattermost:http://127.0.0.1:8065/hooks/local',
+        ],
+      },
+    });
+    expect(c.notify.get('ops-hook')).toEqual({ url: HOOK, secret: 'x'.repeat(32) });
+    expect(c.smtp).toEqual({
+      host: 'smtp.example.com',
+      port: 587,
+      user: 'otto@example.com',
+      password: 'pw-from-env-123',
+      from: 'Otto <otto@example.com>',
+      tls: 'starttls',
+    });
+    expect(c.fleets.get('myapp')?.alerts).toHaveLength(5);
+    expect(build({ smtp: { ...smtp, tls: 'tls' } }).smtp?.port).toBe(465);
+    expect(build({ smtp: { host: 'localhost', from: 'otto@x.org', tls: 'none' } }).smtp).toEqual({
+      host: 'localhost',
+      port: 25,
+      user: undefined,
+      password: undefined,
+      from: 'otto@x.org',
+      tls: 'none',
+    });
+    expect(build({}).notify.size).toBe(0);
+    expect(build({}).smtp).toBeUndefined();
+  });
+
+  it('refuses a webhook naming no notify entry and mail without smtp:, by key path', () => {
+    const m = message(() =>
+      build({
+        notify: { 'ops-hook': { url: HOOK, secret: 'y'.repeat(16) } },
+        telemetry: { alerts: ['webhook:opshook'] },
+        fleets: {
+          myapp: { cluster: 'prod', compose_file: 'a.yml', alerts: ['email:oncall@example.com'] },
+        },
+      }),
+    );
+    expect(m).toContain(
+      'telemetry.alerts.0: webhook:opshook names "opshook", which is not under notify: (known: ops-hook)',
+    );
+    expect(m).toContain(
+      'fleets.myapp.alerts.0: email:oncall@example.com is an e-mail address, but there is no smtp: section',
+    );
+    // Whatever runs Otto: no chat section is needed to be told.
+    expect(message(() => build({ telemetry: { alerts: ['webhook:constructor'] } }))).toContain(
+      'known: none',
+    );
+  });
+
+  it('says what each target kind looks like when one is malformed', () => {
+    const bad = (target: string) => message(() => build({ telemetry: { alerts: [target] } }));
+    expect(bad(`webhook:${HOOK}`)).toMatch(
+      /telemetry\.alerts\.0: .* write webhook:<name of an entry under notify:>/,
+    );
+    const mm = bad('mattermost:http://chat.example.com/hooks/tok3n');
+    expect(mm).toContain('telemetry.alerts.0: not a mattermost target Otto can send to');
+    expect(mm).toContain('https; http only to 127.0.0.1 or localhost');
+    expect(mm).not.toContain('tok3n');
+    expect(bad('teams:not-a-url')).toContain('teams:<workflow webhook URL>');
+    expect(bad('email:not an address')).toContain('email:<address>');
+    expect(bad('pager:42')).toContain('alert targets look like slack:C0123ABC');
+  });
+
+  it('checks notify entries and smtp, and never echoes a secret', () => {
+    const m = message(() =>
+      build({
+        notify: {
+          'Ops Hook': { url: HOOK, secret: 'z'.repeat(16) },
+          short: { url: 'http://hooks.example.com/x', secret: 'tiny-secret' },
+        },
+        smtp: { ...smtp, password: 'pw-in-clear-9', tls: 'none' },
+      }),
+    );
+    expect(m).toContain('notify: names use a-z, 0-9, - and _');
+    expect(m).toContain('notify.short.url: url is an https:// URL');
+    expect(m).toContain('notify.short.secret: the secret has at least 16 characters');
+    expect(m).toContain('smtp.tls: tls: none would send the password in clear text');
+    expect(m).not.toContain('tiny-secret');
+    expect(m).not.toContain('pw-in-clear-9');
+    const half = message(() => build({ smtp: { host: 'h', from: 'a@b.c', user: 'u' } }));
+    expect(half).toContain('smtp.password: user and password go together');
+    expect(message(() => build({ smtp: { host: 'h', from: 'nobody' } }))).toContain(
+      'smtp.from: from is an address',
+    );
+    expect(message(() => build({ smtp: { ...smtp, tls: 'ssl' } }))).toContain('smtp.tls');
+    expect(message(() => build({ smtp: { ...smtp, pasword: 'x' } }))).toContain('pasword');
+  });
+});
