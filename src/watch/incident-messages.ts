@@ -148,7 +148,8 @@ export class IncidentMessages {
  */
 export function redactTarget(target: string): string {
   return target.replace(
-    /(https?:\/\/)(?:[^@/\s]*@)?([^/\s?#]+)(\/\S*?webhooks\/\d+\/|)\S*/g,
+    // The URL ends before whitespace, or before punctuation that ends a sentence.
+    /(https?:\/\/)(?:[^@/\s]*@)?([^/\s?#]+)(\/\S*?webhooks\/\d+\/|)\S*?(?=[.,:;)]*(?:\s|$))/g,
     (_m, scheme: string, host: string, discord: string) => `${scheme}${host}${discord || '/'}…`,
   );
 }

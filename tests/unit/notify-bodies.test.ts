@@ -375,6 +375,9 @@ describe('targets in logs', () => {
     expect(redactTarget('sent to https://user:pw@h.example.com/x and http://127.0.0.1:9/y')).toBe(
       'sent to https://h.example.com/… and http://127.0.0.1:9/…',
     );
+    expect(redactTarget('to teams:https://h.example.com/x?sig=s3cret: HTTP 404.')).toBe(
+      'to teams:https://h.example.com/…: HTTP 404.',
+    );
     expect(redactTarget('webhook:ops-hook')).toBe('webhook:ops-hook');
     expect(redactTarget('email:oncall@example.com')).toBe('email:oncall@example.com');
   });
