@@ -70,6 +70,8 @@ export interface FollowOptions {
   readonly from?: LogsOptions;
   /** Ends the follow: Stop, its time, Otto stopping. */
   readonly signal: AbortSignal;
+  /** How often to look whether the services still exist (default {@link REMOVAL_CHECK_MS}). */
+  readonly checkEveryMs?: number;
   /** New lines, as they arrive (several at once when they came together). */
   readonly onLines: (lines: readonly string[]) => void;
 }
@@ -87,6 +89,50 @@ export type FollowEnd =
  * its SSH channel, whichever way the follow ends.
  */
 export async function followLogs(transport: Transport, opts: FollowOptions): Promise<FollowEnd> {
+  // `docker service logs --follow` of a removed service may wait for ever: look for the
+  // services now and then, and end the streams when one is gone.
+  const removed = new AbortController();
+  const signal = AbortSignal.any([opts.signal, removed.signal]);
+  let gone: string[] = [];
+  const missing = async () => {
+    const names = new Set(
+      parseJsonLines<{ Name: string }>((await transport.run(serviceLs(), { signal })).stdout).map(
+        (s) => s.Name,
+      ),
+    );
+    return opts.services.filter((s) => !names.has(serviceName(opts.fleet, s)));
+  };
+  const check = setInterval(() => {
+    missing().then(
+      (m) => {
+        if (m.length && !signal.aborted) {
+          gone = m;
+          removed.abort();
+        }
+      },
+      () => undefined, // a missed look is made good by the next one
+    );
+  }, opts.checkEveryMs ?? REMOVAL_CHECK_MS);
+  try {
+    return await streamAll(transport, { ...opts, signal }, async () => {
+      if (opts.signal.aborted) return { kind: 'aborted' };
+      if (removed.signal.aborted) return { kind: 'removed', services: gone };
+      const m = await missing();
+      return m.length ? { kind: 'removed', services: m } : undefined;
+    });
+  } finally {
+    clearInterval(check);
+  }
+}
+
+/** How often a follow looks whether its services still exist. */
+export const REMOVAL_CHECK_MS = 15_000;
+
+async function streamAll(
+  transport: Transport,
+  opts: FollowOptions,
+  why: () => Promise<FollowEnd | undefined>,
+): Promise<FollowEnd> {
   const grep = opts.grep?.toLowerCase();
   const prefixed = opts.services.length > 1;
   const problems: string[] = [];
@@ -125,17 +171,12 @@ export async function followLogs(transport: Transport, opts: FollowOptions): Pro
     }
   });
   const results = await Promise.allSettled(streams);
-  if (opts.signal.aborted) return { kind: 'aborted' };
+  if (opts.signal.aborted) return (await why()) ?? { kind: 'aborted' };
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     const e: unknown = failed.reason;
     return { kind: 'ended', detail: e instanceof Error ? e.message : String(e) };
   }
   // Every stream ended by itself: were the services removed?
-  const names = new Set(
-    parseJsonLines<{ Name: string }>((await transport.run(serviceLs())).stdout).map((s) => s.Name),
-  );
-  const gone = opts.services.filter((s) => !names.has(serviceName(opts.fleet, s)));
-  if (gone.length) return { kind: 'removed', services: gone };
-  return { kind: 'ended', detail: problems.at(-1) };
+  return (await why()) ?? { kind: 'ended', detail: problems.at(-1) };
 }

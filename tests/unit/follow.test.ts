@@ -4,7 +4,7 @@ import { followsOf, STREAMS_PER_CLUSTER } from '../../src/commands/follows.js';
 import type { Reply } from '../../src/commands/types.js';
 import { LineFeed } from '../../src/adapters/line-feed.js';
 import { RateLimited } from '../../src/adapters/live-message.js';
-import { LineSplitter, serviceLogsFollow } from '../../src/swarm/log-follow.js';
+import { followLogs, LineSplitter, serviceLogsFollow } from '../../src/swarm/log-follow.js';
 import { SecretMask } from '../../src/store/secret-mask.js';
 import type { RunOptions, RunResult, Transport } from '../../src/transport/transport.js';
 import { waitFor } from '../support/testbed.js';
@@ -222,6 +222,22 @@ describe('logs --follow', () => {
       '📡 Follow 1 of shop (all services) ended: web, worker were removed from the Swarm. 1 line shown.',
     );
     await ops.close();
+  });
+
+  it('ends the streams when a service is gone, even when Docker keeps them open', async () => {
+    const manager = new StreamingManager();
+    const stop = new AbortController();
+    const ending = followLogs(manager, {
+      fleet: 'shop',
+      services: ['web'],
+      mask: new SecretMask([]),
+      signal: stop.signal,
+      checkEveryMs: 20,
+      onLines: () => {},
+    });
+    await waitFor('the stream', async () => manager.follows.length === 1, 5000);
+    manager.services = ['shop_worker'];
+    expect(await ending).toEqual({ kind: 'removed', services: ['web'] });
   });
 
   it('holds follows within the limits per person, per fleet and per cluster', async () => {

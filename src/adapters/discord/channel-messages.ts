@@ -99,22 +99,29 @@ export function discordAlertPoster(
 }
 
 /**
- * Lines into a thread opened on the message with the first of them; where a thread
- * can't be opened (the message is in a thread already: a button pressed in an
- * alert's thread), into the message's own channel.
+ * Lines into a thread on a message, opened with the first of them: on the reply, or
+ * on `pressed`, the message whose button was pressed (an alert). Where the thread
+ * can't be opened: the pressed message's thread that exists already (a thread
+ * started from a message has its id), or the reply's own channel (a command typed
+ * in a thread).
  */
-export function discordThread(discord: DiscordJs, client: Client): ThreadPoster<DiscordRef> {
+export function discordThread(
+  discord: DiscordJs,
+  client: Client,
+  pressed?: DiscordRef,
+): ThreadPoster<DiscordRef> {
   let thread: Promise<string> | undefined;
   return {
     maxChars: 1800,
     post: async (parent, lines) => {
+      const on = pressed ?? parent;
       thread ??= (
-        client.rest.post(discord.Routes.threads(parent.channelId, parent.messageId), {
+        client.rest.post(discord.Routes.threads(on.channelId, on.messageId), {
           body: { name: 'Otto: live transmissions', auto_archive_duration: 60 },
         }) as Promise<{ id: string }>
       ).then(
         (t) => t.id,
-        () => parent.channelId,
+        () => (pressed ? pressed.messageId : parent.channelId),
       );
       const m = toDiscord({ outcome: 'ok', text: '', block: lines });
       await client.rest.post(discord.Routes.channelMessages(await thread), {

@@ -153,7 +153,12 @@ export function startDiscord(
       await runInMessage(ops, text, source, sink, {
         signal: life.signal,
         log: safeLog,
-        thread: discordThread(discord, i.client),
+        // An alert's Logs button follows the service in the alert's own thread.
+        thread: discordThread(
+          discord,
+          i.client,
+          i.isButton() ? { channelId: i.channelId, messageId: i.message.id } : undefined,
+        ),
       });
     });
   };

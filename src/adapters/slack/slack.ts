@@ -44,6 +44,8 @@ const buttonPress = z.object({
 /** One command to run for a Slack user, and where to draw it. */
 interface SlackRun {
   readonly client: App['client'];
+  /** Where a live follow's lines go: the thread of the message whose button was pressed. */
+  readonly linesTs?: string | undefined;
   readonly text: string;
   readonly user: string;
   readonly channel: string;
@@ -64,7 +66,17 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
   const seen = new SeenRequests(ops.db, SEEN_TTL_MS);
 
   /** Runs `text` for a Slack user and draws it; the details of a failed rollout go into the thread. */
-  const run = ({ client, text, user, channel, threadTs, header, respond, groups }: SlackRun) => {
+  const run = ({
+    client,
+    text,
+    user,
+    channel,
+    threadTs,
+    linesTs,
+    header,
+    respond,
+    groups,
+  }: SlackRun) => {
     life.track(async () => {
       // Let the acks of requests that arrived meanwhile go out before this command's work.
       await new Promise((resolve) => setImmediate(resolve));
@@ -79,7 +91,7 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
       const done = await runInMessage(ops, text, source, sink, {
         signal: life.signal,
         log,
-        thread: slackThread(client, threadTs),
+        thread: slackThread(client, linesTs ?? threadTs),
       });
       const ref = done.ref;
       // A failed rollout's log lines go into the thread (outpost add's steps are in the message).
@@ -162,6 +174,8 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
         user: b.data.user.id,
         channel: b.data.channel.id,
         threadTs: thread,
+        // An alert's Logs button follows the service in the alert's own thread.
+        linesTs: thread ?? b.data.message?.ts,
         header: `slack:${b.data.user.id} pressed ${echo(action.text.text)} · ${echo(action.value)}`,
         respond,
         groups,
