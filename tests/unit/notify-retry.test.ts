@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { postWithRetries } from '../../src/adapters/notify/http-post.js';
+import { SerialQueues } from '../../src/adapters/notify/queue.js';
 import {
   DEFAULT_RETRY,
   retryAfterMs,
@@ -190,5 +191,45 @@ describe('posting with retries', () => {
     expect(retryAfterMs('Mon, 04 May 2026 08:00:00 GMT', now)).toBe(0);
     expect(retryAfterMs('soon', now)).toBeUndefined();
     expect(retryAfterMs(null, now)).toBeUndefined();
+  });
+});
+
+describe('the queues behind the targets', () => {
+  it('run one line in order, refuse a full line, and stop the rest when closed', async () => {
+    const q = new SerialQueues(3);
+    const done: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = async () => {
+      await gate;
+      done.push('a1');
+    };
+    expect(q.push('a', first)).toBe(true);
+    expect(q.push('a', async () => void done.push('a2'))).toBe(true);
+    expect(q.push('b', async () => void done.push('b1'))).toBe(true);
+    expect(q.push('a', async () => void done.push('a3'))).toBe(true);
+    // a holds 3 already
+    expect(q.push('a', async () => void done.push('a4'))).toBe(false);
+    await new Promise<void>((r) => setImmediate(r));
+    expect(done).toEqual(['b1']);
+    release();
+    await q.idle();
+    expect(done).toEqual(['b1', 'a1', 'a2', 'a3']);
+
+    // Closing: a job still waiting on its receiver is told to stop.
+    let stopped = false;
+    q.push(
+      'c',
+      (signal) =>
+        new Promise<void>((r) =>
+          signal.addEventListener('abort', () => {
+            stopped = true;
+            r();
+          }),
+        ),
+    );
+    await q.close(10);
+    expect(stopped).toBe(true);
+    expect(q.push('c', async () => {})).toBe(false);
   });
 });
