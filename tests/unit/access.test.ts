@@ -125,6 +125,7 @@ describe('config', () => {
     expect(shop.approvals).toEqual({
       rollback: 1,
       launch: 0,
+      scale: 0,
       selfApprove: false,
       timeoutSeconds: 900,
     });
