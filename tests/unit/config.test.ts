@@ -44,6 +44,9 @@ describe('otto.yml', () => {
       DISCORD_TOKEN: 'MTAw.discord-token.abcdefgh',
       DISCORD_ALERT_WEBHOOK: 'https://discord.com/api/webhooks/1/token',
       GITHUB_WEBHOOK_SECRET: 'github-webhook-secret',
+      // For the notify: and smtp: keys of the example.
+      OTTO_HOOK_SECRET: 'ops-hook-secret-0123456789',
+      OTTO_SMTP_PASSWORD: 'smtp-password',
     });
     expect(c.slack?.mode).toBe('socket');
     expect(c.http).toMatchObject({ port: 8080, host: '127.0.0.1' });
