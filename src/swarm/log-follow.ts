@@ -159,6 +159,7 @@ async function streamAll(
         // The follow's own time limit ends it; this only guards a stream that hangs.
         timeoutMs: 2 * 3600_000,
         partialOnTimeout: true,
+        stoppable: true,
         onStdout: (c) => emit(svc, out.push(c)),
         onStderr: (c) => fromErr(err.push(c)),
       });

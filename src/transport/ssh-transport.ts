@@ -274,13 +274,11 @@ export class SshTransport implements Transport {
           fn();
         };
         // A remote command that only writes (a log stream) would outlive its closed
-        // channel until its next write: ask sshd to end it first.
+        // channel until its next write: a stoppable run asks sshd to end it first
+        // (sshd signals the session's process group; ssh2 sends the request only
+        // while the channel is writable, so such a run's stdin stays open).
         const stop = () => {
-          try {
-            stream.signal('TERM');
-          } catch {
-            // the channel is already gone
-          }
+          if (options.stoppable) stream.signal('TERM');
           stream.close();
         };
         const timer = setTimeout(() => {
@@ -329,7 +327,7 @@ export class SshTransport implements Transport {
             }),
           );
         });
-        stream.end(options.stdin ?? '');
+        if (options.stdin !== undefined || !options.stoppable) stream.end(options.stdin ?? '');
       });
     });
   }

@@ -22,6 +22,12 @@ export interface RunOptions {
    * then empty): for long-lived streams such as `docker events`.
    */
   readonly onStdout?: (chunk: string) => void;
+  /**
+   * The run may be ended early (a log stream): on abort or timeout the remote command
+   * is ended too, not left to run until its next write. Over SSH, its stdin stays
+   * open unless `stdin` is given, and sshd is asked to send it TERM.
+   */
+  readonly stoppable?: boolean;
   /** Hands stderr over as it arrives (the result's stderr is then empty): `docker service logs --follow`. */
   readonly onStderr?: (chunk: string) => void;
   /**
