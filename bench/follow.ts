@@ -38,9 +38,14 @@ export async function followBench(bed: Testbed) {
     const talk = new Conversation(slack);
     await slack.envelope('slash_commands', slashPayload(slack, 'logs beacon app --follow --for 10m', 'U0BENCH'));
     const ts = tsOf(await talk.posted('Following beacon app live'));
-    // The stream is open once a first line comes through.
-    await docker(bed, ['exec', container, 'sh', '-c', 'echo warm-up > /proc/1/fd/1']);
-    await slack.waitFor((c) => c.args['thread_ts'] === ts && textOf(c).includes('warm-up'), 'the warm-up line');
+    // The stream is open once a first line comes through: the message is posted first.
+    const warmedUp = () => talk.thread(ts).some((c) => textOf(c).includes('warm-up'));
+    for (let i = 0; !warmedUp(); i++) {
+      if (i > 60) throw new Error('no warm-up line reached the thread in 60 s');
+      const r = await docker(bed, ['exec', container, 'sh', '-c', 'echo warm-up > /proc/1/fd/1']);
+      if (r.exitCode !== 0) throw new Error(`docker exec failed: ${r.stderr}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     const sent = new Map<number, number>();
     const seen = new Map<number, number>();
     const watch = setInterval(() => {
