@@ -7,6 +7,7 @@ import {
   slash as discordSlash,
   type RestCall,
 } from '../support/discord-standin.js';
+import { CHAT_SECTIONS, CHAT_TOKENS, chatEnv } from '../support/chat-config.js';
 import { startOtto, type OttoProcess } from '../support/otto-process.js';
 import { Conversation, textOf, tsOf } from '../support/slack-messages.js';
 import { buttonPayload, slashPayload, SlackStandin } from '../support/slack-standin.js';
@@ -82,46 +83,22 @@ describe.skipIf(bed === null)('logs --follow in Slack and Discord threads', () =
         [`slack:${S.other}`]: 'viewer',
         [`discord:${D.viewer}`]: 'viewer',
       },
-      slack: {
-        mode: 'socket',
-        bot_token: '${SLACK_BOT_TOKEN}',
-        app_token: '${SLACK_APP_TOKEN}',
-        api_url: '${SLACK_API}',
-      },
-      discord: {
-        token: '${DISCORD_TOKEN}',
-        application_id: '100000000000000001',
-        guild_id: '100000000000000003',
-        api_url: '${DISCORD_API}',
-      },
+      ...CHAT_SECTIONS,
     },
   );
   let otto: OttoProcess | undefined;
-  const env = {
-    SLACK_BOT_TOKEN: 'xoxb-0000-secret-bot-token',
-    SLACK_APP_TOKEN: 'xapp-1-secret-app-token',
-    DISCORD_TOKEN: 'MTAwMDAw.secret-discord-token.abcdefghijkl',
-  };
 
   beforeAll(async () => {
     await slack.listen();
     await discord.listen();
     // `otto secret set` and `otto say` read the same otto.yml, chat sections included.
-    Object.assign(process.env, {
-      ...env,
-      SLACK_API: slack.apiUrl,
-      DISCORD_API: discord.apiUrl,
-    });
+    Object.assign(process.env, chatEnv(slack, discord));
     for (const fleet of ['chatter', 'fading']) {
       expect((await ws.otto(['secret', 'set', fleet, 'TOKEN'], SECRET)).code).toBe(0);
       const launched = await ws.say(`launch ${fleet}`);
       expect(launched.stdout).toContain('is in orbit');
     }
-    otto = startOtto(ws.config, ws.dir, {
-      ...env,
-      SLACK_API: slack.apiUrl,
-      DISCORD_API: discord.apiUrl,
-    });
+    otto = startOtto(ws.config, ws.dir, chatEnv(slack, discord));
     await otto.waitForLog('Slack connected (Socket Mode)', 90_000);
     await otto.waitForLog('Discord connected', 90_000);
     await until('a Socket Mode connection to the Slack stand-in', () => slack.connected);
@@ -140,7 +117,7 @@ describe.skipIf(bed === null)('logs --follow in Slack and Discord threads', () =
     await slack.close();
     await discord.close();
     for (const s of ['chatter', 'fading']) await docker(bed, ['stack', 'rm', s]);
-    expect(otto?.log() ?? '').not.toMatch(/xoxb-0000|xapp-1-secret|secret-discord-token/);
+    expect(otto?.log() ?? '').not.toMatch(CHAT_TOKENS);
   }, 120_000);
 
   const slashSlack = (text: string, user: string) =>

@@ -10,6 +10,7 @@ import {
   type RestCall,
 } from '../support/discord-standin.js';
 import { type Nodes, startNodes, type TestNode } from '../support/nodes.js';
+import { CHAT_SECTIONS, CHAT_TOKENS, chatEnv } from '../support/chat-config.js';
 import { startOtto, type OttoProcess } from '../support/otto-process.js';
 import {
   ensureDockerSocketPath,
@@ -126,27 +127,10 @@ describe.skipIf(bed === null)('outpost add from Slack and Discord, with the real
           [`discord:${D.admin}`]: 'admin',
           [`discord:${D.viewer}`]: 'viewer',
         },
-        slack: {
-          mode: 'socket',
-          bot_token: '${SLACK_BOT_TOKEN}',
-          app_token: '${SLACK_APP_TOKEN}',
-          api_url: '${SLACK_API}',
-        },
-        discord: {
-          token: '${DISCORD_TOKEN}',
-          application_id: '100000000000000001',
-          guild_id: '100000000000000003',
-          api_url: '${DISCORD_API}',
-        },
+        ...CHAT_SECTIONS,
       },
     );
-    otto = startOtto(ws.config, ws.dir, {
-      SLACK_BOT_TOKEN: 'xoxb-0000-secret-bot-token',
-      SLACK_APP_TOKEN: 'xapp-1-secret-app-token',
-      SLACK_API: slack.apiUrl,
-      DISCORD_TOKEN: 'MTAwMDAw.secret-discord-token.abcdefghijkl',
-      DISCORD_API: discord.apiUrl,
-    });
+    otto = startOtto(ws.config, ws.dir, chatEnv(slack, discord));
     await otto.waitForLog('Slack connected (Socket Mode)', 90_000);
     await otto.waitForLog('Discord connected', 90_000);
     await until('a Socket Mode connection to the Slack stand-in', () => slack.connected);
@@ -158,7 +142,7 @@ describe.skipIf(bed === null)('outpost add from Slack and Discord, with the real
       const code = await otto?.stop();
       if (otto && process.env['DEBUG_OUTPOST_CHAT']) console.log(otto.log());
       expect(code).toBe(0);
-      expect(otto?.log()).not.toMatch(/xoxb-0000|xapp-1-secret|secret-discord-token/);
+      expect(otto?.log()).not.toMatch(CHAT_TOKENS);
     } finally {
       await slack.close();
       await discord.close();
