@@ -233,6 +233,24 @@ describe.skipIf(bed === null)('logs --follow in Slack and Discord threads', () =
     );
   });
 
+  it('streams to the terminal with otto say, until its time is up', async () => {
+    const r = await ws.say('logs chatter app --follow --for 10s --grep tick');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('chatter_app.'));
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.every((l) => /\| tick \d+ token=••••••$/.test(l))).toBe(true);
+    expect(r.stdout).not.toContain(SECRET);
+    expect(r.stdout).toMatch(
+      /📡 Follow \d+ of chatter app ended: its 10 s are up\. \d+ lines shown\./,
+    );
+    expect(r.stderr).toContain('📡 Following chatter app live');
+    await waitFor(
+      'no docker service logs left',
+      async () => (await streamsOf('chatter')).length === 0,
+      30_000,
+    );
+  });
+
   it('ends when Otto stops, and says so', async () => {
     const talk = new Conversation(slack);
     await slashSlack('logs chatter app --follow', S.viewer);
