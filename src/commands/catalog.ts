@@ -335,7 +335,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   lock: {
     usage: 'lock <fleet> [reason]',
-    summary: 'freeze launches and rollbacks of a fleet',
+    summary: 'freeze launches, rollbacks, restarts and scales of a fleet',
     example: 'lock myapp database migration',
     args: [fleet(), reason('Why, for the others')],
     flags: [],
