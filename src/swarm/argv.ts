@@ -415,3 +415,34 @@ export function overlayNetworkCreate(name: string): string[] {
 export function networkInspect(name: string): string[] {
   return ['docker', 'network', 'inspect', '--format', JSON_LINES, '--', name];
 }
+
+/* ---- Gauges: what the tasks of services use, read on the nodes that run them ---- */
+
+/**
+ * The tasks of services that are meant to run, one JSON object a line (no history).
+ * @example runningTasks(['shop_web']) // ['docker', 'service', 'ps', '--no-trunc', '--filter', 'desired-state=running', '--format', '{{json .}}', '--', 'shop_web']
+ */
+export function runningTasks(services: readonly string[]): string[] {
+  return [
+    'docker',
+    'service',
+    'ps',
+    '--no-trunc',
+    '--filter',
+    'desired-state=running',
+    '--format',
+    JSON_LINES,
+    '--',
+    ...services,
+  ];
+}
+
+/**
+ * One reading of every running container of the node the CLI talks to: CPU, memory
+ * used and limit, network and block I/O. Docker takes two samples a second apart, so
+ * it answers in about 2 s. Read it with `parseStats` (swarm/stats.ts).
+ * @example dockerStats() // ['docker', 'stats', '--no-stream', '--format', '{{json .}}']
+ */
+export function dockerStats(): string[] {
+  return ['docker', 'stats', '--no-stream', '--format', JSON_LINES];
+}
