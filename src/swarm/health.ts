@@ -106,3 +106,74 @@ export function judgeHealth(
             : 'shifted';
   return { record, change };
 }
+
+/* ---- Memory pressure: a task near its memory limit, poll after poll ---- */
+
+/** Polls in a row a task must be at or above the threshold before an incident opens. */
+export const MEMORY_POLLS = 2;
+
+/** What the watcher remembers of a service's memory between polls. */
+export interface MemoryRecord {
+  /** Polls in a row each task (slot name) has been at or above the threshold. */
+  readonly over: Readonly<Record<string, number>>;
+  /** The tasks the open incident is about; empty when there is none. */
+  readonly hot: readonly string[];
+}
+
+export const CALM: MemoryRecord = { over: {}, hot: [] };
+
+/** One task's memory, read this poll (tasks with a limit only). */
+export interface MemoryReadingOf {
+  readonly task: string;
+  readonly usedBytes: number;
+  readonly limitBytes: number;
+}
+
+export interface MemoryObservation {
+  readonly read: readonly MemoryReadingOf[];
+  /** Tasks with a limit that could not be read this poll (their node is out of reach): they keep their count. */
+  readonly blind: readonly string[];
+}
+
+/** A new incident, another set of tasks in it, its end, or nothing. */
+export type MemoryChange = 'opened' | 'shifted' | 'recovered' | undefined;
+
+/**
+ * Judges one poll of a service's memory against its last record. A task at or above
+ * `warnPercent` of its limit for {@link MEMORY_POLLS} polls in a row opens an
+ * incident; it ends once no task is above the threshold (a task out of sight keeps
+ * its count: no recovery is called for what could not be read). `hot`: the tasks
+ * above the threshold for long enough, most pressed first.
+ */
+export function judgeMemory(
+  prev: MemoryRecord,
+  obs: MemoryObservation,
+  warnPercent: number,
+  polls: number = MEMORY_POLLS,
+): {
+  readonly record: MemoryRecord;
+  readonly change: MemoryChange;
+  readonly hot: MemoryReadingOf[];
+} {
+  const over: Record<string, number> = {};
+  for (const task of obs.blind) if (prev.over[task]) over[task] = prev.over[task];
+  for (const r of obs.read)
+    if (r.limitBytes > 0 && (r.usedBytes / r.limitBytes) * 100 >= warnPercent)
+      over[r.task] = (prev.over[r.task] ?? 0) + 1;
+  const hot = obs.read
+    .filter((r) => (over[r.task] ?? 0) >= polls)
+    .sort((a, b) => b.usedBytes / b.limitBytes - a.usedBytes / a.limitBytes);
+  const open = prev.hot.length > 0;
+  const names = hot.map((r) => r.task).sort();
+  if (!open) {
+    return hot.length
+      ? { record: { over, hot: names }, change: 'opened', hot }
+      : { record: { over, hot: [] }, change: undefined, hot };
+  }
+  if (Object.keys(over).length === 0) return { record: CALM, change: 'recovered', hot };
+  // Still under pressure: the incident is about the tasks hot now (or, between two
+  // hot polls, still the ones it was about).
+  if (hot.length === 0 || names.join() === [...prev.hot].sort().join())
+    return { record: { over, hot: prev.hot }, change: undefined, hot };
+  return { record: { over, hot: names }, change: 'shifted', hot };
+}

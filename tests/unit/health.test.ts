@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { HEALTHY, judgeHealth, type HealthRecord } from '../../src/swarm/health.js';
+import {
+  CALM,
+  HEALTHY,
+  judgeHealth,
+  judgeMemory,
+  type HealthRecord,
+  type MemoryRecord,
+} from '../../src/swarm/health.js';
 
 const T0 = Date.parse('2026-11-25T03:00:00Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -137,5 +144,112 @@ describe('service health', () => {
   it('does not re-open a known incident after a restart: the stored record carries on', () => {
     const stored = { state: 'down' as const, incidentSince: at(0), shortSince: at(-60) };
     expect(polls([{ t: 30, running: 0, desired: 1 }], stored)).toEqual(['down']);
+  });
+});
+
+describe('memory pressure', () => {
+  const MiB = 2 ** 20;
+  /** A poll: each task's MiB used of a 100 MiB limit, and the tasks out of sight. */
+  type Poll = { used?: Record<string, number>; blind?: string[] };
+  /** Runs polls at memory_warn 90; returns each poll's change (or -) and the hot tasks. */
+  function memoryPolls(list: Poll[], start: MemoryRecord = CALM) {
+    let record = start;
+    return list.map((p) => {
+      const r = judgeMemory(
+        record,
+        {
+          read: Object.entries(p.used ?? {}).map(([task, used]) => ({
+            task,
+            usedBytes: used * MiB,
+            limitBytes: 100 * MiB,
+          })),
+          blind: p.blind ?? [],
+        },
+        90,
+      );
+      record = r.record;
+      return `${r.change ?? '-'} ${r.hot.map((h) => h.task).join(',')}`.trim();
+    });
+  }
+
+  it('opens after two polls in a row at or above the threshold, not after one', () => {
+    expect(
+      memoryPolls([
+        { used: { 'web.1': 50 } },
+        { used: { 'web.1': 95 } },
+        { used: { 'web.1': 80 } },
+        { used: { 'web.1': 90 } },
+        { used: { 'web.1': 93 } },
+        { used: { 'web.1': 97 } },
+      ]),
+    ).toEqual(['-', '-', '-', '-', 'opened web.1', '- web.1']);
+  });
+
+  it('counts each task on its own: two tasks over once each is no incident', () => {
+    expect(
+      memoryPolls([
+        { used: { 'web.1': 95, 'web.2': 10 } },
+        { used: { 'web.1': 10, 'web.2': 95 } },
+        { used: { 'web.1': 95, 'web.2': 10 } },
+      ]),
+    ).toEqual(['-', '-', '-']);
+  });
+
+  it('recovers once no task is above the threshold, and opens again later', () => {
+    expect(
+      memoryPolls([
+        { used: { 'web.1': 95 } },
+        { used: { 'web.1': 96 } },
+        { used: { 'web.1': 99 } },
+        { used: { 'web.1': 40 } },
+        { used: { 'web.1': 40 } },
+        { used: { 'web.1': 92 } },
+        { used: { 'web.1': 92 } },
+      ]),
+    ).toEqual(['-', 'opened web.1', '- web.1', 'recovered', '-', '-', 'opened web.1']);
+  });
+
+  it('a replaced task (the old one gone, killed at its limit) ends the incident', () => {
+    expect(
+      memoryPolls([
+        { used: { 'web.1': 95 } },
+        { used: { 'web.1': 99 } },
+        { used: { 'web.1x': 5 } },
+      ]),
+    ).toEqual(['-', 'opened web.1', 'recovered']);
+  });
+
+  it('keeps the count of a task out of sight: no recovery for what could not be read', () => {
+    expect(
+      memoryPolls([
+        { used: { 'web.1': 95 } },
+        { blind: ['web.1'] },
+        { used: { 'web.1': 95 } },
+        { blind: ['web.1'] },
+        { blind: ['web.1'] },
+        { used: { 'web.1': 20 } },
+      ]),
+    ).toEqual(['-', '-', 'opened web.1', '-', '-', 'recovered']);
+  });
+
+  it('says when the incident comes to be about other tasks', () => {
+    expect(
+      memoryPolls([
+        { used: { 'web.1': 95, 'web.2': 91 } },
+        { used: { 'web.1': 95, 'web.2': 50 } },
+        { used: { 'web.1': 95, 'web.2': 91 } },
+        { used: { 'web.1': 95, 'web.2': 99 } },
+        { used: { 'web.1': 30, 'web.2': 99 } },
+      ]),
+    ).toEqual(['-', 'opened web.1', '- web.1', 'shifted web.2,web.1', 'shifted web.2']);
+  });
+
+  it('ignores tasks without a limit (a zero limit)', () => {
+    const r = judgeMemory(
+      CALM,
+      { read: [{ task: 'web.1', usedBytes: 5, limitBytes: 0 }], blind: [] },
+      90,
+    );
+    expect(r.record).toEqual(CALM);
   });
 });
