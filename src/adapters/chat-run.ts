@@ -1,11 +1,16 @@
 import { dispatch, type Source } from '../commands/dispatch.js';
 import type { Reply } from '../commands/types.js';
 import type { Ops } from '../ops/ops.js';
+import { FollowEnded } from '../commands/follow.js';
 import { LineFeed } from './line-feed.js';
 import { LiveMessage, type LiveMessageOptions, type MessageSink } from './live-message.js';
 
+/** Thrown by a thread poster that has no thread to post in (Otto could only answer privately). */
+export class NoThread extends Error {}
+
 /** How a platform posts lines into the thread under a message it drew. */
 export interface ThreadPoster<Ref> {
+  /** Throws {@link NoThread} when the message has no thread to post in. */
   post(parent: Ref, lines: readonly string[]): Promise<void>;
   /** The most characters of lines one post holds. */
   readonly maxChars: number;
@@ -37,13 +42,25 @@ export async function runInMessage<Ref>(
 ): Promise<ChatRun<Ref>> {
   const live = new LiveMessage(sink, options);
   const { thread } = options;
+  // A follow whose lines can't be shown anywhere ends at once, and says why.
+  const nowhere = new AbortController();
   const feed =
     thread &&
     new LineFeed(
-      (lines) => thread.post(live.current!, lines),
+      async (lines) => {
+        try {
+          await thread.post(live.current!, lines);
+        } catch (e) {
+          if (!(e instanceof NoThread)) throw e;
+          nowhere.abort(new FollowEnded(e.message));
+        }
+      },
       () => live.current !== undefined,
       { maxChars: thread.maxChars, ...(options.log ? { log: options.log } : {}) },
     );
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, nowhere.signal])
+    : nowhere.signal;
   let hadProgress = false;
   const reply = await dispatch(ops, text, source, {
     progress: (r) => {
@@ -51,7 +68,7 @@ export async function runInMessage<Ref>(
       live.show(r);
     },
     ...(feed ? { stream: (lines: readonly string[]) => feed.push(lines) } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal,
   });
   // Every line is in the thread before the message says the follow ended.
   await feed?.close();

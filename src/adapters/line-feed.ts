@@ -21,6 +21,7 @@ export interface LineFeedOptions {
 export class LineFeed {
   private readonly waiting: string[] = [];
   private skipped = 0;
+  private failures = 0;
   private lastPost = 0;
   private loop: Promise<void> | undefined;
   private closed = false;
@@ -80,9 +81,11 @@ export class LineFeed {
           this.lastPost = Date.now() + e.retryAfterMs - this.interval;
           continue;
         }
-        this.log(
-          `otto: could not post transmissions to a thread: ${e instanceof Error ? e.message : e}`,
-        );
+        // Said once, then every 50th time: a thread that can't be posted to fails each second.
+        if (this.failures++ % 50 === 0)
+          this.log(
+            `otto: could not post transmissions to a thread${this.failures > 1 ? ` (${this.failures} times)` : ''}: ${e instanceof Error ? e.message : e}`,
+          );
       }
       this.lastPost = Math.max(this.lastPost, Date.now());
     }

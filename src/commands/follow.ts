@@ -1,6 +1,7 @@
 import type { FleetConfig } from '../config/config.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { atLeast } from './access.js';
+import { quoteWord } from './parse.js';
 import type { LogsOptions } from '../swarm/argv.js';
 import { followLogs, type FollowEnd } from '../swarm/log-follow.js';
 import { followsOf, type Follow } from './follows.js';
@@ -19,6 +20,9 @@ export interface FollowAsk {
 
 /** Why a follow was stopped, as its abort reason carries it. */
 class Stopped extends Error {}
+
+/** An adapter's reason to end a follow, given as the abort reason of the command's signal. */
+export class FollowEnded extends Error {}
 
 const what = (fleet: string, services: readonly string[], all: boolean) =>
   all ? `${fleet} (all services)` : `${fleet} ${services.join(', ')}`;
@@ -72,7 +76,7 @@ export async function followCommand(
     // A follow that ended is not a failure to act on: its reason says what happened.
     return {
       outcome: 'ok',
-      text: `📡 Follow ${follow.id} of ${subject} ended: ${why}. ${shown} line${shown === 1 ? '' : 's'} shown.`,
+      text: `📡 Follow ${follow.id} of ${subject} ended: ${why}. ${shown} line${shown === 1 ? '' : 's'} came in.`,
       buttons: [{ label: 'Follow again', command: again(fleet.name, ctx.command.args[1], ask) }],
     };
   } finally {
@@ -115,7 +119,12 @@ function endReason(
     case 'aborted': {
       const stop: unknown = follow.controller.signal.reason;
       if (follow.controller.signal.aborted && stop instanceof Stopped) return stop.message;
-      if (outer?.aborted) return local ? 'stopped' : 'Otto was stopped';
+      if (outer?.aborted) {
+        // The adapter may say why it ended the follow (nowhere to show its lines).
+        const said: unknown = outer.reason;
+        if (said instanceof FollowEnded) return said.message;
+        return local ? 'stopped' : 'Otto was stopped';
+      }
       return `its ${minutes(seconds ?? DEFAULT_FOLLOW_SECONDS)} are up`;
     }
   }
@@ -128,7 +137,7 @@ function again(fleet: string, service: string | undefined, ask: FollowAsk): stri
     fleet,
     ...(service ? [service] : []),
     '--follow',
-    ...(ask.grep ? ['--grep', JSON.stringify(ask.grep)] : []),
+    ...(ask.grep ? ['--grep', quoteWord(ask.grep)] : []),
     ...(ask.seconds ? ['--for', `${ask.seconds}s`] : []),
   ].join(' ');
 }

@@ -34,9 +34,11 @@ export const logsFlags = z
       .optional(),
   })
   .strict()
-  .refine((f) => f.follow || (f.grep === undefined && f.for === undefined), {
-    message: 'goes with --follow',
-    path: ['grep'],
+  .superRefine((f, ctx) => {
+    if (f.follow) return;
+    for (const key of ['grep', 'for'] as const)
+      if (f[key] !== undefined)
+        ctx.addIssue({ code: 'custom', message: 'goes with --follow', path: [key] });
   });
 
 /** `logs <fleet> [service] [--tail N] [--since 10m]`: the fleet's latest transmissions. */

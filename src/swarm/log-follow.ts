@@ -125,6 +125,9 @@ export async function followLogs(transport: Transport, opts: FollowOptions): Pro
   }
 }
 
+/** The longest one stream stays open, whatever the follow asked (a terminal's has no limit). */
+export const STREAM_LIMIT_MS = 2 * 3600_000;
+
 /** How often a follow looks whether its services still exist. */
 export const REMOVAL_CHECK_MS = 15_000;
 
@@ -135,7 +138,7 @@ async function streamAll(
 ): Promise<FollowEnd> {
   const grep = opts.grep?.toLowerCase();
   const prefixed = opts.services.length > 1;
-  const problems: string[] = [];
+  let problem: string | undefined;
   const emit = (svc: string, lines: readonly string[]) => {
     const shown = lines
       .map((l) => (prefixed ? `${svc} | ${l}` : l))
@@ -151,13 +154,13 @@ async function streamAll(
         svc,
         lines.filter((l) => TASK_LINE.test(l)),
       );
-      problems.push(...lines.filter((l) => !TASK_LINE.test(l)));
+      problem = lines.filter((l) => !TASK_LINE.test(l)).at(-1) ?? problem;
     };
     try {
       const res = await transport.run(serviceLogsFollow(serviceName(opts.fleet, svc), opts.from), {
         signal: opts.signal,
         // The follow's own time limit ends it; this only guards a stream that hangs.
-        timeoutMs: 2 * 3600_000,
+        timeoutMs: STREAM_LIMIT_MS,
         partialOnTimeout: true,
         stoppable: true,
         onStdout: (c) => emit(svc, out.push(c)),
@@ -165,6 +168,8 @@ async function streamAll(
       });
       emit(svc, out.flush());
       fromErr(err.flush());
+      if (res.timedOut)
+        problem = `open for ${STREAM_LIMIT_MS / 3600_000} h, the longest Otto keeps a stream`;
       return res;
     } catch (e) {
       if (opts.signal.aborted) return undefined;
@@ -179,5 +184,5 @@ async function streamAll(
     return { kind: 'ended', detail: e instanceof Error ? e.message : String(e) };
   }
   // Every stream ended by itself: were the services removed?
-  return (await why()) ?? { kind: 'ended', detail: problems.at(-1) };
+  return (await why()) ?? { kind: 'ended', detail: problem };
 }

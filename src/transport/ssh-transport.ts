@@ -303,6 +303,8 @@ export class SshTransport implements Transport {
           finish(() => reject(options.signal?.reason));
         };
         options.signal?.addEventListener('abort', onAbort, { once: true });
+        // Aborted while the channel was opening: no event will come for it now.
+        if (options.signal?.aborted) onAbort();
         stream.on('error', (e: Error) => {
           finish(() =>
             reject(

@@ -151,7 +151,7 @@ describe.skipIf(bed === null)('logs --follow in Slack and Discord threads', () =
     await talk.posted('s follow of chatter: that needs the deployer role');
     await slack.envelope('interactive', buttonPayload(slack, started, 'Stop', S.viewer));
     const ended = await talk.drawn(ts, 'ended: stopped by <@UVIEW>');
-    expect(textOf(ended)).toMatch(/\d+ lines shown/);
+    expect(textOf(ended)).toMatch(/\d+ lines came in/);
     expect(textOf(ended)).toContain('[Follow again]');
     // The remote stream ended with its SSH channel.
     await waitFor(
@@ -241,7 +241,7 @@ describe.skipIf(bed === null)('logs --follow in Slack and Discord threads', () =
     expect(lines.every((l) => /\| tick \d+ token=••••••$/.test(l))).toBe(true);
     expect(r.stdout).not.toContain(SECRET);
     expect(r.stdout).toMatch(
-      /📡 Follow \d+ of chatter app ended: its 10 s are up\. \d+ lines shown\./,
+      /📡 Follow \d+ of chatter app ended: its 10 s are up\. \d+ lines came in\./,
     );
     expect(r.stderr).toContain('📡 Following chatter app live');
     await waitFor(

@@ -3,6 +3,7 @@ import { dispatch } from '../../src/commands/dispatch.js';
 import { followsOf, STREAMS_PER_CLUSTER } from '../../src/commands/follows.js';
 import type { Reply } from '../../src/commands/types.js';
 import { LineFeed } from '../../src/adapters/line-feed.js';
+import { NoThread, runInMessage } from '../../src/adapters/chat-run.js';
 import { RateLimited } from '../../src/adapters/live-message.js';
 import { followLogs, LineSplitter, serviceLogsFollow } from '../../src/swarm/log-follow.js';
 import { SecretMask } from '../../src/store/secret-mask.js';
@@ -202,8 +203,10 @@ describe('logs --follow', () => {
     const stop = await dispatch(ops, 'logs stop 1', source('UVIEW'));
     expect(stop.text).toBe('📡 Follow 1 of shop stopped.');
     const end = await f.done;
-    expect(end.text).toBe('📡 Follow 1 of shop web ended: stopped by slack:UVIEW. 2 lines shown.');
-    expect(end.buttons?.[0]?.command).toBe('logs shop web --follow --grep "error"');
+    expect(end.text).toBe(
+      '📡 Follow 1 of shop web ended: stopped by slack:UVIEW. 2 lines came in.',
+    );
+    expect(end.buttons?.[0]?.command).toBe('logs shop web --follow --grep error');
     expect(followsOf(ops).list()).toEqual([]);
     expect((await dispatch(ops, 'logs stop 1', source('UVIEW'))).outcome).toBe('failed');
     await ops.close();
@@ -219,7 +222,7 @@ describe('logs --follow', () => {
     const end = await f.done;
     expect(f.lines).toEqual(['worker | shop_worker.1@n1 | tick']);
     expect(end.text).toBe(
-      '📡 Follow 1 of shop (all services) ended: web, worker were removed from the Swarm. 1 line shown.',
+      '📡 Follow 1 of shop (all services) ended: web, worker were removed from the Swarm. 1 line came in.',
     );
     await ops.close();
   });
@@ -267,6 +270,38 @@ describe('logs --follow', () => {
     await ops.close();
   });
 
+  it('ends at once, saying why, when the chat message has no thread for its lines', async () => {
+    const { manager, ops, source } = await setup();
+    const drawn: Reply[] = [];
+    const sink = {
+      post: async (r: Reply) => {
+        drawn.push(r);
+        return 'm1';
+      },
+      edit: async (_: string, r: Reply) => {
+        drawn.push(r);
+      },
+      refOf: () => undefined,
+    };
+    const done = runInMessage(ops, 'logs shop web --follow', source('UVIEW'), sink, {
+      minIntervalMs: 10,
+      thread: {
+        maxChars: 1000,
+        post: async () => {
+          throw new NoThread('Otto is not in this channel');
+        },
+      },
+    });
+    await waitFor('the stream', async () => manager.follows.length === 1, 5000);
+    manager.follows[0]!.options.onStdout!('shop_web.1@n1 | hello\n');
+    const { reply } = await done;
+    expect(reply.text).toBe(
+      '📡 Follow 1 of shop web ended: Otto is not in this channel. 1 line came in.',
+    );
+    expect(followsOf(ops).list()).toEqual([]);
+    await ops.close();
+  });
+
   it('needs a thread or a terminal, --follow for --grep and --for, and at most an hour', async () => {
     const { ops, source } = await setup();
     const api = await dispatch(ops, 'logs shop web --follow', source('UVIEW'));
@@ -274,6 +309,8 @@ describe('logs --follow', () => {
     expect(api.text).toContain('needs somewhere to show lines');
     const grep = await dispatch(ops, 'logs shop web --grep x', source('UVIEW'));
     expect(grep.text).toContain('--grep: goes with --follow');
+    const time = await dispatch(ops, 'logs shop web --for 5m', source('UVIEW'));
+    expect(time.text).toContain('--for: goes with --follow');
     const long = await dispatch(ops, 'logs shop web --follow --for 2h', source('UVIEW'), {
       stream: () => {},
     });

@@ -98,6 +98,9 @@ export function discordAlertPoster(
   };
 }
 
+/** Discord's error code for "a thread has already been created for this message". */
+const THREAD_EXISTS = 160004;
+
 /**
  * Lines into a thread on a message, opened with the first of them: on the reply, or
  * on `pressed`, the message whose button was pressed (an alert). Where the thread
@@ -121,7 +124,12 @@ export function discordThread(
         }) as Promise<{ id: string }>
       ).then(
         (t) => t.id,
-        () => (pressed ? pressed.messageId : parent.channelId),
+        // 160004: the pressed message has its thread already, and a thread started
+        // from a message has its id. Otherwise: the reply's own channel.
+        (e: unknown) =>
+          pressed && (e as { code?: unknown }).code === THREAD_EXISTS
+            ? pressed.messageId
+            : parent.channelId,
       );
       const m = toDiscord({ outcome: 'ok', text: '', block: lines });
       await client.rest.post(discord.Routes.channelMessages(await thread), {

@@ -2,7 +2,7 @@ import type { App, RespondFn } from '@slack/bolt';
 import type { Reply } from '../../commands/types.js';
 import { MessageRef } from '../../store/message-ref.js';
 import type { MessageSink } from '../live-message.js';
-import type { ThreadPoster } from '../chat-run.js';
+import { NoThread, type ThreadPoster } from '../chat-run.js';
 import { codeBlocks, toBlocks } from './blocks.js';
 import { notInChannel } from './replies.js';
 import { apiError, asRateLimited } from './web-api.js';
@@ -92,7 +92,10 @@ export function slackThread(
   return {
     maxChars: 2 * 2900,
     post: async (parent, lines) => {
-      if ('ephemeral' in parent) return;
+      if ('ephemeral' in parent)
+        throw new NoThread(
+          'Otto is not in this channel, so it has no thread to show lines in (invite it with /invite @Otto)',
+        );
       try {
         await client.chat.postMessage({
           channel: parent.channel,

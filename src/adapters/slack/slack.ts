@@ -21,6 +21,9 @@ import { SlackReceiver } from './receiver.js';
  */
 const SEEN_TTL_MS = 15 * 60_000;
 
+/** A button's command that starts a live follow of transmissions. */
+const FOLLOW = /^logs\s.*\s--follow(\s|$)/;
+
 /** An over-long text is read on, so that dispatch answers it as the console does. */
 const slashCommand = z.object({
   text: z.string(),
@@ -44,8 +47,6 @@ const buttonPress = z.object({
 /** One command to run for a Slack user, and where to draw it. */
 interface SlackRun {
   readonly client: App['client'];
-  /** Where a live follow's lines go: the thread of the message whose button was pressed. */
-  readonly linesTs?: string | undefined;
   readonly text: string;
   readonly user: string;
   readonly channel: string;
@@ -66,17 +67,7 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
   const seen = new SeenRequests(ops.db, SEEN_TTL_MS);
 
   /** Runs `text` for a Slack user and draws it; the details of a failed rollout go into the thread. */
-  const run = ({
-    client,
-    text,
-    user,
-    channel,
-    threadTs,
-    linesTs,
-    header,
-    respond,
-    groups,
-  }: SlackRun) => {
+  const run = ({ client, text, user, channel, threadTs, header, respond, groups }: SlackRun) => {
     life.track(async () => {
       // Let the acks of requests that arrived meanwhile go out before this command's work.
       await new Promise((resolve) => setImmediate(resolve));
@@ -91,7 +82,7 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
       const done = await runInMessage(ops, text, source, sink, {
         signal: life.signal,
         log,
-        thread: slackThread(client, linesTs ?? threadTs),
+        thread: slackThread(client, threadTs),
       });
       const ref = done.ref;
       // A failed rollout's log lines go into the thread (outpost add's steps are in the message).
@@ -173,9 +164,9 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
         text: action.value,
         user: b.data.user.id,
         channel: b.data.channel.id,
-        threadTs: thread,
-        // An alert's Logs button follows the service in the alert's own thread.
-        linesTs: thread ?? b.data.message?.ts,
+        // A button that starts a live follow (an alert's) answers in the pressed
+        // message's thread, where its lines go too; other buttons answer beside it.
+        threadTs: FOLLOW.test(action.value) ? (thread ?? b.data.message?.ts) : thread,
         header: `slack:${b.data.user.id} pressed ${echo(action.text.text)} · ${echo(action.value)}`,
         respond,
         groups,
