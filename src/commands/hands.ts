@@ -23,6 +23,9 @@ import { progressReply } from './launch.js';
 import type { Button, Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
+/** `1 replica`, `4 replicas`. */
+const replicasWord = (n: number) => `${n} replica${n === 1 ? '' : 's'}`;
+
 /** Otto's words for restart and scale (kept here, beside the commands that say them). */
 export const hands = {
   /** `restart web`, `scale web to 4` → the icon of its kind in the flight log. */
@@ -36,15 +39,17 @@ export const hands = {
       case 'sending':
         return action.kind === 'restart'
           ? `Restarting ${what}: asking the Swarm to replace its tasks...`
-          : `Scaling ${what} to ${action.replicas} replica${action.replicas === 1 ? '' : 's'}...`;
+          : `Scaling ${what} to ${replicasWord(action.replicas)}...`;
       case 'converging':
         return action.kind === 'restart'
           ? `${what}: the Swarm is replacing its tasks, batch by batch as its update_config says...`
           : action.replicas === 0
             ? `${what}: waiting for its tasks to stand down...`
-            : `${what}: waiting for ${action.replicas} replica${action.replicas === 1 ? '' : 's'} to reach orbit...`;
+            : `${what}: waiting for ${replicasWord(action.replicas)} to reach orbit...`;
       case 'settling':
-        return `${what}: all tasks are up. Watching telemetry for a few seconds...`;
+        return action.kind === 'scale' && action.replicas === 0
+          ? `${what}: every task has stood down. Watching telemetry for a few seconds...`
+          : `${what}: all tasks are up. Watching telemetry for a few seconds...`;
     }
   },
 
@@ -52,7 +57,7 @@ export const hands = {
     `🔁 Restart complete! ${fleet} ${service} runs ${running} fresh task${running === 1 ? '' : 's'} (${seconds.toFixed(1)} s).`,
 
   scaled: (fleet: string, service: string, from: number | undefined, to: number, seconds: number) =>
-    `⚖️ Scale complete! ${fleet} ${service} runs ${to} replica${to === 1 ? '' : 's'}${from === undefined ? '' : `, was ${from}`} (${seconds.toFixed(1)} s).`,
+    `⚖️ Scale complete! ${fleet} ${service} runs ${replicasWord(to)}${from === undefined ? '' : `, was ${from}`} (${seconds.toFixed(1)} s).`,
 
   /** A scale holds until the next launch, which sets the compose file's count again. */
   untilLaunch: (fleet: string) =>
@@ -64,10 +69,10 @@ export const hands = {
   failed: (fleet: string, service: string, action: HandsAction, reason: string) =>
     action.kind === 'restart'
       ? `Restart of ${fleet} ${service} failed: ${reason}`
-      : `Scale of ${fleet} ${service} to ${action.replicas} replicas failed: ${reason}`,
+      : `Scale of ${fleet} ${service} to ${replicasWord(action.replicas)} failed: ${reason}`,
 
   already: (fleet: string, service: string, replicas: number) =>
-    `${fleet} ${service} already runs ${replicas} replica${replicas === 1 ? '' : 's'}. Nothing was changed.`,
+    `${fleet} ${service} already runs ${replicasWord(replicas)}. Nothing was changed.`,
 };
 
 /** `web=4` → web and 4, or a usage error that says why. */
