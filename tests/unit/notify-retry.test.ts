@@ -228,8 +228,13 @@ describe('the queues behind the targets', () => {
           }),
         ),
     );
+    // Those queued behind it never start: the time to close is over.
+    let late = false;
+    q.push('c', async () => void (late = true));
     await q.close(10);
     expect(stopped).toBe(true);
+    expect(late).toBe(false);
+    expect(q.dropped).toBe(1);
     expect(q.push('c', async () => {})).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { postWithRetries, type PostOptions } from './http-post.js';
 import { alertMail } from './mail.js';
 import type { Mailer } from './mailer.js';
 import { mattermostBody } from './mattermost-body.js';
-import { withRetries, type Outcome } from './retry.js';
+import { withRetries, type Attempt, type Outcome } from './retry.js';
 import { signBody } from './signature.js';
 import type { NotifyTarget } from './targets.js';
 import { teamsCard } from './teams-card.js';
@@ -31,6 +31,22 @@ export interface DeliverOptions extends PostOptions {
   /** The mailer of `smtp:`, made on first use. */
   readonly mailer: () => Mailer;
   readonly now: () => number;
+}
+
+/** An attempt, or a final failure as soon as Otto stops: nodemailer takes no abort signal. */
+async function untilStopped(attempt: Promise<Attempt>, signal?: AbortSignal): Promise<Attempt> {
+  if (!signal) return attempt;
+  let onAbort = () => {};
+  const stopped = new Promise<Attempt>((resolve) => {
+    onAbort = () => resolve({ ok: false, reason: 'Otto is stopping', retry: false });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([attempt, stopped]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** Sends one message to one target, with retries; never throws. */
@@ -83,7 +99,12 @@ export function deliverTo(t: NotifyTarget, m: Outgoing, o: DeliverOptions): Prom
         reply: m.reply,
       });
       const mailer = o.mailer();
-      return withRetries(() => mailer.send(mail), o.policy, o.clock, o.signal);
+      return withRetries(
+        () => untilStopped(mailer.send(mail), o.signal),
+        o.policy,
+        o.clock,
+        o.signal,
+      );
     }
   }
 }

@@ -93,6 +93,10 @@ export class Notifier {
   async close(ms = 5_000): Promise<void> {
     await this.queues.close(ms);
     this.mailer?.close();
+    if (this.queues.dropped)
+      this.say(
+        `⚠️ Otto stopped with ${this.queues.dropped} message${this.queues.dropped === 1 ? '' : 's'} for webhooks, Mattermost, Teams or e-mail not sent.`,
+      );
   }
 
   private later(
@@ -102,6 +106,9 @@ export class Notifier {
     const target = this.byKey.get(ref.key);
     if (!target) throw new Error('that target is no longer in otto.yml');
     const resolved = resolveTarget(target, this.notify, this.parts.smtp);
+    // One mail per incident and one for its recovery: a worse state or a reminder is
+    // not worth a mail of its own (the chat thread and the webhooks still get them).
+    if (resolved.kind === 'email' && m.kind === 'update') return;
     this.send(target, resolved, { ...m, thread: ref.thread, first: false });
   }
 

@@ -8,6 +8,8 @@ export class SerialQueues {
   private readonly pending = new Map<string, number>();
   private readonly stopping = new AbortController();
   private closing = false;
+  /** Jobs that never ran because Otto was stopping. */
+  dropped = 0;
 
   constructor(private readonly max = 100) {}
 
@@ -17,7 +19,14 @@ export class SerialQueues {
     if (n >= this.max || this.closing) return false;
     this.pending.set(line, n + 1);
     const tail: Promise<void> = (this.tails.get(line) ?? Promise.resolve())
-      .then(() => job(this.stopping.signal))
+      .then(() => {
+        // Past the time to close: what is still queued is dropped, not tried one by one.
+        if (this.stopping.signal.aborted) {
+          this.dropped++;
+          return;
+        }
+        return job(this.stopping.signal);
+      })
       .catch(() => {})
       .finally(() => {
         const left = (this.pending.get(line) ?? 1) - 1;
