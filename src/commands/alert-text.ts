@@ -7,6 +7,7 @@ import type { FailureKind } from '../swarm/failure.js';
 import type { Button, Reply } from './types.js';
 import { otto } from './voice.js';
 import { Subject } from '../store/subject.js';
+import { formatBytes } from '../swarm/stats.js';
 
 const STATE_WORDS: Record<string, string> = {
   degraded: 'is degraded',
@@ -14,6 +15,7 @@ const STATE_WORDS: Record<string, string> = {
   down: 'is down',
   drain: 'is drained',
   unreachable: "can't be reached",
+  memory_high: 'is near its memory limit',
 };
 const PAST_WORDS: Record<string, string> = {
   degraded: 'was degraded',
@@ -21,6 +23,7 @@ const PAST_WORDS: Record<string, string> = {
   down: 'was down',
   drain: 'was drained',
   unreachable: "couldn't be reached",
+  memory_high: 'was near its memory limit',
 };
 const ICONS: Record<string, string> = {
   degraded: '🟠',
@@ -28,6 +31,7 @@ const ICONS: Record<string, string> = {
   down: '🔴',
   drain: '🟠',
   unreachable: '📡',
+  memory_high: '📈',
 };
 
 const FIXES: Partial<Record<FailureKind, string>> = {
@@ -42,7 +46,7 @@ const FIXES: Partial<Record<FailureKind, string>> = {
 
 /** `myapp web`, `node worker-1 on prod`, `cluster prod`. */
 export function subjectName(i: Pick<Incident, 'kind' | 'fleet' | 'service' | 'subject'>): string {
-  if (i.kind === 'service') return `${i.fleet} ${i.service}`;
+  if (i.kind === 'service' || i.kind === 'memory') return `${i.fleet} ${i.service}`;
   const s = Subject.parse(i.subject);
   if (s?.kind === 'node') return `node ${s.hostname}`;
   return `cluster ${s?.cluster ?? i.subject}`;
@@ -64,6 +68,12 @@ export interface AlertFacts {
 }
 
 function buttons(i: Incident): Button[] {
+  if (i.kind === 'memory' && i.fleet && i.service)
+    return [
+      { label: 'Gauges', command: `top ${i.fleet} ${i.service}` },
+      { label: 'Logs', command: `logs ${i.fleet} ${i.service}` },
+      { label: 'Silence 1h', command: `silence ${i.fleet} ${i.service} 1h` },
+    ];
   if (i.kind !== 'service' || !i.fleet || !i.service) return [];
   return [
     { label: 'Logs', command: `logs ${i.fleet} ${i.service}` },
@@ -106,7 +116,31 @@ function fixFor(i: Incident): string | undefined {
       : "Its engine stopped answering the managers: check the machine and its Docker engine. Swarm moves the node's tasks elsewhere.";
   if (i.kind === 'cluster')
     return 'Check that the managers are online and that SSH answers; Otto keeps trying.';
+  if (i.kind === 'memory')
+    return `At its limit the kernel kills the task (exit code 137). See what it holds with top ${i.fleet} ${i.service} and its logs; raise deploy.resources.limits.memory in the compose file and launch again if it needs more.`;
   return undefined;
+}
+
+/** One task near its memory limit, as an incident's reason says it: `web.2 on node-2 uses 18.1 MiB of its 20 MiB limit (91%)`. */
+export interface MemoryFact {
+  /** `web.2`, without the fleet. */
+  readonly task: string;
+  readonly node: string;
+  readonly usedBytes: number;
+  readonly limitBytes: number;
+}
+
+/** Why a memory incident is open: the tasks above the threshold, most pressed first. */
+export function memoryReason(
+  hot: readonly MemoryFact[],
+  warnPercent: number,
+  polls: number,
+): string {
+  const tasks = hot.map(
+    (h) =>
+      `${h.task} on ${h.node} uses ${formatBytes(h.usedBytes)} of its ${formatBytes(h.limitBytes)} limit (${Math.round((h.usedBytes / h.limitBytes) * 100)}%)`,
+  );
+  return `${tasks.join('; ')}: at or above telemetry.memory_warn (${warnPercent}%) for ${polls} polls in a row.`;
 }
 
 /** A thread reply when an incident gets worse. */

@@ -17,6 +17,16 @@ export type IncidentRefs = Readonly<Record<string, string>>;
 export const refsOf = (i: Incident): IncidentRefs => JSON.parse(i.refs) as IncidentRefs;
 
 /**
+ * The subject of a service's memory-pressure incident, `memory:<cluster>:<swarm
+ * service>`: apart from the service's health incident, which may be open at once.
+ * `Subject` (subject.ts) has no memory kind yet; until it has, this builds the string.
+ * @example memorySubject('prod', 'shop_web') // 'memory:prod:shop_web'
+ */
+export function memorySubject(cluster: string, service: string): string {
+  return `memory:${cluster}:${service}`;
+}
+
+/**
  * What telemetry remembers in SQLite: the judged health of every subject, the
  * incidents and where they were posted, silences, and announced launches.
  */

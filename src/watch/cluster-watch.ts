@@ -1,18 +1,26 @@
 import type { FleetConfig } from '../config/config.js';
 import {
+  CALM,
   DEFAULT_HEALTH_POLICY,
   HEALTHY,
   judgeHealth,
+  judgeMemory,
+  MEMORY_POLLS,
   type HealthChange,
   type HealthRecord,
+  type MemoryRecord,
 } from '../swarm/health.js';
-import { refsOf } from '../store/incidents.js';
+import { memorySubject, refsOf } from '../store/incidents.js';
+import { PassTap, readLimitedMemory } from '../ops/gauges.js';
+import { NodeReach } from '../ops/node-reach.js';
 import type { Ops } from '../ops/ops.js';
+import { taskLabel } from '../swarm/stats.js';
 import { fleetLogs } from '../swarm/logs.js';
 import { readCluster, type ServiceReading } from '../swarm/cluster-read.js';
 import { markMismatchAlerted, unalertedMismatches } from '../store/host-keys.js';
 import {
   hostKeyChangedText,
+  memoryReason,
   reminderText,
   worsenedText,
   type AlertFacts,
@@ -27,6 +35,8 @@ export interface WatchOptions {
 }
 
 const UNREACHABLE_PASSES = 2;
+/** How long the memory watch trusts where the nodes are (`docker node inspect`). */
+const NODES_CACHE_MS = 10 * 60_000;
 
 interface ClusterRecord {
   readonly failures: number;
@@ -41,6 +51,10 @@ export class ClusterWatch {
   private running: Promise<void> | undefined;
   private again = false;
   private readonly messages: IncidentMessages;
+  /** The nodes that run tasks with a memory limit, and the SSH logins to them (kept open). */
+  private readonly reach: NodeReach;
+  /** Nodes the memory watch could not read, said once each in the log. */
+  private readonly said = new Set<string>();
 
   constructor(
     private readonly ops: Ops,
@@ -50,6 +64,13 @@ export class ClusterWatch {
     private readonly options: WatchOptions,
   ) {
     this.messages = new IncidentMessages(ops, outbox, options.log);
+    this.reach = new NodeReach(ops, cluster, { cacheMs: NODES_CACHE_MS });
+  }
+
+  /** Closes the SSH logins to nodes the memory watch opened (after the last pass). */
+  async close(): Promise<void> {
+    await this.idle();
+    await this.reach.close();
   }
 
   /** Resolves when no pass is running. */
@@ -89,9 +110,11 @@ export class ClusterWatch {
     const incidents = this.ops.incidents;
     const clusterSubject = Subject.format({ kind: 'cluster', cluster: this.cluster });
     let reading;
+    // The memory watch reads what this pass read: which services have limits, where their tasks run.
+    const tap = new PassTap(this.ops.transport(this.cluster));
     try {
       reading = await readCluster(
-        this.ops.transport(this.cluster),
+        tap,
         this.fleets.map((f) => f.name),
         now,
       );
@@ -123,6 +146,7 @@ export class ClusterWatch {
     const locked = await this.ops.locks.heldAmong(this.fleets.map((f) => f.name));
     await this.judgeServices(reading.services, locked, now);
     await this.judgeNodes(reading.nodes, now);
+    await this.judgeMemory(tap, reading.services, locked, now);
     await this.followUp(now, locked);
   }
 
@@ -310,6 +334,82 @@ export class ClusterWatch {
     }
   }
 
+  /**
+   * Memory pressure of services with a memory limit, unless a launch holds their fleet:
+   * no call when none has a limit, else one `docker stats` per node that runs such a
+   * task. A node Otto can't read is said once in the log; its tasks keep their count.
+   */
+  private async judgeMemory(
+    tap: PassTap,
+    services: readonly ServiceReading[],
+    locked: ReadonlySet<string>,
+    now: number,
+  ): Promise<void> {
+    const iso = new Date(now).toISOString();
+    const incidents = this.ops.incidents;
+    const watched = services.filter((s) => !locked.has(s.fleet));
+    const read = await readLimitedMemory(
+      this.reach,
+      tap,
+      watched.map((s) => s.name),
+    );
+    for (const u of read.ungauged) {
+      const line = `📡 Telemetry can't read the memory of ${u.tasks.join(', ')} on ${u.node}: ${u.reason}. ${u.fix}`;
+      if (!this.said.has(line)) this.options.log(line);
+      this.said.add(line);
+    }
+    const key = (s: ServiceReading) => memorySubject(this.cluster, s.name);
+    const records = await incidents.health<MemoryRecord>(watched.map(key));
+    const warn = this.ops.config.telemetry.memoryWarnPercent;
+    for (const s of watched) {
+      const prev = records.get(key(s)) ?? CALM;
+      const seen = read.services.get(s.name) ?? { read: [], blind: [] };
+      const { record, change, hot } = judgeMemory(prev, seen, warn);
+      if (JSON.stringify(record) !== JSON.stringify(prev))
+        await incidents.saveHealth(key(s), record, iso);
+      if (!change) continue;
+      const open = await incidents.current(key(s));
+      if (change === 'recovered') {
+        if (open) await this.messages.recover(open, {}, now);
+        continue;
+      }
+      const reason = memoryReason(
+        hot.map((h) => ({ ...h, task: taskLabel(h.task, s.fleet), node: read.nodes.get(h.task)! })),
+        warn,
+        MEMORY_POLLS,
+      );
+      if (open) {
+        await incidents.update(open.id, open.state, reason, iso);
+        const updated = { ...open, reason, updatedAt: iso };
+        await this.messages.redraw(updated, { incident: updated }, now);
+        continue;
+      }
+      const incident = await incidents.open({
+        subject: key(s),
+        kind: 'memory',
+        cluster: this.cluster,
+        fleet: s.fleet,
+        service: s.service,
+        state: 'memory_high',
+        reason,
+        openedAt: iso,
+      });
+      const fleet = this.fleets.find((f) => f.name === s.fleet);
+      await this.messages.deliver(incident, {}, this.options.targetsFor(fleet));
+    }
+    // A service that is gone (pruned, or its stack removed) ends its memory incident.
+    for (const open of await incidents.openIncidents(this.cluster)) {
+      if (open.kind !== 'memory' || (open.fleet && locked.has(open.fleet))) continue;
+      if (services.some((s) => key(s) === open.subject)) continue;
+      await incidents.saveHealth(open.subject, CALM, iso);
+      await this.messages.recover(
+        { ...open, reason: `${open.reason} The service no longer exists.` },
+        {},
+        now,
+      );
+    }
+  }
+
   /** Reminders, and posts that are still owed (a silence that ran out, a failed post). */
   private async followUp(now: number, locked: ReadonlySet<string>): Promise<void> {
     const iso = new Date(now).toISOString();
@@ -318,7 +418,7 @@ export class ClusterWatch {
       if (open.fleet && locked.has(open.fleet)) continue;
       if (await this.messages.silenced(open, iso)) continue;
       const fleet = this.fleets.find((f) => f.name === open.fleet);
-      const targets = open.kind === 'service' ? this.options.targetsFor(fleet) : this.targets;
+      const targets = open.fleet ? this.options.targetsFor(fleet) : this.targets;
       const refs = refsOf(open);
       if (targets.some((t) => !refs[t])) {
         await this.messages.deliver(open, {}, targets);

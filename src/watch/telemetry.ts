@@ -3,6 +3,8 @@ import cron from 'node-cron';
 import type { FleetConfig } from '../config/config.js';
 import type { Ops } from '../ops/ops.js';
 import { clusterStatus } from '../swarm/status.js';
+import { readGauges } from '../ops/gauges.js';
+import { formatMemory, formatPercent, taskLabel, topConsumers } from '../swarm/stats.js';
 import { parseJsonLines, swarmEvents } from '../swarm/argv.js';
 import { deployNotice } from '../commands/alert-text.js';
 import { ClusterWatch } from './cluster-watch.js';
@@ -80,7 +82,8 @@ export function startTelemetry(
       clearInterval(deployTimer);
       await poll.destroy();
       await digest?.destroy();
-      await Promise.allSettled([...events, ...watches.map((w) => w.idle())]);
+      // Each watch ends its pass, then closes the SSH logins to nodes it kept for memory.
+      await Promise.allSettled([...events, ...watches.map((w) => w.close())]);
     },
   };
 }
@@ -170,7 +173,10 @@ export async function announceLaunches(
   }
 }
 
-/** The digest: every fleet's services and replicas, and the open incidents. */
+/**
+ * The digest: every fleet's services and replicas, the top consumers of each cluster
+ * (one `docker stats` per node that runs the fleets' tasks), and the open incidents.
+ */
 export async function sendDigest(
   ops: Ops,
   outbox: AlertOutbox,
@@ -181,7 +187,8 @@ export async function sendDigest(
   for (const [cluster, fleets] of byCluster(ops.config.fleets.values())) {
     try {
       const names = fleets.map((f) => f.name);
-      for (const s of await clusterStatus(ops.transport(cluster), names)) {
+      const statuses = await clusterStatus(ops.transport(cluster), names);
+      for (const s of statuses) {
         const up = s.services.filter((x) => x.running >= x.desired).length;
         lines.push(
           s.services.length === 0
@@ -192,6 +199,8 @@ export async function sendDigest(
                 .join('')}`,
         );
       }
+      const services = statuses.flatMap((s) => s.services.map((x) => `${s.fleet}_${x.name}`));
+      lines.push(...(await digestConsumers(ops, cluster, names, services)));
     } catch (e) {
       lines.push(`${cluster}: can't be reached (${(e as Error).message})`);
     }
@@ -214,4 +223,41 @@ export async function sendDigest(
       log(`⚠️ Otto could not post the digest to ${redactTarget(target)}: ${(e as Error).message}`);
     }
   }
+}
+
+/** A cluster's top consumers for the digest: three tasks by CPU, three by memory, and nodes not read. */
+async function digestConsumers(
+  ops: Ops,
+  cluster: string,
+  fleets: readonly string[],
+  services: readonly string[],
+): Promise<string[]> {
+  if (services.length === 0) return [];
+  let gauges;
+  try {
+    gauges = await readGauges(ops, cluster, fleets, { services });
+  } catch (e) {
+    return [`${cluster} top consumers: not read (${(e as Error).message})`];
+  }
+  const top = topConsumers(gauges.tasks);
+  const name = (task: string) => {
+    const fleet = fleets.find((f) => task.startsWith(`${f}_`)) ?? '';
+    return `${fleet} ${taskLabel(task, fleet)}`;
+  };
+  return [
+    ...(top.cpu.length
+      ? [
+          `${cluster} top CPU: ${top.cpu.map((g) => `${name(g.task)} ${formatPercent(g.cpuPercent)} on ${g.node}`).join(', ')}`,
+        ]
+      : []),
+    ...(top.memory.length
+      ? [
+          `${cluster} top memory: ${top.memory.map((g) => `${name(g.task)} ${formatMemory(g)} on ${g.node}`).join(', ')}`,
+        ]
+      : []),
+    ...gauges.ungauged.map(
+      (u) =>
+        `${cluster}: ${u.node} not gauged (${u.tasks.length} task${u.tasks.length === 1 ? '' : 's'}): ${u.reason}. ${u.fix}`,
+    ),
+  ];
 }

@@ -231,3 +231,191 @@ describe('launch announcements and the digest', () => {
     expect(drawn[0]).toContain('shop: 0/1 services at full strength, web 1/2');
   });
 });
+
+describe('memory pressure', () => {
+  const MiB = 2 ** 20;
+  /** The Swarm of this part: shop_api with a 100 MiB limit (or none), on node-1 (the manager) and node-2. */
+  const mem = { limit: 100 as number | undefined, used: { 'node-1': 10, 'node-2': 10 } };
+  const task = (id: string, slot: number, node: string) =>
+    JSON.stringify({
+      ID: id,
+      Name: `shop_api.${slot}`,
+      Image: 'api:1',
+      Node: node,
+      DesiredState: 'Running',
+      CurrentState: 'Running 3 minutes ago',
+      Error: '',
+    });
+  const stats = (id: string, slot: number, node: 'node-1' | 'node-2') =>
+    ok(
+      JSON.stringify({
+        Name: `shop_api.${slot}.${id}`,
+        CPUPerc: '1.00%',
+        MemUsage: `${mem.used[node]}MiB / ${mem.limit ?? 24000}MiB`,
+        NetIO: '0B / 0B',
+        BlockIO: '0B / 0B',
+      }),
+    );
+  const manager = new RecordingTransport({
+    'service ls': ok(JSON.stringify({ Name: 'shop_api', Replicas: '3/3', Image: 'api:1' })),
+    'service inspect': () =>
+      ok(
+        JSON.stringify([
+          {
+            ID: 's2',
+            Spec: {
+              Name: 'shop_api',
+              TaskTemplate: mem.limit
+                ? { Resources: { Limits: { MemoryBytes: mem.limit * MiB } } }
+                : {},
+            },
+          },
+        ]),
+      ),
+    'service ps': ok(
+      [
+        task('a1a1a1a1a1a1a1a1a1a1a1a1a', 1, 'node-1'),
+        task('a2a2a2a2a2a2a2a2a2a2a2a2a', 2, 'node-2'),
+        task('a3a3a3a3a3a3a3a3a3a3a3a3a', 3, 'node-3'),
+      ].join('\n'),
+    ),
+    'node ls': ok(JSON.stringify({ Hostname: 'node-1', Status: 'Ready', Availability: 'Active' })),
+    'node inspect': (argv) =>
+      ok(
+        JSON.stringify(
+          argv
+            .slice(argv.indexOf('--') + 1)
+            .map((h) => (h === 'self' ? 'node-1' : h))
+            .map((h) => ({
+              ID: h.replace('node-', 'n'),
+              Description: { Hostname: h },
+              Status: { Addr: `10.0.0.${h.slice(-1)}` },
+            })),
+        ),
+      ),
+    stats: () => stats('a1a1a1a1a1a1a1a1a1a1a1a1a', 1, 'node-1'),
+  });
+  const worker = new RecordingTransport({
+    stats: () => stats('a2a2a2a2a2a2a2a2a2a2a2a2a', 2, 'node-2'),
+  });
+  const logged: string[] = [];
+  let mops: Ops;
+  let mwatch: ClusterWatch;
+
+  beforeAll(async () => {
+    mops = await testOps(
+      {
+        clusters: {
+          edge: { managers: [{ host: '10.0.0.1', user: 'ops', private_key_file: 'id' }] },
+        },
+        fleets: {
+          shop: { cluster: 'edge', compose_file: 'stacks/shop.yml', alerts: ['slack:C1'] },
+        },
+        telemetry: { memory_warn: 80 },
+      },
+      {
+        files: { 'stacks/shop.yml': 'services:\n  api:\n    image: api:1\n' },
+        transport: manager,
+        outpostReach: {
+          hostKeys: { get: async () => undefined, remember: async () => {} },
+          probe: async () => 'SHA256:x',
+          connect: () => worker,
+        },
+      },
+    );
+    await mops.outposts.add({
+      cluster: 'edge',
+      host: '10.0.0.2',
+      port: 22,
+      user: 'otto',
+      keyFile: '/keys/otto',
+      role: 'worker',
+      fingerprint: 'SHA256:w',
+      nodeId: 'n2',
+      addedBy: 'console:ops',
+    });
+    mwatch = new ClusterWatch(mops, 'edge', [mops.config.fleets.get('shop')!], outbox, {
+      log: (l) => logged.push(l),
+      targetsFor: (f) => f?.alerts ?? [],
+    });
+  });
+  afterAll(async () => {
+    await mwatch.close();
+    await mops.close();
+  });
+  beforeEach(() => {
+    manager.calls.length = 0;
+    worker.calls.length = 0;
+  });
+
+  it('costs no call when no service has a memory limit', async () => {
+    mem.limit = undefined;
+    await mwatch.pass();
+    expect(manager.verbs()).toEqual(['service ls', 'service inspect', 'service ps', 'node ls']);
+    expect(worker.calls).toEqual([]);
+    expect(drawn).toEqual([]);
+  });
+
+  it('opens one alert after two polls above memory_warn, where Otto can read the node', async () => {
+    mem.limit = 100;
+    mem.used['node-2'] = 92;
+    await mwatch.pass();
+    // One docker stats on each node that runs a limited task; node-3 has no way in.
+    expect(manager.verbs().slice(4)).toEqual(['node inspect', 'stats']);
+    expect(worker.verbs()).toEqual(['stats']);
+    expect(drawn).toEqual([]);
+    expect(logged.filter((l) => l.includes('node-3'))).toEqual([
+      "📡 Telemetry can't read the memory of shop_api.3 on node-3: Otto has no SSH way in (it is neither a manager in otto.yml nor an outpost Otto added). Add it with: outpost add edge 10.0.0.3",
+    ]);
+    await mwatch.pass();
+    // Where the nodes are is known for a while: no second node inspect.
+    expect(manager.verbs().filter((v) => v === 'node inspect')).toHaveLength(1);
+    expect(drawn).toEqual([
+      'post slack:C1: 📈 shop api is near its memory limit: api.2 on node-2 uses 92 MiB of its 100 MiB limit (92%): at or above telemetry.memory_warn (80%) for 2 polls in a row.',
+    ]);
+    const [open] = await mops.incidents.openIncidents('edge');
+    expect(open).toMatchObject({
+      kind: 'memory',
+      subject: 'memory:edge:shop_api',
+      fleet: 'shop',
+      service: 'api',
+      state: 'memory_high',
+    });
+    await mwatch.pass();
+    expect(drawn).toHaveLength(1);
+    // Said once, not at every poll.
+    expect(logged.filter((l) => l.includes('node-3'))).toHaveLength(1);
+  });
+
+  it('redraws the alert when another task joins, and recovers when none is above', async () => {
+    mem.used['node-1'] = 85;
+    await mwatch.pass();
+    await mwatch.pass();
+    expect(drawn).toEqual([
+      'edit: 📈 shop api is near its memory limit: api.2 on node-2 uses 92 MiB of its 100 MiB limit (92%); api.1 on node-1 uses 85 MiB of its 100 MiB limit (85%): at or above telemetry.memory_warn (80%) for 2 polls in a row.',
+    ]);
+    Object.assign(mem.used, { 'node-1': 20, 'node-2': 30 });
+    await mwatch.pass();
+    expect(drawn[1]).toMatch(
+      /^reply: ✅ shop api has recovered\. It was near its memory limit for \d+ s\.$/,
+    );
+    expect(drawn[2]).toMatch(/^edit: ✅ Resolved: shop api was near its memory limit for \d+ s/);
+    expect(await mops.incidents.openIncidents('edge')).toEqual([]);
+  });
+
+  it('puts the top consumers of each cluster in the digest, and the nodes it could not read', async () => {
+    await sendDigest(
+      mops,
+      outbox,
+      () => ['slack:C1'],
+      () => {},
+    );
+    const digest = drawn.find((d) => d.includes('Mission Control digest'));
+    expect(digest?.split(' [')[1]?.replace(/]$/, '').split('|')).toEqual([
+      'shop: 1/1 services at full strength',
+      'edge top CPU: shop api.1 1.0% on node-1, shop api.2 1.0% on node-2',
+      'edge top memory: shop api.2 30 MiB / 100 MiB (30%) on node-2, shop api.1 20 MiB / 100 MiB (20%) on node-1',
+      'edge: node-3 not gauged (1 task): Otto has no SSH way in (it is neither a manager in otto.yml nor an outpost Otto added). Add it with: outpost add edge 10.0.0.3',
+    ]);
+  });
+});

@@ -23,7 +23,7 @@ describe("reading Docker's task ages", () => {
 describe('telemetry config', () => {
   const base = { clusters: { local: { local: true } } };
 
-  it('defaults to a 15 s poll, a 60 s grace and hourly reminders', () => {
+  it('defaults to a 15 s poll, a 60 s grace, hourly reminders and memory_warn 90', () => {
     const t = buildConfig(base, '/tmp', undefined).telemetry;
     expect(t).toEqual({
       enabled: true,
@@ -33,8 +33,20 @@ describe('telemetry config', () => {
       remindSeconds: 3600,
       alerts: [],
       digest: undefined,
+      memoryWarnPercent: 90,
     });
     expect(durationSeconds('2h')).toBe(7200);
+  });
+
+  it('takes memory_warn as a percent of a task’s memory limit, 1 to 100', () => {
+    const warn = (memory_warn: unknown) =>
+      buildConfig({ ...base, telemetry: { memory_warn } }, '/tmp', undefined).telemetry
+        .memoryWarnPercent;
+    expect(warn(75)).toBe(75);
+    expect(warn(100)).toBe(100);
+    expect(() => warn(0)).toThrow(/memory_warn/);
+    expect(() => warn(120)).toThrow(/memory_warn/);
+    expect(() => warn('90%')).toThrow(/memory_warn/);
   });
 
   it('takes fleet alert targets over the default ones', () => {
