@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { targetKey } from './notify/targets.js';
 import type { AlertOutbox } from '../watch/incident-messages.js';
 import type { Reply } from '../commands/types.js';
 import type { NotifyEntry, SmtpConfig } from '../config/config.js';
@@ -42,8 +42,6 @@ export interface Outbox extends AlertOutbox {
   close(ms?: number): Promise<void>;
 }
 
-const urlKey = (url: string) => createHash('sha256').update(url).digest('hex').slice(0, 12);
-
 /**
  * Routes alerts: `slack:` and `discord:` targets through the running adapters,
  * Discord webhook URLs over HTTP, and signed webhooks, Mattermost, Teams and
@@ -53,7 +51,7 @@ const urlKey = (url: string) => createHash('sha256').update(url).digest('hex').s
  */
 export function makeOutbox(parts: OutboxParts): Outbox {
   const webhooks = new Map(
-    parts.targets.filter((t) => /^https?:/.test(t)).map((t) => [urlKey(t), t]),
+    parts.targets.filter((t) => /^https?:/.test(t)).map((t) => [targetKey(t), t]),
   );
   const http = parts.fetch ?? fetch;
   const notifier = new Notifier({
@@ -98,7 +96,7 @@ export function makeOutbox(parts: OutboxParts): Outbox {
       if (/^https?:/.test(target)) {
         const res = await send(`${target}?wait=true`, 'POST', webhookBody(reply));
         const { id } = (await res.json()) as { id: string };
-        return MessageRef.format({ kind: 'webhook', key: urlKey(target), message: id });
+        return MessageRef.format({ kind: 'webhook', key: targetKey(target), message: id });
       }
       const { platform: kind, channel } = chatTarget(target);
       return platform(kind).post(channel, reply);
