@@ -146,10 +146,7 @@ export async function topCommand(ctx: Context): Promise<Reply> {
     }
     services = [serviceName(fleet.name, wanted)];
   }
-  ctx.progress({
-    outcome: 'ok',
-    text: `📊 Reading the gauges of ${wanted ? `${fleet.name} ${wanted}` : fleet.name} on the nodes that run it...`,
-  });
+  // No progress message: Slack would move the table of the final reply into a thread.
   const gauges = await readGauges(ops, fleet.cluster, [fleet.name], { services, signal });
   return topReply(fleet, wanted, gauges);
 }
