@@ -165,6 +165,64 @@ export async function readLimitedMemory(
   };
 }
 
+/** How long the memory watch trusts where the nodes are (`docker node inspect`). */
+const NODES_CACHE_MS = 10 * 60_000;
+
+/**
+ * The memory watch's reader for one cluster, pass after pass: SSH logins to nodes
+ * kept open, where the nodes are known for 10 minutes, and each node it can't read
+ * said in the log once (again when the reason changes, or after it was read).
+ */
+export class MemoryGauge {
+  private readonly reach: NodeReach;
+  /** What was said about a node (`''`: the whole read), until it changes. */
+  private readonly said = new Map<string, string>();
+
+  constructor(
+    ops: Ops,
+    readonly cluster: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.reach = new NodeReach(ops, cluster, { cacheMs: NODES_CACHE_MS });
+  }
+
+  private say(node: string, line: string | undefined): void {
+    if (line && this.said.get(node) !== line) this.log(line);
+    if (line) this.said.set(node, line);
+    else this.said.delete(node);
+  }
+
+  /** See {@link readLimitedMemory}; undefined (and said in the log) when the read failed. */
+  async read(
+    pass: { readonly inspect: string; readonly ps: string },
+    services: readonly string[],
+  ): Promise<MemoryReading | undefined> {
+    let read;
+    try {
+      read = await readLimitedMemory(this.reach, pass, services);
+    } catch (e) {
+      this.say(
+        '',
+        `⚠️ Telemetry could not read memory on ${this.cluster}: ${(e as Error).message}`,
+      );
+      return undefined;
+    }
+    this.say('', undefined);
+    for (const node of [...this.said.keys()])
+      if (node && !read.ungauged.some((u) => u.node === node)) this.say(node, undefined);
+    for (const u of read.ungauged)
+      this.say(
+        u.node,
+        `📡 Telemetry can't read the memory of ${u.tasks.join(', ')} on ${u.node}: ${u.reason}. ${u.fix}`,
+      );
+    return read;
+  }
+
+  async close(): Promise<void> {
+    await this.reach.close();
+  }
+}
+
 /**
  * A transport that keeps what the reconcile pass read with `service inspect` and
  * `service ps` (the last answer of each), so the memory watch needs no call of its own

@@ -11,8 +11,7 @@ import {
   type MemoryRecord,
 } from '../swarm/health.js';
 import { memorySubject, refsOf } from '../store/incidents.js';
-import { PassTap, readLimitedMemory } from '../ops/gauges.js';
-import { NodeReach } from '../ops/node-reach.js';
+import { MemoryGauge, PassTap } from '../ops/gauges.js';
 import type { Ops } from '../ops/ops.js';
 import { taskLabel } from '../swarm/stats.js';
 import { fleetLogs } from '../swarm/logs.js';
@@ -35,8 +34,6 @@ export interface WatchOptions {
 }
 
 const UNREACHABLE_PASSES = 2;
-/** How long the memory watch trusts where the nodes are (`docker node inspect`). */
-const NODES_CACHE_MS = 10 * 60_000;
 
 interface ClusterRecord {
   readonly failures: number;
@@ -51,10 +48,8 @@ export class ClusterWatch {
   private running: Promise<void> | undefined;
   private again = false;
   private readonly messages: IncidentMessages;
-  /** The nodes that run tasks with a memory limit, and the SSH logins to them (kept open). */
-  private readonly reach: NodeReach;
-  /** Nodes the memory watch could not read, said once each in the log. */
-  private readonly said = new Set<string>();
+  /** Reads the memory of tasks with a limit on their nodes, logins kept open between passes. */
+  private readonly memory: MemoryGauge;
 
   constructor(
     private readonly ops: Ops,
@@ -64,13 +59,13 @@ export class ClusterWatch {
     private readonly options: WatchOptions,
   ) {
     this.messages = new IncidentMessages(ops, outbox, options.log);
-    this.reach = new NodeReach(ops, cluster, { cacheMs: NODES_CACHE_MS });
+    this.memory = new MemoryGauge(ops, cluster, options.log);
   }
 
   /** Closes the SSH logins to nodes the memory watch opened (after the last pass). */
   async close(): Promise<void> {
     await this.idle();
-    await this.reach.close();
+    await this.memory.close();
   }
 
   /** Resolves when no pass is running. */
@@ -207,10 +202,15 @@ export class ClusterWatch {
       acts.push(this.actOn(s, key, record, change, now));
     }
     await Promise.all(acts);
-    // A service that is gone (pruned, or its stack removed) ends its incident.
+    // A service that is gone (pruned, or its stack removed) ends its incidents.
+    const gone = (open: { subject: string }) =>
+      !services.some(
+        (s) => subject(s) === open.subject || memorySubject(this.cluster, s.name) === open.subject,
+      );
     for (const open of await incidents.openIncidents(this.cluster)) {
-      if (open.kind !== 'service' || (open.fleet && locked.has(open.fleet))) continue;
-      if (!services.some((s) => subject(s) === open.subject)) {
+      if (!['service', 'memory'].includes(open.kind) || (open.fleet && locked.has(open.fleet)))
+        continue;
+      if (gone(open)) {
         await this.messages.recover(
           { ...open, reason: `${open.reason} The service no longer exists.` },
           {},
@@ -337,7 +337,7 @@ export class ClusterWatch {
   /**
    * Memory pressure of services with a memory limit, unless a launch holds their fleet:
    * no call when none has a limit, else one `docker stats` per node that runs such a
-   * task. A node Otto can't read is said once in the log; its tasks keep their count.
+   * task. A node Otto can't read is said in the log; its tasks keep their count.
    */
   private async judgeMemory(
     tap: PassTap,
@@ -348,16 +348,11 @@ export class ClusterWatch {
     const iso = new Date(now).toISOString();
     const incidents = this.ops.incidents;
     const watched = services.filter((s) => !locked.has(s.fleet));
-    const read = await readLimitedMemory(
-      this.reach,
+    const read = await this.memory.read(
       tap,
       watched.map((s) => s.name),
     );
-    for (const u of read.ungauged) {
-      const line = `📡 Telemetry can't read the memory of ${u.tasks.join(', ')} on ${u.node}: ${u.reason}. ${u.fix}`;
-      if (!this.said.has(line)) this.options.log(line);
-      this.said.add(line);
-    }
+    if (!read) return;
     const key = (s: ServiceReading) => memorySubject(this.cluster, s.name);
     const records = await incidents.health<MemoryRecord>(watched.map(key));
     const warn = this.ops.config.telemetry.memoryWarnPercent;
@@ -396,17 +391,6 @@ export class ClusterWatch {
       });
       const fleet = this.fleets.find((f) => f.name === s.fleet);
       await this.messages.deliver(incident, {}, this.options.targetsFor(fleet));
-    }
-    // A service that is gone (pruned, or its stack removed) ends its memory incident.
-    for (const open of await incidents.openIncidents(this.cluster)) {
-      if (open.kind !== 'memory' || (open.fleet && locked.has(open.fleet))) continue;
-      if (services.some((s) => key(s) === open.subject)) continue;
-      await incidents.saveHealth(open.subject, CALM, iso);
-      await this.messages.recover(
-        { ...open, reason: `${open.reason} The service no longer exists.` },
-        {},
-        now,
-      );
     }
   }
 

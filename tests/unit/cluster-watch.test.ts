@@ -235,7 +235,11 @@ describe('launch announcements and the digest', () => {
 describe('memory pressure', () => {
   const MiB = 2 ** 20;
   /** The Swarm of this part: shop_api with a 100 MiB limit (or none), on node-1 (the manager) and node-2. */
-  const mem = { limit: 100 as number | undefined, used: { 'node-1': 10, 'node-2': 10 } };
+  const mem = {
+    limit: 100 as number | undefined,
+    used: { 'node-1': 10, 'node-2': 10 },
+    gone: false,
+  };
   const task = (id: string, slot: number, node: string) =>
     JSON.stringify({
       ID: id,
@@ -257,7 +261,8 @@ describe('memory pressure', () => {
       }),
     );
   const manager = new RecordingTransport({
-    'service ls': ok(JSON.stringify({ Name: 'shop_api', Replicas: '3/3', Image: 'api:1' })),
+    'service ls': () =>
+      ok(mem.gone ? '' : JSON.stringify({ Name: 'shop_api', Replicas: '3/3', Image: 'api:1' })),
     'service inspect': () =>
       ok(
         JSON.stringify([
@@ -401,6 +406,22 @@ describe('memory pressure', () => {
     );
     expect(drawn[2]).toMatch(/^edit: ✅ Resolved: shop api was near its memory limit for \d+ s/);
     expect(await mops.incidents.openIncidents('edge')).toEqual([]);
+  });
+
+  it('ends a memory incident when its service is gone', async () => {
+    mem.used['node-2'] = 95;
+    await mwatch.pass();
+    await mwatch.pass();
+    expect(drawn[0]).toMatch(/^post slack:C1: 📈 shop api is near its memory limit: api\.2/);
+    mem.gone = true;
+    await mwatch.pass();
+    mem.gone = false;
+    expect(drawn[1]).toMatch(/^reply: ✅ shop api has recovered\./);
+    expect(drawn[2]).toMatch(/The service no longer exists\.$/);
+    expect(await mops.incidents.openIncidents('edge')).toEqual([]);
+    mem.used['node-2'] = 30;
+    await mwatch.pass();
+    drawn.length = 0;
   });
 
   it('puts the top consumers of each cluster in the digest, and the nodes it could not read', async () => {
