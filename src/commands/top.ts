@@ -49,7 +49,7 @@ function table(rows: readonly string[][]): string[] {
  * The gauges as a table: each service summed, then its tasks; tasks that showed no
  * reading say why. Nodes Otto could not read are named apart (see {@link ungaugedFields}).
  */
-export function gaugeTable(g: Gauges, fleet: string): string[] {
+function gaugeTable(g: Gauges, fleet: string): string[] {
   const rows = [HEADER];
   for (const s of g.services) {
     rows.push(cells(taskLabel(s.service, fleet), plural(s.tasks, 'task'), s));
@@ -64,7 +64,7 @@ export function gaugeTable(g: Gauges, fleet: string): string[] {
 }
 
 /** One field per node Otto could not read: which tasks it runs, why, and the fix. */
-export function ungaugedFields(
+function ungaugedFields(
   ungauged: readonly UngaugedNode[],
   fleet: string,
 ): { label: string; value: string }[] {
