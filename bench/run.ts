@@ -24,6 +24,7 @@ import { docker, startTestbed, stopTestbed, type Testbed } from '../tests/suppor
 import { OTTO_BIN, TEST_KEY, workspace } from '../tests/support/workspace.js';
 import { discordBench } from './discord.js';
 import { followBench } from './follow.js';
+import { topBench } from './top.js';
 import { hooksBench } from './hooks.js';
 import { renderBench } from './render.js';
 import { slackBench } from './slack.js';
@@ -122,34 +123,39 @@ async function statusFanOut(bed: Testbed) {
     await new Promise((r) => setTimeout(r, 500));
   }
   const recorders: RecordingTransport[] = [];
-  const ops = await openOps(loadConfig(ws.config, true), {
-    env: { OTTO_SECRET_KEY: TEST_KEY },
-    makeTransport: (cluster, db) => {
-      const r = new RecordingTransport({}, defaultTransport(cluster, db));
-      recorders.push(r);
-      return r;
-    },
-  });
+  const open = (config: string) =>
+    openOps(loadConfig(config, true), {
+      env: { OTTO_SECRET_KEY: TEST_KEY },
+      makeTransport: (cluster, db) => {
+        const r = new RecordingTransport({}, defaultTransport(cluster, db));
+        recorders.push(r);
+        return r;
+      },
+    });
   const callCount = () => recorders.reduce((n, r) => n + r.calls.length, 0);
   const forgetCalls = () => recorders.forEach((r) => (r.calls.length = 0));
   const source = { actor: 'console:bench', channel: 'bench', platform: 'console' as const };
-  const measure = async (text: string) => {
-    await dispatch(ops, text, source); // warm the SSH connection
+  /** `status` (every fleet) of an otto.yml: its docker calls and median time. */
+  const measure = async (config: string) => {
+    const ops = await open(config);
+    await dispatch(ops, 'status', source); // warm the SSH connection
     const times: number[] = [];
     let n = 0;
     for (let i = 0; i < 5; i++) {
       forgetCalls();
       const t0 = performance.now();
-      const reply = await dispatch(ops, text, source);
+      const reply = await dispatch(ops, 'status', source);
       times.push(performance.now() - t0);
       if (reply.outcome !== 'ok') throw new Error(reply.text);
       n = callCount();
     }
+    await ops.close();
     return { calls: n, median_ms: Math.round(median(times)) };
   };
-  const one = await measure('status fan-00');
-  const all = await measure('status');
-  await ops.close();
+  // One fleet configured against twenty: `status <fleet>` also reads its gauges (top consumers).
+  const single = workspace(bed, { 'fan-00': { compose: threeServices(bed) } });
+  const one = await measure(single.config);
+  const all = await measure(ws.config);
   const t0 = performance.now();
   const cli = await ws.say('status');
   const cliMs = performance.now() - t0;
@@ -189,6 +195,7 @@ const PARTS: Record<string, (bed: Testbed) => Promise<unknown>> = {
   render: async () => renderBench(),
   hooks: hooksBench,
   follow: followBench,
+  top: topBench,
 };
 
 async function main() {

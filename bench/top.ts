@@ -7,8 +7,7 @@
  * open, as in `otto start`). For scale, `docker stats --no-stream` alone on one node,
  * over SSH and on the machine itself: Docker takes two samples a second apart.
  */
-import { execa } from 'execa';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mountMissingCgroups } from '../tests/support/cgroups.js';
 import { stringify } from 'yaml';
 import { dispatch } from '../src/commands/dispatch.js';
 import { loadConfig } from '../src/config/config.js';
@@ -47,30 +46,6 @@ class Timed implements Transport {
   }
 }
 const ROUNDS = 5;
-
-/**
- * Mounts the cgroup v1 hierarchies /proc/self/cgroup names that are mounted nowhere
- * (without them docker stats reads zeros on these machines; see tests/e2e/gauges.test.ts).
- */
-async function mountMissingCgroups(): Promise<() => Promise<void>> {
-  const sets = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter((l) => l.includes(' - cgroup cgroup '))
-    .map((l) => (l.split(' ').at(-1) ?? '').split(','));
-  const mounted: string[] = [];
-  for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
-    const [id, controllers] = line.split(':');
-    if (!controllers || id === '0' || controllers.startsWith('name=')) continue;
-    if (sets.some((set) => controllers.split(',').every((c) => set.includes(c)))) continue;
-    const dir = `/sys/fs/cgroup/${controllers}`;
-    if (!existsSync(dir) || readdirSync(dir).length > 0) continue;
-    const r = await execa('mount', ['-t', 'cgroup', '-o', controllers, 'cgroup', dir], { reject: false });
-    if (r.exitCode === 0) mounted.push(dir);
-  }
-  return async () => {
-    for (const dir of mounted.reverse()) await execa('umount', [dir], { reject: false });
-  };
-}
 
 export async function topBench(bed: Testbed) {
   const unmount = await mountMissingCgroups();
