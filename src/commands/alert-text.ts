@@ -67,16 +67,20 @@ export interface AlertFacts {
   readonly logs?: readonly string[] | undefined;
 }
 
+/** An alert's Logs button: the last lines, then the new ones live, in the alert's thread. */
+const followLogs = (fleet: string, service: string) =>
+  `logs ${fleet} ${service} --tail 20 --follow`;
+
 function buttons(i: Incident): Button[] {
   if (i.kind === 'memory' && i.fleet && i.service)
     return [
       { label: 'Gauges', command: `top ${i.fleet} ${i.service}` },
-      { label: 'Logs', command: `logs ${i.fleet} ${i.service}` },
+      { label: 'Logs', command: followLogs(i.fleet, i.service) },
       { label: 'Silence 1h', command: `silence ${i.fleet} ${i.service} 1h` },
     ];
   if (i.kind !== 'service' || !i.fleet || !i.service) return [];
   return [
-    { label: 'Logs', command: `logs ${i.fleet} ${i.service}` },
+    { label: 'Logs', command: followLogs(i.fleet, i.service) },
     { label: 'Roll back', command: `rollback ${i.fleet}`, style: 'danger' },
     { label: 'Silence 1h', command: `silence ${i.fleet} ${i.service} 1h` },
   ];

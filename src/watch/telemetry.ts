@@ -109,6 +109,8 @@ async function watchEvents(ops: Ops, watch: ClusterWatch, signal: AbortSignal): 
         signal,
         timeoutMs: 3_600_000,
         partialOnTimeout: true,
+        // Ended with Otto: the remote docker events must not wait for its next event.
+        stoppable: true,
         onStdout: (chunk) => {
           const lines = (partial + chunk).split('\n');
           partial = lines.pop() ?? '';

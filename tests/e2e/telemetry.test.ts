@@ -163,6 +163,20 @@ describe.skipIf(bed === null)('telemetry: alerts on the real Swarm, into Slack',
     ).toEqual([{ state: 'down', resolved: 1 }]);
   });
 
+  it("follows the service's transmissions in the alert's thread from its Logs button", async () => {
+    const talk = new Conversation(slack);
+    const alert = slack.calls.find(
+      (c) => c.method === 'chat.postMessage' && tsOf(c) === buoyAlert,
+    )!;
+    await slack.envelope('interactive', buttonPayload(slack, alert, 'Logs', 'UALICE'));
+    const follow = await talk.posted('Following buoy web live');
+    // The follow's message and its lines are in the alert's thread.
+    expect(follow.args['thread_ts']).toBe(buoyAlert);
+    await threadReply(buoyAlert, '| buoy is taking on water');
+    await slack.envelope('interactive', buttonPayload(slack, follow, 'Stop', 'UALICE'));
+    await talk.drawn(tsOf(follow), 'ended: stopped by <@UALICE>');
+  });
+
   it('silences a service from the alert button, lists it under alerts, and posts the alert owed once lifted', async () => {
     const talk = new Conversation(slack);
     const alert = slack.calls.find(

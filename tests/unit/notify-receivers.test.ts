@@ -232,7 +232,7 @@ describe('notify targets, driven by the incident loop', () => {
       text: expect.stringContaining('shop web is degraded') as unknown,
       props: { otto: { kind: 'alert', id: body['id'] } },
     });
-    expect(String(json(mm!)['text'])).toContain('In chat: `logs shop web`');
+    expect(String(json(mm!)['text'])).toContain('In chat: `logs shop web --tail 20 --follow`');
 
     const [teams] = on('/teams/');
     expect(teams!.path).toContain('sig=s3cr3t');
