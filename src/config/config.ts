@@ -5,7 +5,9 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { configSchema, type OttoConfig } from './schema.js';
 
+import { envValue } from './env-value.js';
 export * from './vocabulary.js';
+export { envValue } from './env-value.js';
 export { DEFAULT_INGRESS_IMAGE, IMAGE_REFERENCE } from './schema.js';
 export type {
   ClusterConfig,
@@ -26,15 +28,15 @@ export type {
   TelemetryConfig,
 } from './schema.js';
 
-/** Replaces `${NAME}` in every string value with the environment's value. */
+/** Replaces `${NAME}` in every string value with the environment's value (or `NAME_FILE`'s). */
 function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[]): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
-      const v = env[name];
+      const v = envValue(env, name);
       if (v === undefined) {
         throw new ConfigError(
-          `otto.yml: ${path.join('.')} uses \${${name}}, but the environment has no ${name}.`,
-          `Export ${name} before starting Otto, or write the value into otto.yml.`,
+          `otto.yml: ${path.join('.')} uses \${${name}}, but the environment has no ${name} (nor ${name}_FILE).`,
+          `Export ${name} before starting Otto (or ${name}_FILE, the path of a file holding it), or write the value into otto.yml.`,
         );
       }
       return v;

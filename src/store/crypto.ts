@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { envValue } from '../config/env-value.js';
 
 export const KEY_FILE = 'secret.key';
 
@@ -63,12 +64,12 @@ export function commitKeyFile(dataDir: string): void {
 }
 
 /**
- * The AES-256 key: OTTO_SECRET_KEY, else `<data_dir>/secret.key`, else a new key
+ * The AES-256 key: OTTO_SECRET_KEY (or the file OTTO_SECRET_KEY_FILE names), else `<data_dir>/secret.key`, else a new key
  * written there with mode 0600.
  */
 export function loadSecretKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): SecretKey {
   const file = join(dataDir, KEY_FILE);
-  const fromEnv = env['OTTO_SECRET_KEY'];
+  const fromEnv = envValue(env, 'OTTO_SECRET_KEY');
   if (fromEnv) return { key: decodeKey(fromEnv, 'OTTO_SECRET_KEY'), source: 'env', file };
   if (existsSync(file))
     return { key: decodeKey(readFileSync(file, 'utf8'), file), source: 'file', file };
