@@ -72,12 +72,14 @@ export class LineFeed {
       }
       const wait = this.lastPost + this.interval - Date.now();
       if (wait > 0) await sleep(wait);
-      const batch = this.take();
+      const { batch, noted } = this.take();
       try {
         await this.post(batch);
       } catch (e) {
         if (e instanceof RateLimited) {
-          this.waiting.unshift(...batch.filter((l) => !l.startsWith('… ')));
+          // Nothing was written: the same lines (and the count of skipped ones) go next.
+          this.waiting.unshift(...batch.slice(noted ? 1 : 0));
+          this.skipped += noted;
           this.lastPost = Date.now() + e.retryAfterMs - this.interval;
           continue;
         }
@@ -91,11 +93,15 @@ export class LineFeed {
     }
   }
 
-  /** The next post's lines: a note of skipped lines first, then as many as fit. */
-  private take(): string[] {
+  /**
+   * The next post's lines: a note of skipped lines first, then as many as fit;
+   * `noted` is how many skipped lines the note counts (0 without a note).
+   */
+  private take(): { batch: string[]; noted: number } {
     const batch: string[] = [];
     let size = 0;
-    if (this.skipped) {
+    const noted = this.skipped;
+    if (noted) {
       const note = `… ${this.skipped} line${this.skipped === 1 ? '' : 's'} skipped: they came faster than chat can show. See them with logs --tail.`;
       batch.push(note);
       size += note.length + 1;
@@ -112,6 +118,6 @@ export class LineFeed {
       size += next.length + 1;
       this.waiting.shift();
     }
-    return batch;
+    return { batch, noted };
   }
 }

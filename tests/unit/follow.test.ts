@@ -95,6 +95,28 @@ describe('LineFeed', () => {
     expect(posts.flat().slice(1)).toEqual(['3', '4', '5', '6', '7']);
   });
 
+  it('keeps a log line that starts like its own note, and the note, through a rate limit', async () => {
+    let calls = 0;
+    let ready = false;
+    const { f, posts } = feed(
+      () => ready,
+      async () => {
+        if (++calls === 1) throw new RateLimited(10);
+      },
+    );
+    f.push(['1', '2', '3', '4', '5', '… a line of the service']);
+    ready = true;
+    await f.close();
+    expect(posts.flat()).toEqual([
+      '… 1 line skipped: they came faster than chat can show. See them with logs --tail.',
+      '2',
+      '3',
+      '4',
+      '5',
+      '… a line of the service',
+    ]);
+  });
+
   it('tries the same lines again after a rate limit, never after another failure', async () => {
     let calls = 0;
     const { f, posts } = feed(
