@@ -4,6 +4,7 @@ import { progressPrinter, runConsole } from './adapters/console.js';
 import { preflight } from './watch/preflight.js';
 import { startSlack } from './adapters/slack/slack.js';
 import { startHttpApi } from './adapters/http-api.js';
+import { probeHealth } from './adapters/health-probe.js';
 import { startRequestPoster } from './watch/request-poster.js';
 import { startPreviewSweep } from './watch/preview-sweep.js';
 import { startPreviewMessages } from './watch/preview-messages.js';
@@ -41,6 +42,7 @@ const USAGE = `Usage:
                                              an HTTP API token for CI (printed once, on the last line)
   otto token list | otto token revoke <name> the HTTP API tokens
   otto migrate [--config FILE]               create or update the database
+  otto health [--config FILE]                ask the running Otto's /healthz (the image's HEALTHCHECK): 0 healthy, 1 not
   otto secret set <fleet> <NAME>             store a secret (value read from stdin)
   otto secret list <fleet>                   list secret names
   otto secret rekey                          re-encrypt every secret under a new key (new key from stdin, or generated)
@@ -389,6 +391,12 @@ export async function main(argv: string[]): Promise<number> {
           io.out(renderText(reply));
           return EXIT[reply.outcome];
         });
+      }
+      case 'health': {
+        const file = values.config ?? process.env['OTTO_CONFIG'];
+        const probe = await probeHealth(loadConfig(file ?? 'otto.yml', file !== undefined).http);
+        (probe.code === 0 ? io.out : io.err)(probe.line);
+        return probe.code;
       }
       case 'migrate':
         return await withOps(values.config, async (ops) => {

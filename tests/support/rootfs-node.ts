@@ -72,40 +72,58 @@ export function debianMirror(): string {
 
 /**
  * Makes the root filesystem's tar when it is missing (debootstrap, about a minute;
- * more on a slow mirror), and returns its path. The tar appears at once (renamed
- * into place), so a run that stops half-way leaves no broken cache.
+ * more on a slow mirror), and returns its path.
  */
-export async function ensureRootfsCache(log: (m: string) => void = console.error): Promise<string> {
-  if (existsSync(ROOTFS_CACHE)) return ROOTFS_CACHE;
+export function ensureRootfsCache(log: (m: string) => void = console.error): Promise<string> {
+  return ensureDebootstrapTar(ROOTFS_CACHE, ROOTFS_PACKAGES, log);
+}
+
+/**
+ * A Debian bookworm minbase root filesystem with `include` packages, made with
+ * debootstrap from Debian's packages when `cache` (a tar) is missing, and returns
+ * `cache`. The tar appears at once (renamed into place), so a run that stops
+ * half-way leaves no broken cache. Downloaded packages, apt's indexes and SSH host
+ * keys are left out.
+ */
+export async function ensureDebootstrapTar(
+  cache: string,
+  include: readonly string[],
+  log: (m: string) => void = console.error,
+): Promise<string> {
+  if (existsSync(cache)) return cache;
   await ensurePackages(log, { '/usr/sbin/debootstrap': 'debootstrap' });
-  mkdirSync(dirname(ROOTFS_CACHE), { recursive: true });
-  const build = mkdtempSync(`${ROOTFS_CACHE}.build-`);
+  mkdirSync(dirname(cache), { recursive: true });
+  const build = mkdtempSync(`${cache}.build-`);
   const root = join(build, 'root');
   const mirror = debianMirror();
   try {
-    log(
-      `rootfs: debootstrap ${SUITE} from ${mirror} into ${root} (once; cached as ${ROOTFS_CACHE})...`,
-    );
+    log(`rootfs: debootstrap ${SUITE} from ${mirror} into ${root} (once; cached as ${cache})...`);
     const r = await execa(
       'debootstrap',
-      ['--variant=minbase', `--include=${ROOTFS_PACKAGES.join(',')}`, SUITE, root, mirror],
+      [
+        '--variant=minbase',
+        ...(include.length ? [`--include=${include.join(',')}`] : []),
+        SUITE,
+        root,
+        mirror,
+      ],
       { reject: false, all: true, timeout: 20 * 60_000 },
     );
     if (r.exitCode !== 0)
       throw new Error(
         `rootfs: debootstrap failed (exit ${r.exitCode}):\n${String(r.all).split('\n').slice(-30).join('\n')}`,
       );
-    // Nothing a node should share with another: downloaded packages, indexes, host keys.
+    // Nothing a node or an image should share: downloaded packages, indexes, host keys.
     await execa('sh', [
       '-c',
-      'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/* "$1"/etc/ssh/ssh_host_*',
+      'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/cache/apt/*.bin "$1"/var/lib/apt/lists/* "$1"/etc/ssh/ssh_host_*',
       'sh',
       root,
     ]);
     const tmp = join(build, 'rootfs.tar');
     await execa('tar', ['--numeric-owner', '-C', root, '-cf', tmp, '.']);
-    renameSync(tmp, ROOTFS_CACHE);
-    return ROOTFS_CACHE;
+    renameSync(tmp, cache);
+    return cache;
   } finally {
     rmSync(build, { recursive: true, force: true });
   }

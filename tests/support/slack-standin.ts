@@ -48,6 +48,8 @@ export class SlackStandin {
   private nextEnvelope = 1;
   private pinger: NodeJS.Timeout | undefined;
   port = 0;
+  /** The address it listens on (and hands out in URLs). */
+  host = '127.0.0.1';
 
   constructor() {
     this.server = new StandinServer((req) => this.handle(req), '/socket');
@@ -70,13 +72,14 @@ export class SlackStandin {
     this.pinger = setInterval(() => this.socket?.ping(), 5_000);
   }
 
-  async listen(port = 0): Promise<void> {
-    await this.server.listen(port);
+  async listen(port = 0, host = '127.0.0.1'): Promise<void> {
+    this.host = host;
+    await this.server.listen(port, host);
     this.port = this.server.port;
   }
 
   get apiUrl(): string {
-    return `http://127.0.0.1:${this.port}/api/`;
+    return `http://${this.host}:${this.port}/api/`;
   }
 
   /** The next `times` calls of `method` fail this way (a 429 with Retry-After, or a 500). */
@@ -175,7 +178,7 @@ export class SlackStandin {
           bot_id: 'B0OTTO',
         };
       case 'apps.connections.open':
-        return { ok: true, url: `ws://127.0.0.1:${this.port}/socket` };
+        return { ok: true, url: `ws://${this.host}:${this.port}/socket` };
       case 'chat.postMessage': {
         const channel = String(args['channel']);
         if (this.outside.has(channel)) return { ok: false, error: 'not_in_channel' };

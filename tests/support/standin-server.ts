@@ -76,8 +76,9 @@ export class StandinServer {
     this.wss = new WebSocketServer({ server: this.http, path: wsPath });
   }
 
-  async listen(port = 0): Promise<void> {
-    await new Promise<void>((resolve) => this.http.listen(port, '127.0.0.1', resolve));
+  /** `host`: 127.0.0.1, or an address a container's network can reach (the image suite). */
+  async listen(port = 0, host = '127.0.0.1'): Promise<void> {
+    await new Promise<void>((resolve) => this.http.listen(port, host, resolve));
     this.port = (this.http.address() as AddressInfo).port;
   }
 
