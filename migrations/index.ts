@@ -12,6 +12,7 @@ import * as imageOverrides from './0010-image-overrides.js';
 import * as apiTokens from './0011-api-tokens.js';
 import * as previews from './0012-previews.js';
 import * as operations from './0013-operations.js';
+import * as lease from './0014-lease.js';
 
 /**
  * Every migration, in order. Listed here (rather than read from the folder at run
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-api-tokens': apiTokens,
   '0012-previews': previews,
   '0013-operations': operations,
+  '0014-lease': lease,
 };

@@ -5,6 +5,7 @@ import { preflight } from './watch/preflight.js';
 import { startSlack } from './adapters/slack/slack.js';
 import { startHttpApi } from './adapters/http-api.js';
 import { probeHealth } from './adapters/health-probe.js';
+import { becomeActive, holderLine } from './ops/standby.js';
 import { startRequestPoster } from './watch/request-poster.js';
 import { startPreviewSweep } from './watch/preview-sweep.js';
 import { startPreviewMessages } from './watch/preview-messages.js';
@@ -25,7 +26,8 @@ import type { Who } from './commands/access.js';
 import { renderFleet, verdictFix, verdictOutcome, type FleetRender } from './commands/dry-run.js';
 
 const USAGE = `Usage:
-  otto start [--config FILE]                 run the bot: Slack and/or Discord when otto.yml configures them, else the console
+  otto start [--config FILE] [--no-standby]  run the bot: Slack and/or Discord when otto.yml configures them, else the console;
+                                             a second otto start on one database waits as a standby (--no-standby: exits)
   otto console [--config FILE]               chat with Otto in this terminal
   otto say "<command>" [--config FILE] [--as ID] [--group ID]... [--channel ID]
                                              run one chat command and print the reply
@@ -145,8 +147,15 @@ function maybeTelemetry(
   return startTelemetry(ops, outbox, { log, ...(targets ? { targets } : {}) });
 }
 
-/** Runs the configured chat adapters until a signal asks Otto to stop. */
-async function runChatAdapters(ops: Ops, signal: AbortSignal): Promise<void> {
+/**
+ * Runs the configured chat adapters until a signal asks Otto to stop (0), or until
+ * another Otto takes the database over (`lost`: 1, at once).
+ */
+async function runChatAdapters(
+  ops: Ops,
+  signal: AbortSignal,
+  lost: Promise<void> = new Promise(() => {}),
+): Promise<number> {
   const log = (line: string) => io.err(line);
   log(`${otto.prefix} Otto at Mission Control: connecting to chat. Ctrl-C stops.`);
   for (const n of ops.notices) log(`ℹ️  ${n}`);
@@ -168,9 +177,12 @@ async function runChatAdapters(ops: Ops, signal: AbortSignal): Promise<void> {
   const poster = (slack || discord) && startRequestPoster(ops, outbox, log);
   const previews = startPreviewSweep(ops, log);
   const previewMessages = (slack || discord) && startPreviewMessages(ops, outbox, log);
-  await new Promise<void>((resolve) =>
-    signal.addEventListener('abort', () => resolve(), { once: true }),
-  );
+  const stopped = await Promise.race([
+    new Promise<'signal'>((resolve) =>
+      signal.addEventListener('abort', () => resolve('signal'), { once: true }),
+    ),
+    lost.then(() => 'lost' as const),
+  ]);
   log('Otto is landing: letting running commands finish as interrupted...');
   if (poster) poster.stop();
   previews.stop();
@@ -178,7 +190,12 @@ async function runChatAdapters(ops: Ops, signal: AbortSignal): Promise<void> {
   await telemetry?.stop();
   // Webhook and e-mail notifications still queued get a few seconds to go out.
   await outbox.close(5_000);
-  await Promise.all(adapters.map((a) => a.stop(signal.reason)));
+  await Promise.all(
+    adapters.map((a) =>
+      a.stop(stopped === 'signal' ? signal.reason : new Error('another Otto took over')),
+    ),
+  );
+  return stopped === 'signal' ? 0 : 1;
 }
 
 /**
@@ -263,6 +280,7 @@ export async function main(argv: string[]): Promise<number> {
         channel: { type: 'string' },
         guild: { type: 'string' },
         offline: { type: 'boolean' },
+        'no-standby': { type: 'boolean' },
         // otto outpost add:
         user: { type: 'string' },
         port: { type: 'string' },
@@ -315,8 +333,19 @@ export async function main(argv: string[]): Promise<number> {
           values.config,
           async (ops) => {
             if (sub === 'start' && (ops.config.slack || ops.config.discord || ops.config.http)) {
-              await runChatAdapters(ops, signal);
-              return 0;
+              // One active instance per database; a second one waits as a standby.
+              const log = (line: string) => io.err(line);
+              const got = await becomeActive(ops, { wait: !values['no-standby'], log, signal });
+              if (!got) return 0;
+              if ('held' in got) {
+                log(`⏸️  ${holderLine(got.held)}. --no-standby: not waiting.`);
+                return 1;
+              }
+              try {
+                return await runChatAdapters(ops, signal, got.active.lost);
+              } finally {
+                await got.active.release();
+              }
             }
             const telemetry = maybeTelemetry(
               ops,
@@ -394,7 +423,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'health': {
         const file = values.config ?? process.env['OTTO_CONFIG'];
-        const probe = await probeHealth(loadConfig(file ?? 'otto.yml', file !== undefined).http);
+        const config = loadConfig(file ?? 'otto.yml', file !== undefined);
+        const probe = await probeHealth(config.http, config.dataDir);
         (probe.code === 0 ? io.out : io.err)(probe.line);
         return probe.code;
       }

@@ -1,4 +1,8 @@
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { HttpConfig } from '../config/config.js';
+import { HOSTNAME } from '../store/process-alive.js';
 
 /** How long `otto health` waits for /healthz: under the image's HEALTHCHECK timeout (10 s). */
 const PROBE_MS = 5_000;
@@ -21,7 +25,7 @@ function probeHost(host: string): string {
  * not). Without a listener there is nothing to ask: Otto's health is its process, and
  * the check passes, saying so.
  */
-export async function probeHealth(http: HttpConfig | undefined): Promise<Probe> {
+export async function probeHealth(http: HttpConfig | undefined, dataDir?: string): Promise<Probe> {
   if (!http)
     return {
       code: 0,
@@ -35,6 +39,35 @@ export async function probeHealth(http: HttpConfig | undefined): Promise<Probe> 
   } catch (e) {
     const why =
       e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : String(e);
+    const active = dataDir === undefined ? undefined : activeElsewhere(dataDir);
+    if (active)
+      return {
+        code: 0,
+        line: `${url}: no answer, as expected of a standby: Otto on ${active} is the active one.`,
+      };
     return { code: 1, line: `${url}: no answer (${why}).` };
+  }
+}
+
+/**
+ * The host of the active Otto, when it is another machine (or container) than this
+ * one and its lease is current: then this Otto is a standby, which has no listener.
+ */
+function activeElsewhere(dataDir: string): string | undefined {
+  const file = join(dataDir, 'otto.db');
+  if (!existsSync(file)) return undefined;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    const row = db
+      .prepare("SELECT hostname, expires_at AS expiresAt FROM leases WHERE name = 'active'")
+      .get() as { hostname: string; expiresAt: number } | undefined;
+    return row && row.hostname !== HOSTNAME && row.expiresAt > Date.now()
+      ? row.hostname
+      : undefined;
+  } catch {
+    return undefined; // no leases table yet, or unreadable: not known to be a standby
+  } finally {
+    db?.close();
   }
 }

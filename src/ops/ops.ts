@@ -20,6 +20,7 @@ import { Outposts } from '../store/outposts.js';
 import { Silences } from '../store/silences.js';
 import { LocalTransport } from '../transport/local-transport.js';
 import { Locks } from '../store/locks.js';
+import type { Owner } from '../store/process-alive.js';
 import { SecretStore } from '../store/secrets.js';
 import {
   probeHostKey,
@@ -64,6 +65,30 @@ export interface Ops {
   /** What outpost add needs to reach a new server of `cluster`: its host key, then a login. */
   outpostReach(cluster: ClusterConfig): OutpostReach;
   close(): Promise<void>;
+}
+
+/**
+ * Marks what a stopped Otto left running `interrupted` and frees its launch locks:
+ * processes of this machine that are gone, and `gone`, an Otto whose lease expired
+ * (on any machine). Returns a notice per launch or operation.
+ */
+export async function reapLeftovers(
+  ops: Pick<Ops, 'locks' | 'deployments' | 'operations'>,
+  gone?: Owner,
+): Promise<string[]> {
+  const notices: string[] = [];
+  for (const d of await ops.deployments.reapInterrupted(gone)) {
+    notices.push(
+      `Launch ${d.fleet} v${d.version} was left unfinished by a stopped Otto; it is now marked interrupted.`,
+    );
+  }
+  for (const o of await ops.operations.reapInterrupted(gone)) {
+    notices.push(
+      `The ${o.kind} of ${o.fleet} ${o.service} was left unfinished by a stopped Otto; it is now marked interrupted.`,
+    );
+  }
+  await ops.locks.reap(gone);
+  return notices;
 }
 
 /** How a new server is reached: the host key it offers, and an SSH login with that key pinned. */
@@ -163,18 +188,8 @@ export async function openOps(config: OttoConfig, options: OpenOpsOptions = {}):
   }
   const locks = new Locks(db);
   const deployments = new Deployments(db);
-  for (const d of await deployments.reapInterrupted()) {
-    notices.push(
-      `Launch ${d.fleet} v${d.version} was left unfinished by a stopped Otto; it is now marked interrupted.`,
-    );
-  }
   const operations = new Operations(db);
-  for (const o of await operations.reapInterrupted()) {
-    notices.push(
-      `The ${o.kind} of ${o.fleet} ${o.service} was left unfinished by a stopped Otto; it is now marked interrupted.`,
-    );
-  }
-  await locks.reap();
+  notices.push(...(await reapLeftovers({ locks, deployments, operations })));
   const transports = new Map<string, Transport>();
   const retired: Transport[] = [];
   const outposts = new Outposts(db);

@@ -281,7 +281,18 @@ export interface OutpostsTable {
   addedBy: string;
 }
 
+/** The one active `otto start` (row `active`), until `expiresAt` (ms since the epoch). */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  hostname: string;
+  pid: number;
+  since: number;
+  expiresAt: number;
+}
+
 export interface Schema {
+  leases: LeasesTable;
   operations: OperationsTable;
   outposts: OutpostsTable;
   apiTokens: ApiTokensTable;

@@ -7,7 +7,7 @@ import {
   type DeploymentStatus,
   type RecordedCommit,
 } from './db.js';
-import { HOSTNAME, ownerIsDead } from './process-alive.js';
+import { HOSTNAME, ownerIsDead, type Owner } from './process-alive.js';
 
 export interface StartDeployment {
   readonly fleet: string;
@@ -212,15 +212,15 @@ export class Deployments {
     return new Map(rows.map((r) => [r.fleet, r]));
   }
 
-  /** Marks `deploying` rows of dead processes on this machine `interrupted`. */
-  async reapInterrupted(): Promise<Deployment[]> {
+  /** Marks `deploying` rows of dead processes on this machine, and of `gone`, `interrupted`. */
+  async reapInterrupted(gone?: Owner): Promise<Deployment[]> {
     const rows = await this.db
       .selectFrom('deployments')
       .selectAll()
       .where('status', '=', 'deploying')
-      .where('hostname', '=', HOSTNAME)
+      .where('hostname', 'in', [HOSTNAME, gone?.hostname ?? HOSTNAME])
       .execute();
-    const dead = rows.filter(ownerIsDead);
+    const dead = rows.filter((r) => ownerIsDead(r, gone));
     for (const d of dead) {
       await this.finish(d, 'interrupted', 'Otto stopped before the launch finished.');
     }

@@ -1,10 +1,10 @@
 import { LockHeldError } from '../errors.js';
 import type { Db, Lock } from './db.js';
-import { HOSTNAME, ownerIsDead } from './process-alive.js';
+import { HOSTNAME, ownerIsDead, type Owner } from './process-alive.js';
 
 /** A lock taken by a running launch is owned by its process; a `lock` command's is manual. */
-function orphaned(lock: Lock): boolean {
-  return lock.manual === 0 && ownerIsDead(lock);
+function orphaned(lock: Lock, gone?: Owner): boolean {
+  return lock.manual === 0 && ownerIsDead(lock, gone);
 }
 
 /**
@@ -104,15 +104,15 @@ export class Locks {
     return this.db.selectFrom('locks').selectAll().where('fleet', '=', fleet).executeTakeFirst();
   }
 
-  /** Drops launch locks left by dead processes on this machine. Returns the fleets freed. */
-  async reap(): Promise<string[]> {
+  /** Drops launch locks left by dead processes on this machine, and by `gone`. Returns the fleets freed. */
+  async reap(gone?: Owner): Promise<string[]> {
     const rows = await this.db
       .selectFrom('locks')
       .selectAll()
-      .where('hostname', '=', HOSTNAME)
+      .where('hostname', 'in', [HOSTNAME, gone?.hostname ?? HOSTNAME])
       .where('manual', '=', 0)
       .execute();
-    const dead = rows.filter(orphaned);
+    const dead = rows.filter((l) => orphaned(l, gone));
     for (const l of dead) {
       await this.db
         .deleteFrom('locks')

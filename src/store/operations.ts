@@ -1,5 +1,5 @@
 import type { Db, Operation, OperationKind, OperationStatus } from './db.js';
-import { HOSTNAME, ownerIsDead } from './process-alive.js';
+import { HOSTNAME, ownerIsDead, type Owner } from './process-alive.js';
 
 export interface StartOperation {
   readonly fleet: string;
@@ -82,15 +82,15 @@ export class Operations {
       .execute();
   }
 
-  /** Marks `running` rows of dead processes on this machine `interrupted`. */
-  async reapInterrupted(): Promise<Operation[]> {
+  /** Marks `running` rows of dead processes on this machine, and of `gone`, `interrupted`. */
+  async reapInterrupted(gone?: Owner): Promise<Operation[]> {
     const rows = await this.db
       .selectFrom('operations')
       .selectAll()
       .where('status', '=', 'running')
-      .where('hostname', '=', HOSTNAME)
+      .where('hostname', 'in', [HOSTNAME, gone?.hostname ?? HOSTNAME])
       .execute();
-    const dead = rows.filter(ownerIsDead);
+    const dead = rows.filter((r) => ownerIsDead(r, gone));
     const reaped: Operation[] = [];
     for (const op of dead) {
       reaped.push(

@@ -12,7 +12,18 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** A row written by a process that has died, on this machine. Other hosts' rows are left alone. */
-export function ownerIsDead(row: { pid: number; hostname: string }): boolean {
+/** The process that wrote a row. */
+export interface Owner {
+  readonly pid: number;
+  readonly hostname: string;
+}
+
+/**
+ * A row written by a process that has died: on this machine, one whose pid is gone;
+ * on any machine, `gone`, an Otto known to be dead (its lease expired). Other hosts'
+ * rows are otherwise left alone.
+ */
+export function ownerIsDead(row: Owner, gone?: Owner): boolean {
+  if (gone && row.hostname === gone.hostname && row.pid === gone.pid) return true;
   return row.hostname === HOSTNAME && row.pid !== process.pid && !processAlive(row.pid);
 }

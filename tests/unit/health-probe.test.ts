@@ -1,4 +1,8 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probeHealth } from '../../src/adapters/health-probe.js';
@@ -55,5 +59,26 @@ describe('otto health: the image HEALTHCHECK asks /healthz', () => {
     const p = await probeHealth(listener(port));
     expect(p.code).toBe(1);
     expect(p.line).toContain('no answer');
+  });
+
+  it('passes for a standby (no listener) while another host holds a current lease, not after it expires', async () => {
+    const port = await serve(200);
+    await new Promise((r) => server!.close(r));
+    server = undefined;
+    const dir = mkdtempSync(join(tmpdir(), 'otto-probe-'));
+    const db = new Database(join(dir, 'otto.db'));
+    db.exec(
+      'CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT, hostname TEXT, pid INTEGER, since INTEGER, expires_at INTEGER)',
+    );
+    const hold = db.prepare(
+      "INSERT OR REPLACE INTO leases VALUES ('active', 'h', 'other-host', 7, 0, ?)",
+    );
+    hold.run(Date.now() + 60_000);
+    const standby = await probeHealth(listener(port), dir);
+    expect(standby.code).toBe(0);
+    expect(standby.line).toContain('standby: Otto on other-host is the active one');
+    hold.run(Date.now() - 1);
+    expect((await probeHealth(listener(port), dir)).code).toBe(1);
+    db.close();
   });
 });
