@@ -6,6 +6,9 @@ import { startSlack } from './adapters/slack/slack.js';
 import { startHttpApi } from './adapters/http-api.js';
 import { probeHealth } from './adapters/health-probe.js';
 import { becomeActive, holderLine } from './ops/standby.js';
+import { backupDatabase, restoreDatabase } from './store/backup.js';
+import { startBackupSchedule } from './watch/backup-schedule.js';
+import { join, resolve } from 'node:path';
 import { startRequestPoster } from './watch/request-poster.js';
 import { startPreviewSweep } from './watch/preview-sweep.js';
 import { startPreviewMessages } from './watch/preview-messages.js';
@@ -18,8 +21,8 @@ import { renderText } from './adapters/text.js';
 import { dispatch, dispatchWords, errorReply } from './commands/dispatch.js';
 import { CHANNEL, loadConfig, SNOWFLAKE } from './config/config.js';
 import type { Outcome } from './commands/types.js';
-import { ConfigError, InterruptedError, UsageError } from './errors.js';
-import { openOps, type Ops } from './ops/ops.js';
+import { ConfigError, InterruptedError, RefusedError, UsageError } from './errors.js';
+import { DB_FILE, openOps, type Ops } from './ops/ops.js';
 import { otto } from './commands/voice.js';
 import { quoteWord } from './commands/parse.js';
 import type { Who } from './commands/access.js';
@@ -44,6 +47,8 @@ const USAGE = `Usage:
                                              an HTTP API token for CI (printed once, on the last line)
   otto token list | otto token revoke <name> the HTTP API tokens
   otto migrate [--config FILE]               create or update the database
+  otto backup <file> [--config FILE]         an online copy of the database (mode 0600, integrity-checked)
+  otto restore <file> [--config FILE]        put a backup in place (Otto stopped; the old database is kept aside)
   otto health [--config FILE]                ask the running Otto's /healthz (the image's HEALTHCHECK): 0 healthy, 1 not
   otto secret set <fleet> <NAME>             store a secret (value read from stdin)
   otto secret list <fleet>                   list secret names
@@ -177,6 +182,7 @@ async function runChatAdapters(
   const poster = (slack || discord) && startRequestPoster(ops, outbox, log);
   const previews = startPreviewSweep(ops, log);
   const previewMessages = (slack || discord) && startPreviewMessages(ops, outbox, log);
+  const backups = startBackupSchedule(ops.config, join(ops.config.dataDir, DB_FILE), log);
   const stopped = await Promise.race([
     new Promise<'signal'>((resolve) =>
       signal.addEventListener('abort', () => resolve('signal'), { once: true }),
@@ -186,6 +192,7 @@ async function runChatAdapters(
   log('Otto is landing: letting running commands finish as interrupted...');
   if (poster) poster.stop();
   previews.stop();
+  backups?.stop();
   if (previewMessages) previewMessages.stop();
   await telemetry?.stop();
   // Webhook and e-mail notifications still queued get a few seconds to go out.
@@ -428,6 +435,31 @@ export async function main(argv: string[]): Promise<number> {
         (probe.code === 0 ? io.out : io.err)(probe.line);
         return probe.code;
       }
+      case 'backup':
+      case 'restore': {
+        if (rest.length !== 1)
+          throw new UsageError(
+            `Usage: otto ${sub} <file>`,
+            sub === 'backup'
+              ? 'For example: otto backup /backups/otto-2026-11-27.db'
+              : 'For example: otto restore /backups/otto-2026-11-27.db (stop otto start first)',
+          );
+        const file = values.config ?? process.env['OTTO_CONFIG'];
+        const config = loadConfig(file ?? 'otto.yml', file !== undefined);
+        const dbFile = join(config.dataDir, DB_FILE);
+        const target = resolve(rest[0]!);
+        if (sub === 'backup') {
+          const copy = await backupDatabase(dbFile, target);
+          io.out(otto.backedUp(copy, config.dataDir));
+          return 0;
+        }
+        const { copy, aside } = await restoreDatabase(dbFile, target);
+        // Opening migrates the restored file to this Otto's schema.
+        return await withOps(values.config, async () => {
+          io.out(otto.restored(copy, aside));
+          return 0;
+        });
+      }
       case 'migrate':
         return await withOps(values.config, async (ops) => {
           io.out(`Otto's flight log database in ${ops.config.dataDir} is up to date.`);
@@ -458,6 +490,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const reply = errorReply(e);
     io.err(renderText(reply));
+    if (e instanceof RefusedError) return 3;
     return e instanceof ConfigError || e instanceof UsageError ? 2 : 1;
   }
 }

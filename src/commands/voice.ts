@@ -114,6 +114,16 @@ export const otto = {
     }
   },
 
+  /** `otto backup`: where the copy is, and what it does not hold. */
+  backedUp(c: { file: string; bytes: number; schema: string }, dataDir: string): string {
+    return `💾 Flight log backed up to ${c.file} (${c.bytes} bytes, schema ${c.schema}, mode 0600, integrity checked). The secret key is not in it: back up ${dataDir}/secret.key (or your OTTO_SECRET_KEY) as well, or stored secrets can't be read after a restore.`;
+  },
+
+  /** `otto restore`: what is in place now, and where the old database went. */
+  restored(c: { file: string; schema: string }, aside: string | undefined): string {
+    return `💾 Flight log restored from ${c.file} (schema ${c.schema}, now migrated to this Otto's).${aside ? ` The database it replaced is kept as ${aside}.` : ''} Start Otto again when ready.`;
+  },
+
   unexpected: () =>
     'Otto hit an unexpected problem and stopped safely. Nothing else was changed. The details are in the bot log.',
 };

@@ -277,6 +277,17 @@ const smtpSchema = z
     tls: s.tls,
   }));
 
+/** `backup:`: scheduled online backups of the database while `otto start` runs. */
+const backupSchema = z
+  .object({
+    schedule: z
+      .string()
+      .refine((v) => cron.validate(v), 'schedule is a cron schedule such as "0 3 * * *"'),
+    dir: z.string().min(1),
+    keep: z.number().int().min(1).max(1000).default(7),
+  })
+  .strict();
+
 const telemetrySchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -592,6 +603,7 @@ const rawConfigSchema = z
     logs: logsSchema.prefault({}),
     notify: notifySchema.default({}),
     smtp: smtpSchema.optional(),
+    backup: backupSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -694,6 +706,12 @@ export function configSchema(baseDir: string, path: string | undefined) {
     /** Named signed webhooks (`webhook:<name>` targets): name → URL and secret. */
     notify: new Map(Object.entries(cfg.notify)) as ReadonlyMap<string, NotifyEntry>,
     smtp: cfg.smtp,
+    /** Scheduled backups in `otto start`: when, where (absolute), how many to keep. */
+    backup: cfg.backup && {
+      schedule: cfg.backup.schedule,
+      dir: resolvePath(cfg.backup.dir, baseDir),
+      keep: cfg.backup.keep,
+    },
   }));
 }
 
