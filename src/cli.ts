@@ -6,6 +6,7 @@ import { startSlack } from './adapters/slack/slack.js';
 import { startHttpApi } from './adapters/http-api.js';
 import { probeHealth } from './adapters/health-probe.js';
 import { becomeActive, holderLine } from './ops/standby.js';
+import { logFormat, makeLog, redactor } from './adapters/log-format.js';
 import { backupDatabase, restoreDatabase } from './store/backup.js';
 import { startBackupSchedule } from './watch/backup-schedule.js';
 import { join, resolve } from 'node:path';
@@ -31,6 +32,7 @@ import { renderFleet, verdictFix, verdictOutcome, type FleetRender } from './com
 const USAGE = `Usage:
   otto start [--config FILE] [--no-standby]  run the bot: Slack and/or Discord when otto.yml configures them, else the console;
                                              a second otto start on one database waits as a standby (--no-standby: exits)
+                           [--log-format text|json]  json: one JSON object per log line (also OTTO_LOG_FORMAT=json)
   otto console [--config FILE]               chat with Otto in this terminal
   otto say "<command>" [--config FILE] [--as ID] [--group ID]... [--channel ID]
                                              run one chat command and print the reply
@@ -159,15 +161,20 @@ function maybeTelemetry(
 async function runChatAdapters(
   ops: Ops,
   signal: AbortSignal,
-  lost: Promise<void> = new Promise(() => {}),
+  lost: Promise<void>,
+  log: (line: string) => void,
 ): Promise<number> {
-  const log = (line: string) => io.err(line);
   log(`${otto.prefix} Otto at Mission Control: connecting to chat. Ctrl-C stops.`);
   for (const n of ops.notices) log(`ℹ️  ${n}`);
   await preflight(ops, log);
   const slack = ops.config.slack && startSlack(ops, ops.config.slack, log);
   const discord = ops.config.discord && startDiscord(ops, ops.config.discord, log);
-  const api = ops.config.http && startHttpApi(ops, ops.config.http, log);
+  const api =
+    ops.config.http &&
+    startHttpApi(ops, ops.config.http, log, () => ({
+      ...(slack ? { slack: slack.connected?.() ?? false } : {}),
+      ...(discord ? { discord: discord.connected?.() ?? false } : {}),
+    }));
   const adapters = [slack, discord, api].filter((a) => a !== undefined);
   const outbox = makeOutbox({
     slack: slack?.alerts,
@@ -288,6 +295,7 @@ export async function main(argv: string[]): Promise<number> {
         guild: { type: 'string' },
         offline: { type: 'boolean' },
         'no-standby': { type: 'boolean' },
+        'log-format': { type: 'string' },
         // otto outpost add:
         user: { type: 'string' },
         port: { type: 'string' },
@@ -335,13 +343,14 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'console':
       case 'start': {
+        const format = logFormat(values['log-format'], process.env);
         const signal = stopSignal();
         return await withOps(
           values.config,
           async (ops) => {
+            const log = makeLog(format, redactor(ops.config, process.env));
             if (sub === 'start' && (ops.config.slack || ops.config.discord || ops.config.http)) {
               // One active instance per database; a second one waits as a standby.
-              const log = (line: string) => io.err(line);
               const got = await becomeActive(ops, { wait: !values['no-standby'], log, signal });
               if (!got) return 0;
               if ('held' in got) {
@@ -349,7 +358,7 @@ export async function main(argv: string[]): Promise<number> {
                 return 1;
               }
               try {
-                return await runChatAdapters(ops, signal, got.active.lost);
+                return await runChatAdapters(ops, signal, got.active.lost, log);
               } finally {
                 await got.active.release();
               }
@@ -357,7 +366,7 @@ export async function main(argv: string[]): Promise<number> {
             const telemetry = maybeTelemetry(
               ops,
               consoleOutbox((t) => io.out(t)),
-              (line) => io.err(line),
+              log,
               ['console'],
             );
             try {

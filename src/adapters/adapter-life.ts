@@ -8,6 +8,8 @@ export interface ChatAdapter {
   stop(reason?: unknown): Promise<void>;
   /** Posts alerts into the platform's channels. */
   readonly alerts?: AlertPoster;
+  /** Connected to its platform now (for /healthz); absent for the HTTP API itself. */
+  connected?(): boolean;
 }
 
 /** The longest wait between two tries to reach a chat platform. */
@@ -33,6 +35,11 @@ export class AdapterLife<Conn> {
   connection(): Conn {
     if (!this.conn) throw new Error(`${this.platform} is not connected yet`);
     return this.conn;
+  }
+
+  /** Connected (once, and not stopped): what /healthz reports. */
+  get connected(): boolean {
+    return this.conn !== undefined && !this.signal.aborted;
   }
 
   /** Aborted when Otto stops: running commands end as interrupted. */

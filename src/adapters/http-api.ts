@@ -8,6 +8,7 @@ import type { Ops } from '../ops/ops.js';
 import type { Deployment } from '../store/db.js';
 import type { ChatAdapter } from './adapter-life.js';
 import { Webhooks } from './webhooks.js';
+import { healthz, metricsText, type AdapterStates } from './health.js';
 
 /** The largest request body Otto reads: 1 MB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -134,6 +135,7 @@ export function startHttpApi(
   ops: Ops,
   cfg: HttpConfig,
   log: (line: string) => void,
+  adapters: AdapterStates = () => ({}),
 ): ChatAdapter & { readonly listening: Promise<number> } {
   const stopping = new AbortController();
   const running = new Set<Promise<unknown>>();
@@ -151,6 +153,12 @@ export function startHttpApi(
       send(res, status, { outcome: status === 401 ? 'refused' : 'usage', text: why });
     };
     try {
+      // For supervisors and scrapers: no token (README, "Health, metrics and logs").
+      if (method === 'GET' && url.pathname === '/healthz') {
+        const h = await healthz(ops, adapters);
+        return send(res, h.status, h.body);
+      }
+      if (method === 'GET' && url.pathname === '/metrics') return await metricsText(ops, res);
       // Webhooks sign their bodies instead of carrying a token.
       const hook = /^\/hooks\/([a-z]+)$/.exec(url.pathname)?.[1];
       if (hook && method === 'POST') {

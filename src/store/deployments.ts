@@ -8,6 +8,7 @@ import {
   type RecordedCommit,
 } from './db.js';
 import { HOSTNAME, ownerIsDead, type Owner } from './process-alive.js';
+import { launches, launchSeconds } from '../metrics.js';
 
 export interface StartDeployment {
   readonly fleet: string;
@@ -99,7 +100,7 @@ export class Deployments {
     reason: string | null,
   ): Promise<Deployment> {
     const finished = new Date();
-    return this.db
+    const done = await this.db
       .updateTable('deployments')
       .set({
         status,
@@ -111,6 +112,9 @@ export class Deployments {
       .where('status', '=', 'deploying')
       .returningAll()
       .executeTakeFirstOrThrow();
+    launches.inc({ fleet: done.fleet, outcome: status });
+    launchSeconds.observe({ outcome: status }, (done.durationMs ?? 0) / 1000);
+    return done;
   }
 
   /** Records what each service of a launch ran (replacing what was recorded before). */

@@ -10,6 +10,7 @@ import {
   type RunResult,
   type Transport,
 } from './transport.js';
+import { sshChannels } from '../metrics.js';
 
 /** OpenSSH allows 10 sessions per connection (MaxSessions); more wait in a queue. */
 export const MAX_CHANNELS = 10;
@@ -238,6 +239,7 @@ export class SshTransport implements Transport {
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const client = await this.connect();
     const release = await this.channels.acquire();
+    sshChannels.inc({ target: this.target });
     try {
       // sshd frees a session slot a moment after the channel closes, so a channel
       // opened right then can be refused although we never exceed MaxSessions.
@@ -251,6 +253,7 @@ export class SshTransport implements Transport {
         }
       }
     } finally {
+      sshChannels.dec({ target: this.target });
       release();
     }
   }

@@ -3,6 +3,7 @@ import { refsOf } from '../store/incidents.js';
 import type { Ops } from '../ops/ops.js';
 import { alertMessage, recoveredText, type AlertFacts } from '../commands/alert-text.js';
 import type { Reply } from '../commands/types.js';
+import { alertFailures, targetKind } from '../metrics.js';
 
 /**
  * What a message is about, for targets that carry data instead of a drawn message
@@ -78,6 +79,7 @@ export class IncidentMessages {
         const ref = await this.outbox.post(target, message, { kind: 'alert', incident });
         await this.ops.incidents.setRef(incident.id, target, ref);
       } catch (e) {
+        alertFailures.inc({ target: targetKind(target) });
         // Said once per incident and target; the post is tried again at every poll.
         const key = `${incident.id} ${target}`;
         if (this.failedPosts.has(key)) continue;
@@ -114,6 +116,7 @@ export class IncidentMessages {
         const next = await this.outbox.reply(ref, reply, { kind, incident });
         if (next !== ref) await this.ops.incidents.setRef(incident.id, target, next);
       } catch (e) {
+        alertFailures.inc({ target: targetKind(target) });
         this.log(
           `⚠️ Otto could not reply under the alert in ${redactTarget(target)}: ${(e as Error).message}`,
         );
@@ -131,6 +134,7 @@ export class IncidentMessages {
           incident,
         });
       } catch (e) {
+        alertFailures.inc({ target: targetKind(target) });
         this.log(
           `⚠️ Otto could not update the alert in ${redactTarget(target)}: ${(e as Error).message}`,
         );

@@ -11,6 +11,7 @@ import { ClusterWatch } from './cluster-watch.js';
 import { redactTarget, type AlertOutbox } from './incident-messages.js';
 import { byCluster } from '../commands/fleet-lookup.js';
 import type { Reply } from '../commands/types.js';
+import { reconcileSeconds } from '../metrics.js';
 
 export interface Telemetry {
   stop(): Promise<void>;
@@ -51,7 +52,16 @@ export function startTelemetry(
   );
   const stopping = new AbortController();
   const passAll = async () => {
-    await Promise.all(watches.map((w) => w.pass()));
+    await Promise.all(
+      watches.map(async (w) => {
+        const done = reconcileSeconds.startTimer({ cluster: w.cluster });
+        try {
+          await w.pass();
+        } finally {
+          done();
+        }
+      }),
+    );
   };
 
   const poll = cron.schedule(pollSchedule(t.pollSeconds), () => void passAll(), {

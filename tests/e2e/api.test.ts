@@ -209,4 +209,20 @@ describe.skipIf(bed === null)('the HTTP API for CI', () => {
     expect(list.stdout).not.toContain('watcher');
     expect(list.stdout).not.toContain(ci);
   });
+
+  it('serves /healthz and /metrics without a token', async () => {
+    const h = await fetch(`${base}/healthz`);
+    expect(h.status).toBe(200);
+    expect(await h.json()).toMatchObject({
+      status: expect.stringMatching(/^(ok|degraded)$/),
+      checks: { database: { ok: true }, clusters: { swarm: { ok: expect.anything() } } },
+    });
+    const m = await fetch(`${base}/metrics`);
+    expect(m.headers.get('content-type')).toContain('text/plain');
+    const text = await m.text();
+    expect(text).toMatch(/^otto_launches_total\{fleet="api",outcome="succeeded"\} [1-9]/m);
+    expect(text).toMatch(/^otto_launches_total\{fleet="crashy",outcome="failed"\} [1-9]/m);
+    expect(text).toMatch(/^otto_ssh_channels_in_use\{target="[^"]+"\} \d+$/m);
+    expect(text).toContain('# HELP otto_open_incidents');
+  });
 });

@@ -29,6 +29,7 @@ import {
   type DiscordRef,
 } from './channel-messages.js';
 import { MessageRef } from '../../store/message-ref.js';
+import { timedAck } from '../ack-timer.js';
 
 /** Interaction tokens last 15 minutes; after 14, edits go through the channel instead. */
 const TOKEN_LIFETIME_MS = 14 * 60_000;
@@ -188,7 +189,7 @@ export function startDiscord(
       }
       if (i.isAutocomplete()) return await autocomplete(i);
       if (i.isChatInputCommand() && i.commandName === 'otto') {
-        await i.deferReply();
+        await timedAck('discord', () => i.deferReply());
         const sub = subcommandInput.safeParse(subcommandOf(i.options.data[0]));
         if (!sub.success) {
           await i.editReply({
@@ -200,7 +201,7 @@ export function startDiscord(
       }
       const own = [BUTTON_PREFIX, KEPT_BUTTON_PREFIX];
       if (i.isButton() && own.some((p) => i.customId.startsWith(p))) {
-        await i.deferReply();
+        await timedAck('discord', () => i.deferReply());
         const label = (i.component as { label?: string | null } | undefined)?.label ?? 'a button';
         // The command is in the custom id, or kept here when it was too long for one.
         const command = i.customId.startsWith(BUTTON_PREFIX)
@@ -267,6 +268,7 @@ export function startDiscord(
 
   return {
     stop: (reason) => life.stop(reason, ({ client }) => client.destroy()),
+    connected: () => life.connected,
     alerts: discordAlertPoster(() => life.connection(), known),
   };
 }

@@ -10,6 +10,7 @@ import { SerialQueues } from './queue.js';
 import { DEFAULT_RETRY, realClock, type Clock, type RetryPolicy } from './retry.js';
 import { isNotifyTarget, resolveTarget, targetKey, type NotifyTarget } from './targets.js';
 import { subjectOf, threadOf, type NoticeKind } from './thread.js';
+import { alertFailures, targetKind } from '../../metrics.js';
 
 export interface NotifierParts {
   /** Every alert target otto.yml names: refs find theirs again by its hash. */
@@ -137,11 +138,13 @@ export class Notifier {
             resolved.kind === 'email' ? resolved.smtp : this.parts.smtp!,
           )),
       });
+      if (!outcome.ok) alertFailures.inc({ target: targetKind(target) });
       if (!outcome.ok)
         this.say(
           `⚠️ Otto could not send the ${what} to ${target}: ${outcome.reason}. This message is dropped; later ones are sent as usual.`,
         );
     });
+    if (!queued) alertFailures.inc({ target: targetKind(target) });
     if (!queued)
       this.say(
         `⚠️ Otto dropped the ${what} for ${target}: 100 messages already wait for it (is the receiver down?), or Otto is stopping.`,

@@ -14,6 +14,7 @@ import { echo, failureDetails, UNREADABLE } from './replies.js';
 import { apiError, boltLogger, once429, redactTokens } from './web-api.js';
 import { SlackGroups, usesSlackGroups } from './groups.js';
 import { SlackReceiver } from './receiver.js';
+import { timedAck } from '../ack-timer.js';
 
 /**
  * How long a request id (a trigger id, a request signature) is remembered: longer
@@ -129,7 +130,7 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
     const groups = new SlackGroups(created.client, usesSlackGroups(ops.config), log);
 
     created.command('/otto', async ({ command, ack, respond, client }) => {
-      await ack();
+      await timedAck('slack', ack);
       const c = slashCommand.safeParse(command);
       if (!c.success) {
         log('otto: could not read a Slack slash command; answered its sender with the usage');
@@ -153,7 +154,7 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
     });
 
     created.action(/^otto:\d+$/, async ({ body, ack, respond, client }) => {
-      await ack();
+      await timedAck('slack', ack);
       const b = buttonPress.safeParse(body);
       if (!b.success) return log('otto: ignored a malformed Slack button press');
       const action = b.data.actions[0];
@@ -206,6 +207,7 @@ export function startSlack(ops: Ops, cfg: SlackConfig, log: (msg: string) => voi
 
   return {
     stop: (reason) => life.stop(reason, (app) => app.stop()),
+    connected: () => life.connected,
     alerts: slackAlertPoster(() => life.connection()),
   };
 }
