@@ -73,7 +73,9 @@ export async function backupDatabase(dbFile: string, target: string): Promise<Co
   const source = new Database(dbFile, { fileMustExist: true });
   try {
     touch600(tmp);
-    await source.backup(tmp);
+    // All remaining pages in the second step (the first is 100): a busy writer can't
+    // keep restarting a backup that copies in many small steps.
+    await source.backup(tmp, { progress: ({ remainingPages }) => Math.max(remainingPages, 1) });
     // One self-contained file: the copy leaves WAL mode (Otto's open turns it back on).
     const copy = new Database(tmp, { fileMustExist: true });
     let schema: string;
@@ -155,11 +157,14 @@ function quiet(dbFile: string): Database.Database {
         'Stop it first (Ctrl-C, or docker service scale otto_otto=0), then restore.',
       );
     try {
-      db.exec('BEGIN IMMEDIATE');
-      db.exec('ROLLBACK');
+      // Kept until this connection closes: SQLite grants it only when no other
+      // connection, of any process, even an idle one, has the database open.
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE');
+      db.exec('COMMIT');
     } catch {
       throw new RefusedError(
-        'Something is writing to the database right now.',
+        'Another process has the database open (otto start, otto console, or a command in progress).',
         'Stop every otto process on this data_dir, then restore.',
       );
     }

@@ -96,6 +96,15 @@ describe('otto restore', () => {
     expect(count(dbFile)).toBe(0);
   });
 
+  it('refuses while another connection has the database open, even idle', async () => {
+    const backup = (await backupDatabase(dbFile, join(dir, 'b.db'))).file;
+    await launch('shop'); // this connection stays open, idle
+    await expect(restoreDatabase(dbFile, backup)).rejects.toThrow(
+      /Another process has the database open/,
+    );
+    expect(count(dbFile)).toBe(1);
+  });
+
   it('refuses a backup from a newer Otto, a file that is not Otto’s, and one that is not a database', async () => {
     const backup = (await backupDatabase(dbFile, join(dir, 'b.db'))).file;
     const newer = new Database(backup);
