@@ -5,7 +5,7 @@ import { preflight } from './watch/preflight.js';
 import { startSlack } from './adapters/slack/slack.js';
 import { startHttpApi } from './adapters/http-api.js';
 import { probeHealth } from './adapters/health-probe.js';
-import { becomeActive, holderLine } from './ops/standby.js';
+import { activeHolder, becomeActive, holderLine } from './ops/standby.js';
 import { logFormat, makeLog, redactor } from './adapters/log-format.js';
 import { backupDatabase, restoreDatabase } from './store/backup.js';
 import { startBackupSchedule } from './watch/backup-schedule.js';
@@ -363,12 +363,20 @@ export async function main(argv: string[]): Promise<number> {
                 await got.active.release();
               }
             }
-            const telemetry = maybeTelemetry(
-              ops,
-              consoleOutbox((t) => io.out(t)),
-              log,
-              ['console'],
-            );
+            // Alerts are the active Otto's: a console beside it would post them twice.
+            const active = await activeHolder(ops);
+            if (active)
+              log(
+                `ℹ️  ${holderLine(active)}: its alerts go to chat, so this console runs without telemetry.`,
+              );
+            const telemetry = active
+              ? undefined
+              : maybeTelemetry(
+                  ops,
+                  consoleOutbox((t) => io.out(t)),
+                  log,
+                  ['console'],
+                );
             try {
               await runConsole(
                 ops,

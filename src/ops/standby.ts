@@ -30,6 +30,12 @@ export function holderLine(h: LeaseHolder): string {
   return `Otto on ${h.hostname} (pid ${h.pid}) holds this database since ${new Date(h.since).toISOString()}`;
 }
 
+/** The active Otto on this database, when one holds a current lease. */
+export async function activeHolder(ops: Pick<Ops, 'db'>): Promise<LeaseHolder | undefined> {
+  const h = await new Lease(ops.db as Ops['db'], LEASE.ttlMs).read();
+  return h && h.expiresAt > Date.now() ? h : undefined;
+}
+
 /**
  * Waits until this `otto start` is the one active instance on its database (at once
  * when nobody else is): another one that holds it makes this one a standby, which

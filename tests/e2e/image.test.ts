@@ -43,6 +43,7 @@ const SERVICE = `${STACK}_otto`;
 /** This namespace's end of the link, and the bed's. */
 const HERE = '10.252.0.1';
 const THERE = '10.252.0.2';
+const HTTP_PORT = 18088;
 const TOKENS = { bot: 'xoxb-0000-secret-bot-token', app: 'xapp-1-secret-app-token' };
 
 describe.skipIf(bed === null)("Otto's image, and Otto as a Swarm service", () => {
@@ -179,6 +180,8 @@ describe.skipIf(bed === null)("Otto's image, and Otto as a Swarm service", () =>
         join(stackDir, 'otto.yml'),
         stringify({
           data_dir: '/var/lib/otto',
+          // /healthz for the image's HEALTHCHECK (otto health), on the bed's loopback.
+          http: { port: HTTP_PORT },
           access: { 'slack:UALICE': 'deployer' },
           slack: {
             mode: 'socket',
@@ -230,6 +233,7 @@ describe.skipIf(bed === null)("Otto's image, and Otto as a Swarm service", () =>
           services: {
             otto: {
               user: `10001:${statSync(socket).gid}`,
+              environment: { OTTO_LOG_FORMAT: 'json' },
               networks: ['hostnet'],
               volumes: [{ type: 'bind', source: socket, target: '/var/run/docker.sock' }],
               configs: ['near', 'far', 'slow'].map((f) => ({
@@ -302,8 +306,18 @@ describe.skipIf(bed === null)("Otto's image, and Otto as a Swarm service", () =>
         ])
       ).stdout.trim();
       expect(container).not.toBe('');
-      const logs = await docker(bed, ['service', 'logs', '--raw', SERVICE]);
-      expect(`${logs.stdout}${logs.stderr}`).not.toMatch(/xoxb-0000|xapp-1-secret/);
+      // The health check asks /healthz; the log is JSON for shippers, with no token in it.
+      const health = await docker(bed, ['exec', container, 'otto', 'health']);
+      expect(health.exitCode, `${health.stdout}${health.stderr}`).toBe(0);
+      expect(health.stdout).toMatch(/\/healthz: 200 \{"status":"ok"/);
+      const logs = await docker(bed, ['logs', container]);
+      const log = `${logs.stdout}${logs.stderr}`;
+      expect(log).not.toMatch(/xoxb-0000|xapp-1-secret/);
+      const lines = log.trim().split('\n');
+      expect(lines.length, `${log} (exit ${logs.exitCode})`).toBeGreaterThan(3);
+      for (const l of lines)
+        expect(JSON.parse(l)).toMatchObject({ level: expect.any(String), msg: expect.any(String) });
+      expect(lines.some((l) => l.includes('Slack connected'))).toBe(true);
       await docker(bed, ['service', 'scale', '--detach', `${SERVICE}=0`]);
       await waitFor(
         "Otto's container stops",

@@ -87,6 +87,16 @@ describe.skipIf(bed === null)('one active Otto per database, and a standby', () 
     );
     expect(r.stderr).toContain('--no-standby: not waiting.');
     expect(r.stderr).not.toContain('Slack connected');
+    // A console beside the active Otto leaves the alerts to it.
+    const c = await execa(OTTO_BIN, ['console', '--config', ws.config], {
+      cwd: ws.dir,
+      reject: false,
+      input: '',
+      env: { OTTO_SECRET_KEY: TEST_KEY, ...env() },
+      timeout: 60_000,
+    });
+    expect(`${c.stdout}${c.stderr}`).toContain('this console runs without telemetry');
+    expect(`${c.stdout}${c.stderr}`).not.toContain('Telemetry is watching');
   });
 
   it(
