@@ -28,8 +28,9 @@ export async function healthz(
   const checks: Record<string, unknown> = {};
   let healthy = true;
   try {
-    // Takes SQLite's write lock and gives it back: writable, and not locked for good.
-    await sql`DELETE FROM leases WHERE 0`.execute(ops.db);
+    // A committed write (the active Otto's lease row, rewritten as it is): a full disk
+    // or a read-only volume fails here, as does a database locked for good.
+    await sql`UPDATE leases SET expires_at = expires_at WHERE name = 'active'`.execute(ops.db);
     checks['database'] = { ok: true } satisfies Check;
   } catch (e) {
     healthy = false;

@@ -5,6 +5,7 @@
  */
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CHAT_SECTIONS } from '../support/chat-config.js';
 import { rows } from '../support/db.js';
 import { startOtto, type OttoProcess } from '../support/otto-process.js';
 import { Conversation, textOf, tsOf } from '../support/slack-messages.js';
@@ -30,12 +31,7 @@ describe.skipIf(bed === null)('one active Otto per database, and a standby', () 
     undefined,
     {
       access: { 'slack:UALICE': 'deployer' },
-      slack: {
-        mode: 'socket',
-        bot_token: '${SLACK_BOT_TOKEN}',
-        app_token: '${SLACK_APP_TOKEN}',
-        api_url: '${SLACK_API}',
-      },
+      slack: CHAT_SECTIONS.slack,
       telemetry: { poll: '2s', grace: '5s', alerts: [`slack:${ALERTS}`] },
     },
   );
