@@ -3,7 +3,7 @@
  * count what they see here, and the HTTP listener serves it at `GET /metrics`. The
  * ground floor, like errors.ts: it imports no room, so any room may count.
  *
- * Labels stay bounded: fleets and clusters are the configured ones, platforms and
+ * Labels stay bounded: fleets (previews count as one) and clusters are the configured ones, platforms and
  * target kinds a handful, SSH targets the configured managers.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -63,6 +63,14 @@ export const reconcileSeconds = new Histogram({
   buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
   registers: [registry],
 });
+
+/**
+ * A fleet as a label: pull request previews (`shop-pr-42`, one per pull request) all
+ * count as `preview`, so the series stay as many as the fleets of otto.yml.
+ */
+export function fleetLabel(fleet: string): string {
+  return /-pr-\d+$/.test(fleet) ? 'preview' : fleet;
+}
 
 /** The kind of an alert target: `slack:C1` → slack; a Discord webhook URL → discord. */
 export function targetKind(target: string): string {

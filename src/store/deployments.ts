@@ -8,7 +8,7 @@ import {
   type RecordedCommit,
 } from './db.js';
 import { HOSTNAME, ownerIsDead, type Owner } from './process-alive.js';
-import { launches, launchSeconds } from '../metrics.js';
+import { fleetLabel, launches, launchSeconds } from '../metrics.js';
 
 export interface StartDeployment {
   readonly fleet: string;
@@ -112,7 +112,7 @@ export class Deployments {
       .where('status', '=', 'deploying')
       .returningAll()
       .executeTakeFirstOrThrow();
-    launches.inc({ fleet: done.fleet, outcome: status });
+    launches.inc({ fleet: fleetLabel(done.fleet), outcome: status });
     launchSeconds.observe({ outcome: status }, (done.durationMs ?? 0) / 1000);
     return done;
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { healthz, metricsText } from '../../src/adapters/health.js';
+import { registry } from '../../src/metrics.js';
 import { buildConfig } from '../../src/config/config.js';
 import { openOps, type Ops } from '../../src/ops/ops.js';
 import { testKey } from '../support/keys.js';
@@ -120,6 +121,18 @@ describe('GET /healthz without telemetry, and /metrics', () => {
     expect(text).toMatch(/^otto_launches_total\{fleet="shop",outcome="succeeded"\} [1-9]/m);
     expect(text).toMatch(/^otto_launch_duration_seconds_count\{outcome="succeeded"\} [1-9]/m);
     expect(text).toMatch(/^otto_open_incidents\{kind="service"\} 1$/m);
+    // Previews, one per pull request, are one series.
+    for (const n of [1, 2]) {
+      const p = await ops.deployments.start({
+        fleet: `shop-pr-${n}`,
+        actor: 'a',
+        composeSnapshot: 'x',
+      });
+      await ops.deployments.finish(p, 'failed', 'x');
+    }
+    text = await registry.metrics();
+    expect(text).toMatch(/^otto_launches_total\{fleet="preview",outcome="failed"\} [2-9]/m);
+    expect(text).not.toContain('shop-pr-');
     for (const name of [
       'otto_alert_delivery_failures_total',
       'otto_chat_ack_seconds',
