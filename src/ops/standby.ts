@@ -32,7 +32,7 @@ export function holderLine(h: LeaseHolder): string {
 
 /** The active Otto on this database, when one holds a current lease. */
 export async function activeHolder(ops: Pick<Ops, 'db'>): Promise<LeaseHolder | undefined> {
-  const h = await new Lease(ops.db as Ops['db'], LEASE.ttlMs).read();
+  const h = await new Lease(ops.db, LEASE.ttlMs).read();
   return h && h.expiresAt > Date.now() ? h : undefined;
 }
 
