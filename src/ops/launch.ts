@@ -25,6 +25,7 @@ import type { SecretStore } from '../store/secrets.js';
 import { fleetLogs } from '../swarm/logs.js';
 import { registryLogin, stackDeploy } from '../swarm/argv.js';
 import { sendCompose } from '../swarm/compose-version.js';
+import { fleetWakeups, type Wakeups } from '../swarm/wakeups.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface LaunchDeps {
@@ -101,6 +102,8 @@ export async function launch(deps: LaunchDeps, asked: LaunchRequest): Promise<La
   const { fleet } = asked;
   const emit = asked.onProgress ?? (() => {});
   emit({ kind: 'stage', fleet: fleet.name, stage: 'validating' });
+  // The SSH handshake runs while the compose is read, checked and rendered and the lock taken.
+  deps.transport(fleet.cluster).warm?.();
   const req = await withReturnPins(deps, asked);
   const prepared = await prepareCompose(deps, req);
   emit({ kind: 'stage', fleet: fleet.name, stage: 'locking' });
@@ -169,16 +172,21 @@ async function deploy(
   const mask = (s: string) => prepared.mask.mask(s);
   const transport = deps.transport(fleet.cluster);
   const services = [...parsed.services.keys()];
-  const before = await snapshot(transport, fleet.name, services, signal);
-  const renderedCompose = await displayCompose(
-    deps,
-    fleet,
-    { label: `the compose of ${fleet.name}`, text: prepared.text },
-    {
-      ...(req.pins ? { pins: req.pins } : {}),
-      ...(req.overrides?.size ? { overrides: req.overrides } : {}),
-    },
-  );
+  // What runs before the deploy: its tasks are the old ones, its specs tell a changed
+  // service. Read under the lock, before anything is recorded (an unreachable manager
+  // records nothing), while the display copy of the compose is rendered.
+  const [before, renderedCompose] = await Promise.all([
+    snapshot(transport, fleet.name, services, signal),
+    displayCompose(
+      deps,
+      fleet,
+      { label: `the compose of ${fleet.name}`, text: prepared.text },
+      {
+        ...(req.pins ? { pins: req.pins } : {}),
+        ...(req.overrides?.size ? { overrides: req.overrides } : {}),
+      },
+    ),
+  ]);
   let deployment = await deps.deployments.start({
     fleet: fleet.name,
     actor: req.actor,
@@ -206,6 +214,7 @@ async function deploy(
   };
   const stage = (s: LaunchStage) =>
     emit({ kind: 'stage', fleet: fleet.name, stage: s, version: deployment.version });
+  let wakeups: Wakeups | undefined;
   try {
     await req.onRecorded?.(deployment);
     if (logins.length) stage('registry-login');
@@ -222,6 +231,8 @@ async function deploy(
       }
     }
     stage('deploying');
+    // Open before the deploy, so no start of a new task is missed: each hurries a look.
+    wakeups = fleetWakeups(transport, fleet.name, signal);
     const deployMs = deployTimeoutMs(fleet.convergeTimeoutSeconds);
     const sendDeploy = () =>
       sendCompose(prepared.rendered.text, (text) =>
@@ -263,7 +274,10 @@ async function deploy(
       settleMs: fleet.settleSeconds * 1000,
       ...(signal ? { signal } : {}),
       onProgress: emit,
+      wakeups,
     });
+    // The outcome is known: the stream ends before the log tail is read.
+    await wakeups.close();
     if (!result.ok) {
       const svc = result.failure.service;
       // Tasks that ran and stopped have something to say; a paused update is usually that too.
@@ -289,6 +303,8 @@ async function deploy(
         );
     await deps.deployments.finish(deployment, aborted ? 'interrupted' : 'failed', reason);
     throw e;
+  } finally {
+    await wakeups?.close();
   }
 }
 

@@ -158,6 +158,35 @@ export function swarmEvents(since: number): string[] {
   ];
 }
 
+/**
+ * The events a launch waits on, one JSON object a line, from now on: containers
+ * starting or dying on the manager Otto talks to, and services being created, updated
+ * (Swarm's update state moving) or removed anywhere. Docker filters AND across keys,
+ * so the stack's label (containers only carry it) is matched by the reader, not here.
+ */
+export function launchEvents(): string[] {
+  return [
+    'docker',
+    'events',
+    '--filter',
+    'type=container',
+    '--filter',
+    'type=service',
+    '--filter',
+    'event=start',
+    '--filter',
+    'event=die',
+    '--filter',
+    'event=create',
+    '--filter',
+    'event=update',
+    '--filter',
+    'event=remove',
+    '--format',
+    JSON_LINES,
+  ];
+}
+
 /* ---- Outposts: a node's Swarm membership, the Swarm's nodes, and the ingress network ---- */
 
 /** The Swarm's management port: joins go to a manager's address on it. */

@@ -2,6 +2,7 @@ import type { ProgressListener, ServiceProgress } from './progress.js';
 import { classifyTaskError, type LaunchFailure } from './failure.js';
 import { parseJsonLines, serviceInspect, servicePs, serviceName } from './argv.js';
 import type { Transport } from '../transport/transport.js';
+import { timerOnly, type Wakeups } from './wakeups.js';
 
 /** The part of `docker service inspect` convergence needs. */
 export interface ServiceState {
@@ -70,6 +71,17 @@ export async function snapshot(
   return { services: byName, tasks: parseTasks(ps.stdout) };
 }
 
+/** Reads the tasks of a fleet's services alone: one docker call. */
+async function readTasks(
+  transport: Transport,
+  fleet: string,
+  services: readonly string[],
+  signal?: AbortSignal,
+): Promise<TaskRow[]> {
+  const ps = await transport.run(servicePs(services.map((s) => serviceName(fleet, s))), { signal });
+  return parseTasks(ps.stdout);
+}
+
 /**
  * Whether a `docker stack deploy` reached the Swarm between two snapshots: a service
  * of the fleet was created or its spec was updated (its version index moved).
@@ -90,10 +102,31 @@ export interface ConvergeOptions {
   readonly before: FleetSnapshot;
   readonly timeoutMs: number;
   readonly settleMs: number;
+  /** A fixed time between looks (tests); by default {@link nextLookMs}. */
   readonly pollMs?: number;
+  /** What hurries the next look: the fleet's docker events. Without it, only the timer. */
+  readonly wakeups?: Wakeups;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressListener;
 }
+
+/**
+ * How long to wait before the next look, by how long the wait has lasted: often while
+ * Swarm usually converges, less often after. Docker events cut any wait short.
+ */
+export function nextLookMs(waitedMs: number, eventsLive = false): number {
+  // With events, a task starting on the manager wakes Otto at once; the timer is for
+  // tasks on other nodes and for the update states services pass through.
+  const early = eventsLive ? 400 : 250;
+  return waitedMs < 3_000 ? early : waitedMs < 15_000 ? early * 2 : early * 4;
+}
+
+/**
+ * While docker events arrive, a look reads the tasks alone and reuses the services it
+ * read last, unless a service event came (its spec or update state moved) or the
+ * services were read longer ago than this.
+ */
+export const SERVICES_FRESH_MS = 2_000;
 
 export type ConvergeResult =
   | {
@@ -110,21 +143,6 @@ export type ConvergeResult =
       readonly failure: LaunchFailure;
       readonly services: readonly ServiceProgress[];
     };
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 interface Judged {
   readonly progress: ServiceProgress;
@@ -197,7 +215,11 @@ export function judgeService(
         failure,
       };
   }
-  const updating = changed && update !== 'completed';
+  // An update is done when Swarm says so, or sooner, when every task that should run
+  // was made by this launch (none was running before it) and none of those failed:
+  // Swarm's own monitor window after the last task (5 s by default) is not waited out.
+  const replaced = live.every((t) => !oldTaskIds.has(t.ID)) && failed.length === 0;
+  const updating = changed && update !== 'completed' && !replaced;
   const converged =
     running === desired && !updating && live.every((t) => t.CurrentState.startsWith('Running'));
   const note = (failed[0] ?? stuck)?.Error || undefined;
@@ -246,16 +268,33 @@ export async function waitForConvergence(
   transport: Transport,
   opts: ConvergeOptions,
 ): Promise<ConvergeResult> {
-  const pollMs = opts.pollMs ?? 250;
-  const deadline = Date.now() + opts.timeoutMs;
+  const started = Date.now();
+  const deadline = started + opts.timeoutMs;
+  const wakeups = opts.wakeups ?? timerOnly;
   const oldTaskIds = new Set(opts.before.tasks.map((t) => t.ID));
   const names = [...opts.services.keys()];
   const strikes = new Map<string, number>();
   let settleUntil: number | undefined;
   let lastKey = '';
   let progress: ServiceProgress[];
+  let services: FleetSnapshot['services'] | undefined;
+  let servicesAt = 0;
   for (;;) {
-    const snap = await snapshot(transport, opts.fleet, names, opts.signal);
+    // Asked every time, so a service event seen before a read of the services is forgotten.
+    const moved = wakeups.serviceMoved();
+    const fresh =
+      services !== undefined &&
+      wakeups.live &&
+      !moved &&
+      Date.now() - servicesAt < SERVICES_FRESH_MS;
+    let snap: FleetSnapshot;
+    if (fresh && services) {
+      snap = { services, tasks: await readTasks(transport, opts.fleet, names, opts.signal) };
+    } else {
+      servicesAt = Date.now();
+      snap = await snapshot(transport, opts.fleet, names, opts.signal);
+      services = snap.services;
+    }
     const judged = names.map((name) => {
       const full = serviceName(opts.fleet, name);
       const now = snap.services.get(full);
@@ -311,6 +350,6 @@ export async function waitForConvergence(
         },
       };
     }
-    await sleep(pollMs, opts.signal);
+    await wakeups.wait(opts.pollMs ?? nextLookMs(Date.now() - started, wakeups.live), opts.signal);
   }
 }

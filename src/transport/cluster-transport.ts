@@ -53,6 +53,11 @@ export class ClusterTransport implements Transport {
     return (await this.pick()).run(argv, options);
   }
 
+  warm(): void {
+    // SshTransport.connect shares one handshake between callers; run() meets any failure.
+    this.pick().catch(() => {});
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.managers.map((m) => m.close()));
   }
@@ -77,6 +82,10 @@ export class DockerHostTransport implements Transport {
 
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
     return this.inner.run(withDockerHost(argv, this.dockerHost), options);
+  }
+
+  warm(): void {
+    this.inner.warm?.();
   }
 
   close(): Promise<void> {

@@ -37,6 +37,10 @@ export class TracingTransport implements Transport {
     }
   }
 
+  warm(): void {
+    this.inner.warm?.();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -49,6 +49,12 @@ export interface Transport {
   /** Who is on the other end, for messages: `deploy@10.0.0.1:22`, `this machine`. */
   readonly target: string;
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /**
+   * Starts connecting now, so the first command does not wait for the handshake: a
+   * launch calls it before it renders and locks. A failure here is left for that
+   * first command to meet and report.
+   */
+  warm?(): void;
   close(): Promise<void>;
 }
 

@@ -56,7 +56,8 @@ describe('judgeService', () => {
       task('1', 'Running', 'Running 1 minute ago'),
       task('2', 'Running', 'Running 1 minute ago'),
     ];
-    const j = judgeService('web', 'x', service('v2'), service('v1'), tasks, none, 0);
+    const old = new Set(['1', '2']);
+    const j = judgeService('web', 'x', service('v2'), service('v1'), tasks, old, 0);
     expect(j).toMatchObject({ converged: false, progress: { state: 'updating' } });
     const done = judgeService(
       'web',
@@ -64,10 +65,36 @@ describe('judgeService', () => {
       service('v2', { UpdateStatus: { State: 'completed' } }),
       service('v1'),
       tasks,
-      none,
+      old,
       0,
     );
     expect(done.converged).toBe(true);
+  });
+
+  it("calls an update done once every task that runs was made by this launch, before Swarm's monitor window ends", () => {
+    const v2 = service('v2', { UpdateStatus: { State: 'updating' } });
+    const old = new Set(['1', '2']);
+    const half = [
+      task('1', 'Shutdown', 'Shutdown 1 second ago'),
+      task('3', 'Running', 'Running 1 second ago'),
+      task('2', 'Running', 'Running 1 minute ago'),
+    ];
+    expect(judgeService('web', 'x', v2, service('v1'), half, old, 0).converged).toBe(false);
+    const all = [
+      task('1', 'Shutdown', 'Shutdown 2 seconds ago'),
+      task('2', 'Shutdown', 'Shutdown 1 second ago'),
+      task('3', 'Running', 'Running 2 seconds ago'),
+      task('4', 'Running', 'Running 1 second ago'),
+    ];
+    expect(judgeService('web', 'x', v2, service('v1'), all, old, 0)).toMatchObject({
+      converged: true,
+      progress: { state: 'running', running: 2, desired: 2 },
+    });
+    // A new task that failed on the way: Swarm's monitor decides (it may roll back).
+    const shaky = [...all, task('5', 'Shutdown', 'Failed 1 second ago', 'task: non-zero exit (1)')];
+    expect(judgeService('web', 'x', v2, service('v1'), shaky, old, 0).converged).toBe(false);
+    const verdict = service('v2', { UpdateStatus: { State: 'completed' } });
+    expect(judgeService('web', 'x', verdict, service('v1'), shaky, old, 0).converged).toBe(true);
   });
 
   it('fails when Swarm pauses or rolls back the update', () => {

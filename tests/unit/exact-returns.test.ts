@@ -18,7 +18,13 @@ import {
   stackRemovalInProgress,
   waitForStackRemoval,
 } from '../../src/swarm/stack-removal.js';
-import { serviceInspect, servicePs, stackDeploy, stackNetworks } from '../../src/swarm/argv.js';
+import {
+  launchEvents,
+  serviceInspect,
+  servicePs,
+  stackDeploy,
+  stackNetworks,
+} from '../../src/swarm/argv.js';
 import { failed, ok, RecordingTransport } from '../support/recording-transport.js';
 import { NGINX, testOps } from '../support/test-ops.js';
 
@@ -383,9 +389,10 @@ describe('a stack still being removed', () => {
         'deploying',
         'converging',
       ]);
-      expect(manager.argvs().slice(0, 5)).toEqual([
+      expect(manager.argvs().slice(0, 6)).toEqual([
         serviceInspect(['shop_web']),
         servicePs(['shop_web']),
+        launchEvents(),
         stackDeploy('shop'),
         stackNetworks('shop'),
         stackDeploy('shop'),

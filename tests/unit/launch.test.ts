@@ -7,6 +7,7 @@ import type { RunOptions } from '../../src/transport/transport.js';
 import { NGINX, testOps } from '../support/test-ops.js';
 import { ok, RecordingTransport } from '../support/recording-transport.js';
 import {
+  launchEvents,
   registryLogin,
   serviceInspect,
   serviceLogs,
@@ -145,7 +146,7 @@ describe('a deploy that does not answer in time', () => {
 });
 
 describe('a launch, command by command', () => {
-  it('sends exactly these docker commands: snapshot, login, deploy, polls, the failing log', async () => {
+  it('sends exactly these docker commands: snapshot, login, the event stream, deploy, polls, the failing log', async () => {
     let deployed = false;
     const task = (id: string) =>
       JSON.stringify({
@@ -204,14 +205,15 @@ describe('a launch, command by command', () => {
         serviceInspect(['shop_web']),
         servicePs(['shop_web']),
         registryLogin('ghcr.io', 'bot'),
+        launchEvents(),
         stackDeploy('shop'),
         serviceInspect(['shop_web']),
         servicePs(['shop_web']),
         serviceLogs('shop_web', { tail: 10 }),
       ]);
       expect(manager.calls[2]?.stdin).toBe('registry-pw');
-      expect(manager.calls[3]?.stdin).toContain('TOKEN: hunter2-token');
-      expect(manager.calls[3]?.stdin).toContain('image: ghcr.io/acme/web:1');
+      expect(manager.calls[4]?.stdin).toContain('TOKEN: hunter2-token');
+      expect(manager.calls[4]?.stdin).toContain('image: ghcr.io/acme/web:1');
       expect(manager.argvs().flat().join(' ')).not.toContain('hunter2-token');
     } finally {
       await ops.close();
