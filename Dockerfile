@@ -92,6 +92,9 @@ RUN ln -s /app/bin/otto.js /usr/local/bin/otto
 # embedded default, with its data in /var/lib/otto/.otto. deploy/otto-stack.yml mounts
 # the config at /etc/otto/otto.yml, sets OTTO_CONFIG, and data_dir: /var/lib/otto.
 ENV HOME=/var/lib/otto
+# V8's compile cache (bin/otto.js) in the container's own /tmp, not on the data volume:
+# `otto health` starts every 30 s.
+ENV OTTO_COMPILE_CACHE=/tmp/otto-compile-cache
 WORKDIR /var/lib/otto
 USER otto
 VOLUME ["/var/lib/otto"]

@@ -1,14 +1,13 @@
 import type { RunOptions, RunResult, Transport } from './transport.js';
 
 /**
- * With OTTO_TRACE=1, prints every docker call with its exit code and duration to
- * stderr. Secrets travel on stdin, which is never printed; the few the docker CLI
+ * With OTTO_TRACE=1, prints every docker call with when it started (ms since Otto's
+ * process started, so the time before the first call shows too), its exit code and
+ * its duration to stderr. Secrets travel on stdin, which is never printed; the few the docker CLI
  * takes only in argv (a Swarm join token) are named by the caller in `redact` and
  * printed as `[REDACTED]`.
  */
 export class TracingTransport implements Transport {
-  private readonly start = performance.now();
-
   constructor(
     private readonly inner: Transport,
     private readonly write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
@@ -20,7 +19,7 @@ export class TracingTransport implements Transport {
 
   async run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
     const t0 = performance.now();
-    const at = Math.round(t0 - this.start);
+    const at = Math.round(t0);
     const secret = new Set(options?.redact ?? []);
     const line = argv.map((w) => (secret.has(w) ? '[REDACTED]' : w)).join(' ');
     try {
