@@ -26,7 +26,8 @@ import { fleetLogs } from '../swarm/logs.js';
 import { registryLogin, stackDeploy } from '../swarm/argv.js';
 import { sendCompose } from '../swarm/compose-version.js';
 import { fleetWakeups, type Wakeups } from '../swarm/wakeups.js';
-import type { Transport } from '../transport/transport.js';
+import { gatedDeploy, type GatedDeploy } from './deploy-gate.js';
+import type { RunResult, Transport } from '../transport/transport.js';
 
 export interface LaunchDeps {
   readonly locks: Locks;
@@ -160,11 +161,55 @@ async function withReturnPins(deps: LaunchDeps, req: LaunchRequest): Promise<Lau
   return { ...req, pins: await returnPins(deps, req.fleet.name, req.rollbackOf) };
 }
 
-/** Records, deploys and waits, with the fleet's lock held. */
+/** What a deploy started before the fleet was read: the gated deploy and its events. */
+interface Started {
+  readonly runDeploy: (stdin: string | Promise<string>) => Promise<RunResult>;
+  early: GatedDeploy | undefined;
+  wakeups: Wakeups | undefined;
+}
+
+/**
+ * Records, deploys and waits, with the fleet's lock held. Without registry logins the
+ * deploy and its event stream start with the read of the fleet, and the compose is
+ * sent once the launch is recorded (see {@link gatedDeploy}). With logins the deploy
+ * starts after them: the docker CLI reads its credentials as it starts.
+ */
 async function deploy(
   deps: LaunchDeps,
   req: LaunchRequest,
   prepared: PreparedCompose,
+): Promise<LaunchOutcome> {
+  const { fleet, signal } = req;
+  const transport = deps.transport(fleet.cluster);
+  const deployMs = deployTimeoutMs(fleet.convergeTimeoutSeconds);
+  const runDeploy = (stdin: string | Promise<string>) =>
+    transport.run(stackDeploy(fleet.name), {
+      stdin,
+      signal,
+      timeoutMs: deployMs,
+      partialOnTimeout: true,
+    });
+  const early = prepared.logins.length === 0;
+  const started: Started = {
+    runDeploy,
+    // Opened before the deploy, so no start of a new task is missed: each hurries a look.
+    wakeups: early ? fleetWakeups(transport, fleet.name, signal) : undefined,
+    early: early ? gatedDeploy(transport, runDeploy) : undefined,
+  };
+  try {
+    return await recordAndDeploy(deps, req, prepared, started, deployMs);
+  } finally {
+    await started.early?.cancel();
+    await started.wakeups?.close();
+  }
+}
+
+async function recordAndDeploy(
+  deps: LaunchDeps,
+  req: LaunchRequest,
+  prepared: PreparedCompose,
+  started: Started,
+  deployMs: number,
 ): Promise<LaunchOutcome> {
   const { fleet, signal } = req;
   const { parsed, logins } = prepared;
@@ -214,7 +259,6 @@ async function deploy(
   };
   const stage = (s: LaunchStage) =>
     emit({ kind: 'stage', fleet: fleet.name, stage: s, version: deployment.version });
-  let wakeups: Wakeups | undefined;
   try {
     await req.onRecorded?.(deployment);
     if (logins.length) stage('registry-login');
@@ -231,18 +275,13 @@ async function deploy(
       }
     }
     stage('deploying');
-    // Open before the deploy, so no start of a new task is missed: each hurries a look.
-    wakeups = fleetWakeups(transport, fleet.name, signal);
-    const deployMs = deployTimeoutMs(fleet.convergeTimeoutSeconds);
+    const wakeups = (started.wakeups ??= fleetWakeups(transport, fleet.name, signal));
     const sendDeploy = () =>
-      sendCompose(prepared.rendered.text, (text) =>
-        transport.run(stackDeploy(fleet.name), {
-          stdin: text,
-          signal,
-          timeoutMs: deployMs,
-          partialOnTimeout: true,
-        }),
-      );
+      sendCompose(prepared.rendered.text, (text) => {
+        const gated = started.early;
+        started.early = undefined;
+        return gated ? gated.send(text) : started.runDeploy(text);
+      });
     let deployed = await sendDeploy();
     // A `docker stack rm` of this fleet may still be removing its networks: wait it out, once.
     if (
@@ -303,8 +342,6 @@ async function deploy(
         );
     await deps.deployments.finish(deployment, aborted ? 'interrupted' : 'failed', reason);
     throw e;
-  } finally {
-    await wakeups?.close();
   }
 }
 

@@ -122,6 +122,13 @@ export function nextLookMs(waitedMs: number, eventsLive = false): number {
 }
 
 /**
+ * A container's start event comes a moment before its task's report reaches the
+ * manager: a look woken by an event that did not see the fleet converge is followed
+ * by another this soon.
+ */
+export const FOLLOW_UP_MS = 150;
+
+/**
  * While docker events arrive, a look reads the tasks alone and reuses the services it
  * read last, unless a service event came (its spec or update state moved) or the
  * services were read longer ago than this.
@@ -277,6 +284,7 @@ export async function waitForConvergence(
   let settleUntil: number | undefined;
   let lastKey = '';
   let progress: ServiceProgress[];
+  let woke: 'event' | 'timer' | undefined;
   let services: FleetSnapshot['services'] | undefined;
   let servicesAt = 0;
   for (;;) {
@@ -350,6 +358,7 @@ export async function waitForConvergence(
         },
       };
     }
-    await wakeups.wait(opts.pollMs ?? nextLookMs(Date.now() - started, wakeups.live), opts.signal);
+    const next = opts.pollMs ?? nextLookMs(Date.now() - started, wakeups.live);
+    woke = await wakeups.wait(woke === 'event' ? Math.min(next, FOLLOW_UP_MS) : next, opts.signal);
   }
 }

@@ -16,8 +16,10 @@ export class LocalTransport implements Transport {
     const [file, ...args] = argv;
     if (!file) throw new Error('empty argv');
     const { execa } = await import('execa');
+    const input = options.stdin;
+    const later = typeof input === 'object' ? input : undefined;
     const running = execa(file, args, {
-      input: options.stdin ?? '',
+      ...(typeof input === 'object' ? { stdin: 'pipe' as const } : { input: input ?? '' }),
       timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       cancelSignal: options.signal,
       reject: false,
@@ -26,6 +28,13 @@ export class LocalTransport implements Transport {
       // Past this, execa stops the command and keeps what came first.
       maxBuffer: MAX_OUTPUT_BYTES,
     });
+    later?.then(
+      (text) => running.stdin?.end(text),
+      () => {
+        running.kill('SIGTERM');
+        running.stdin?.end();
+      },
+    );
     if (options.onStdout) running.stdout?.on('data', utf8Chunks(options.onStdout));
     if (options.onStderr) running.stderr?.on('data', utf8Chunks(options.onStderr));
     const result = await running;

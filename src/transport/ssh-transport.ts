@@ -332,7 +332,19 @@ export class SshTransport implements Transport {
             }),
           );
         });
-        if (options.stdin !== undefined || !options.stoppable) stream.end(options.stdin ?? '');
+        const input = options.stdin;
+        if (typeof input === 'object') {
+          input.then(
+            (text) => {
+              if (!settled) stream.end(text);
+            },
+            () => {
+              if (settled) return;
+              stream.signal('TERM');
+              stream.end();
+            },
+          );
+        } else if (input !== undefined || !options.stoppable) stream.end(input ?? '');
       });
     });
   }

@@ -8,8 +8,13 @@ export interface RunResult {
 }
 
 export interface RunOptions {
-  /** Written to the command's standard input, which is then closed. */
-  readonly stdin?: string;
+  /**
+   * Written to the command's standard input, which is then closed. A promise: the
+   * command starts now and gets its input when the promise settles; if it rejects,
+   * the command is sent TERM and its input closed empty, so a command that reads all
+   * of its input before it acts (`docker stack deploy -c -`) never acts.
+   */
+  readonly stdin?: string | Promise<string>;
   readonly timeoutMs?: number;
   /**
    * On timeout, stop the command and return what it printed so far (with

@@ -1,7 +1,10 @@
 import type { RunOptions, RunResult, Transport } from '../../src/transport/transport.js';
 
+/** What an answer sees of a call's options: its input as text, once it came. */
+export type AnsweredOptions = Omit<RunOptions, 'stdin'> & { readonly stdin?: string };
+
 /** A canned answer, or one computed from the call. */
-export type Answer = RunResult | ((argv: readonly string[], options: RunOptions) => RunResult);
+export type Answer = RunResult | ((argv: readonly string[], options: AnsweredOptions) => RunResult);
 
 /** One call the recorder saw. */
 export interface Call {
@@ -58,14 +61,25 @@ export class RecordingTransport implements Transport {
   }
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    this.calls.push({
+    const call: { -readonly [K in keyof Call]: Call[K] } = {
       argv: [...argv],
-      stdin: options.stdin,
+      stdin: undefined,
       ...(options.redact ? { redact: options.redact } : {}),
-    });
+    };
+    // Recorded when sent, in order; an input that comes later is filled in when it comes.
+    this.calls.push(call);
+    let stdin: string | undefined;
+    try {
+      stdin = await options.stdin;
+    } catch {
+      // Ended before its input came: the docker CLI reads an empty file and refuses it.
+      return failed('top-level object must be a mapping');
+    }
+    call.stdin = stdin;
+    const answered: AnsweredOptions = { ...options, stdin };
     const answer = this.answers.get(verbOf(argv));
-    if (answer === undefined) return this.inner ? this.inner.run(argv, options) : ok();
-    return typeof answer === 'function' ? answer(argv, options) : answer;
+    if (answer === undefined) return this.inner ? this.inner.run(argv, answered) : ok();
+    return typeof answer === 'function' ? answer(argv, answered) : answer;
   }
 
   /** Every argv sent, in order. */

@@ -389,11 +389,12 @@ describe('a stack still being removed', () => {
         'deploying',
         'converging',
       ]);
+      // The deploy and the events start with the read; the compose goes once it is read.
       expect(manager.argvs().slice(0, 6)).toEqual([
-        serviceInspect(['shop_web']),
-        servicePs(['shop_web']),
         launchEvents(),
         stackDeploy('shop'),
+        serviceInspect(['shop_web']),
+        servicePs(['shop_web']),
         stackNetworks('shop'),
         stackDeploy('shop'),
       ]);
