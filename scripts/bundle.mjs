@@ -24,11 +24,16 @@ await build({
   },
   plugins: [
     {
-      name: 'no-express',
+      name: 'stubs',
       setup(b) {
         b.onResolve({ filter: /^express$/ }, (args) =>
           args.importer.includes('@slack/bolt')
             ? { path: new URL('./stubs/express.cjs', import.meta.url).pathname }
+            : undefined,
+        );
+        b.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) =>
+          args.importer.includes('prom-client')
+            ? { path: new URL('./stubs/opentelemetry-api.cjs', import.meta.url).pathname }
             : undefined,
         );
       },

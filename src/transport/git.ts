@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { GitSourceError } from '../errors.js';
 import { MAX_OUTPUT_BYTES } from './bounded-output.js';
 
@@ -84,6 +83,7 @@ function gitEnv(): Record<string, string> {
  * @example await runGit(['rev-parse', '--verify', 'main^{commit}'], { cwd, knownHosts })
  */
 export async function runGit(args: readonly string[], options: GitRunOptions): Promise<GitResult> {
+  const { execa } = await import('execa'); // loaded by git fleets only: not at every start
   const result = await execa('git', [...(options.cwd ? ['-C', options.cwd] : []), ...args], {
     reject: false,
     timeout: options.timeoutMs ?? GIT_TIMEOUT_MS,
@@ -122,6 +122,7 @@ export async function gitBlob(
   maxBytes: number,
   signal?: AbortSignal,
 ): Promise<Uint8Array | undefined> {
+  const { execa } = await import('execa');
   const r = await execa('git', ['-C', cwd, 'cat-file', 'blob', object], {
     encoding: 'buffer',
     reject: false,
