@@ -126,7 +126,7 @@ export function nextLookMs(waitedMs: number, eventsLive = false): number {
  * manager: a look woken by an event that did not see the fleet converge is followed
  * by another this soon.
  */
-export const FOLLOW_UP_MS = 150;
+export const FOLLOW_UP_MS = 100;
 
 /**
  * While docker events arrive, a look reads the tasks alone and reuses the services it
