@@ -163,6 +163,8 @@ async function withReturnPins(deps: LaunchDeps, req: LaunchRequest): Promise<Lau
 
 /** What a deploy started before the fleet was read: the gated deploy and its events. */
 interface Started {
+  readonly transport: Transport;
+  readonly deployMs: number;
   readonly runDeploy: (stdin: string | Promise<string>) => Promise<RunResult>;
   early: GatedDeploy | undefined;
   wakeups: Wakeups | undefined;
@@ -191,13 +193,15 @@ async function deploy(
     });
   const early = prepared.logins.length === 0;
   const started: Started = {
+    transport,
+    deployMs,
     runDeploy,
     // Opened before the deploy, so no start of a new task is missed: each hurries a look.
     wakeups: early ? fleetWakeups(transport, fleet.name, signal) : undefined,
     early: early ? gatedDeploy(transport, runDeploy) : undefined,
   };
   try {
-    return await recordAndDeploy(deps, req, prepared, started, deployMs);
+    return await recordAndDeploy(deps, req, prepared, started);
   } finally {
     await started.early?.cancel();
     await started.wakeups?.close();
@@ -209,13 +213,12 @@ async function recordAndDeploy(
   req: LaunchRequest,
   prepared: PreparedCompose,
   started: Started,
-  deployMs: number,
 ): Promise<LaunchOutcome> {
   const { fleet, signal } = req;
   const { parsed, logins } = prepared;
+  const { transport, deployMs } = started;
   const emit = req.onProgress ?? (() => {});
   const mask = (s: string) => prepared.mask.mask(s);
-  const transport = deps.transport(fleet.cluster);
   const services = [...parsed.services.keys()];
   // What runs before the deploy: its tasks are the old ones, its specs tell a changed
   // service. Read under the lock, before anything is recorded (an unreachable manager
