@@ -27,6 +27,7 @@ import { registryLogin, stackDeploy } from '../swarm/argv.js';
 import { sendCompose } from '../swarm/compose-version.js';
 import { fleetWakeups, type Wakeups } from '../swarm/wakeups.js';
 import { gatedDeploy, type GatedDeploy } from './deploy-gate.js';
+import { NOTHING_RAN, readBeforeTheUpdate, updatedServices } from '../swarm/before-read.js';
 import type { RunResult, Transport } from '../transport/transport.js';
 
 export interface LaunchDeps {
@@ -104,7 +105,10 @@ export async function launch(deps: LaunchDeps, asked: LaunchRequest): Promise<La
   const emit = asked.onProgress ?? (() => {});
   emit({ kind: 'stage', fleet: fleet.name, stage: 'validating' });
   // The SSH handshake runs while the compose is read, checked and rendered and the lock taken.
-  deps.transport(fleet.cluster).warm?.();
+  deps
+    .transport(fleet.cluster)
+    .warm?.()
+    .catch(() => {});
   const req = await withReturnPins(deps, asked);
   const prepared = await prepareCompose(deps, req);
   emit({ kind: 'stage', fleet: fleet.name, stage: 'locking' });
@@ -222,9 +226,14 @@ async function recordAndDeploy(
   const services = [...parsed.services.keys()];
   // What runs before the deploy: its tasks are the old ones, its specs tell a changed
   // service. Read under the lock, before anything is recorded (an unreachable manager
-  // records nothing), while the display copy of the compose is rendered.
-  const [before, renderedCompose] = await Promise.all([
-    snapshot(transport, fleet.name, services, signal),
+  // records nothing), while the display copy of the compose is rendered. A fleet Otto
+  // never launched has, as a rule, nothing running: its deploy goes out as soon as the
+  // manager answers, and the deploy's own output tells whether it updated anything.
+  const unread = started.early !== undefined && !(await deps.deployments.latest(fleet.name));
+  const [read, renderedCompose] = await Promise.all([
+    unread
+      ? (transport.warm?.() ?? Promise.resolve()).then(() => NOTHING_RAN)
+      : snapshot(transport, fleet.name, services, signal),
     displayCompose(
       deps,
       fleet,
@@ -235,6 +244,7 @@ async function recordAndDeploy(
       },
     ),
   ]);
+  let before = read;
   let deployment = await deps.deployments.start({
     fleet: fleet.name,
     actor: req.actor,
@@ -301,11 +311,17 @@ async function recordAndDeploy(
     }
     if (deployed.timedOut) {
       // It may still be deploying: look at the Swarm before recording anything.
-      const outcome = await afterDeployTimeout(transport, fleet.name, services, before, signal);
+      const outcome = await afterDeployTimeout(transport, fleet.name, services, signal, {
+        before,
+        ...(unread ? { unreadOutput: deployed.stdout } : {}),
+      });
       if (outcome !== 'landed')
         return await fail(deployTimeoutFailure(fleet.name, deployMs, outcome));
     } else if (deployed.exitCode !== 0)
       return await fail(deployFailure(deployed.stderr, deps.config?.clusters.get(fleet.cluster)));
+    // Deployed unread: what it updated (if anything) is read now, as it was before.
+    if (unread)
+      before = await readBeforeTheUpdate(transport, updatedServices(deployed.stdout), signal);
 
     stage('converging');
     const result = await waitForConvergence(transport, {
@@ -373,21 +389,31 @@ export function deployTimeoutMs(convergeTimeoutSeconds: number): number {
   return Math.max(60_000, convergeTimeoutSeconds * 1000);
 }
 
-/** After a deploy that did not answer in time: did it reach the Swarm, not, or can't Otto tell? */
+/**
+ * After a deploy that did not answer in time: did it reach the Swarm, not, or can't
+ * Otto tell? A deploy sent without a read first (`unreadOutput`: what it printed)
+ * landed when a service it named (`Creating service …`, `Updating service …`) exists.
+ */
 async function afterDeployTimeout(
   transport: Transport,
   fleet: string,
   services: readonly string[],
-  before: FleetSnapshot,
   signal: AbortSignal | undefined,
+  { before, unreadOutput }: { before: FleetSnapshot; unreadOutput?: string },
 ): Promise<'landed' | 'not landed' | 'unknown'> {
+  let now: FleetSnapshot;
   try {
-    return deployLanded(before, await snapshot(transport, fleet, services, signal))
-      ? 'landed'
-      : 'not landed';
+    now = await snapshot(transport, fleet, services, signal);
   } catch {
     return 'unknown';
   }
+  const landed =
+    unreadOutput === undefined
+      ? deployLanded(before, now)
+      : [...unreadOutput.matchAll(/^(?:Creating|Updating) service (\S+)/gm)].some((m) =>
+          now.services.has(m[1]!),
+        );
+  return landed ? 'landed' : 'not landed';
 }
 
 function deployTimeoutFailure(

@@ -68,6 +68,11 @@ export function servicePs(services: readonly string[]): string[] {
   return ['docker', 'service', 'ps', '--no-trunc', '--format', JSON_LINES, '--', ...services];
 }
 
+/** Tasks by id, one JSON line each: when each was created, which `service ps` does not say. */
+export function taskInspect(ids: readonly string[]): string[] {
+  return ['docker', 'inspect', '--type', 'task', '--format', JSON_LINES, '--', ...ids];
+}
+
 /**
  * Replaces every task of a service, one batch at a time as its update_config says,
  * without changing its spec otherwise (`--force` bumps TaskTemplate.ForceUpdate).

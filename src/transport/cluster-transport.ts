@@ -53,9 +53,9 @@ export class ClusterTransport implements Transport {
     return (await this.pick()).run(argv, options);
   }
 
-  warm(): void {
-    // SshTransport.connect shares one handshake between callers; run() meets any failure.
-    this.pick().catch(() => {});
+  warm(): Promise<void> {
+    // SshTransport.connect shares one handshake between callers.
+    return this.pick().then(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -84,8 +84,8 @@ export class DockerHostTransport implements Transport {
     return this.inner.run(withDockerHost(argv, this.dockerHost), options);
   }
 
-  warm(): void {
-    this.inner.warm?.();
+  warm(): Promise<void> {
+    return this.inner.warm?.() ?? Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -36,8 +36,8 @@ export class TracingTransport implements Transport {
     }
   }
 
-  warm(): void {
-    this.inner.warm?.();
+  warm(): Promise<void> {
+    return this.inner.warm?.() ?? Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -56,10 +56,11 @@ export interface Transport {
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
   /**
    * Starts connecting now, so the first command does not wait for the handshake: a
-   * launch calls it before it renders and locks. A failure here is left for that
-   * first command to meet and report.
+   * launch calls it before it renders and locks. Resolves once connected; rejects as
+   * `run` would when the other end can't be reached. A caller that only wants the
+   * head start ignores the result, and the first command meets the failure.
    */
-  warm?(): void;
+  warm?(): Promise<void>;
   close(): Promise<void>;
 }
 

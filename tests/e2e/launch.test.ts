@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { docker } from '../support/testbed.js';
+import { docker, waitFor } from '../support/testbed.js';
 import { webService, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
@@ -141,5 +141,60 @@ describe.skipIf(bed === null)('launch on a real Swarm over SSH', () => {
     const far = await ws.say('logs shop web --since 366d');
     expect(far.code).toBe(2);
     expect(far.stdout).toContain('go back at most 365d (8760h)');
+  });
+});
+
+describe.skipIf(bed === null)('the first launch of a stack someone deployed by hand', () => {
+  if (!bed) return;
+  const quickStop = ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"];
+  const stack = (image: string) => ({
+    services: {
+      web: {
+        image,
+        command: quickStop,
+        // One task at a time, 2 s apart: between the batches both tasks run, one old.
+        deploy: { replicas: 2, update_config: { parallelism: 1, delay: '2s' } },
+      },
+    },
+  });
+  const ws = workspace(bed, { byhand: { compose: stack(bed.images.v2), settle_seconds: 0 } });
+
+  afterAll(async () => {
+    await docker(bed, ['stack', 'rm', 'byhand']);
+  });
+
+  it('waits for its rolling update: Otto has no record of it, and the deploy says it updated', async () => {
+    const deployed = await docker(
+      bed,
+      ['stack', 'deploy', '--detach=true', '-c', '-', 'byhand'],
+      JSON.stringify(stack(bed.images.v1)),
+    );
+    expect(deployed.exitCode, deployed.stderr).toBe(0);
+    const runningImages = async () =>
+      (
+        await docker(bed, [
+          'service',
+          'ps',
+          'byhand_web',
+          '--filter',
+          'desired-state=running',
+          '--format',
+          '{{.Image}} {{.CurrentState}}',
+        ])
+      ).stdout
+        .split('\n')
+        .filter(Boolean);
+    await waitFor(
+      'the stack deployed by hand',
+      async () => (await runningImages()).filter((l) => / Running /.test(l)).length === 2,
+      120_000,
+    );
+
+    const r = await ws.say('launch byhand');
+    expect(r.stdout).toContain('Launch successful! byhand v1 is in orbit');
+    // Said only once both tasks run the new image, not between the update's batches.
+    const now = await runningImages();
+    expect(now).toHaveLength(2);
+    for (const l of now) expect(l).toMatch(new RegExp(`^${bed.images.v2} Running `));
   });
 });
