@@ -97,8 +97,62 @@ async function ottoLaunch(dir: string, config: string, fleet: string): Promise<O
   };
 }
 
-function ssh(bed: Testbed): string {
-  return `ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i ${bed.privateKeyFile} -p ${bed.sshPort} ${bed.sshUser}@127.0.0.1 docker -H ${bed.dockerHost}`;
+/**
+ * Otto as the bot people talk to: one `otto console` per round, already connected
+ * (its telemetry runs too), and a launch typed into it. No Node start and no SSH
+ * handshake per launch: what a launch costs in Slack or Discord.
+ */
+async function startBot(dir: string, config: string) {
+  const child = execa('node', [OTTO_BIN, 'console', '--config', config], {
+    reject: false,
+    cwd: dir,
+    env: { OTTO_SECRET_KEY: TEST_KEY },
+  });
+  let out = '';
+  let waiter: (() => void) | undefined;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    waiter?.();
+  });
+  /** Resolves once `re` matches the output after `from`, with Date.now() then. */
+  const seen = (re: RegExp, from: number) =>
+    new Promise<number>((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error(`bot never said ${re}:\n${out}`)), 120_000);
+      waiter = () => {
+        if (!re.test(out.slice(from))) return;
+        clearTimeout(deadline);
+        waiter = undefined;
+        resolve(Date.now());
+      };
+      waiter();
+    });
+  await seen(/otto> /, 0);
+  // A bot that has been up a moment: its start-up reads (preflight, telemetry's first
+  // sweep) are done, as they are long before anyone types a launch.
+  await new Promise((r) => setTimeout(r, 3000));
+  return {
+    async launch(fleet: string): Promise<{ wallMs: number; saidAt: number }> {
+      const from = out.length;
+      const t0 = performance.now();
+      child.stdin?.write(`launch ${fleet}\n`);
+      const saidAt = await seen(new RegExp(`${fleet} v\\d+ is in orbit|went wrong|failed`), from);
+      const wallMs = performance.now() - t0;
+      if (!/is in orbit/.test(out.slice(from))) throw new Error(`bot launch failed:\n${out.slice(from)}`);
+      return { wallMs, saidAt };
+    },
+    async stop() {
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await child;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** `ssh … docker -H …`; with `master`, every call shares one connection, as a bot's do. */
+function ssh(bed: Testbed, master?: string): string {
+  const shared = master ? ` -o ControlMaster=auto -o ControlPath=${master} -o ControlPersist=600` : '';
+  return `ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null${shared} -i ${bed.privateKeyFile} -p ${bed.sshPort} ${bed.sshUser}@127.0.0.1 docker -H ${bed.dockerHost}`;
 }
 
 /**
@@ -106,12 +160,19 @@ function ssh(bed: Testbed): string {
  * stack's running tasks are all `want` of the image, as a careful person would check
  * a rolling update (`service ls` shows n/n before the update has even begun).
  */
-async function byHand(bed: Testbed, name: string, file: string, image: string, want: number): Promise<number> {
+async function byHand(
+  bed: Testbed,
+  name: string,
+  file: string,
+  image: string,
+  want: number,
+  master?: string,
+): Promise<number> {
   const script = `
 set -e
-${ssh(bed)} stack deploy --with-registry-auth --prune --resolve-image always -c - ${name} < ${file} >/dev/null 2>&1
+${ssh(bed, master)} stack deploy --with-registry-auth --prune --resolve-image always -c - ${name} < ${file} >/dev/null 2>&1
 while true; do
-  out=$(${ssh(bed)} stack ps ${name} --filter desired-state=running --format "'{{.Image}} {{.CurrentState}}'")
+  out=$(${ssh(bed, master)} stack ps ${name} --filter desired-state=running --format "'{{.Image}} {{.CurrentState}}'")
   n=$(echo "$out" | grep -c . || true)
   ok=$(echo "$out" | grep -c "^${image} Running" || true)
   [ "$n" = ${want} ] && [ "$ok" = ${want} ] && break
@@ -146,26 +207,48 @@ export async function launchBench(bed: Testbed) {
   const otto = { first: [] as number[], update: [] as number[] };
   const hand = { first: [] as number[], update: [] as number[] };
   const waitFalse = { first: [] as number[], update: [] as number[] };
+  const bot = { first: [] as number[], update: [] as number[] };
+  const handWarm = { first: [] as number[], update: [] as number[] };
   const calls = { first: [] as number[], update: [] as number[] };
   const phases = { firstCall: [] as number[], deployed: [] as number[] };
   const noticed: number[] = [];
+  const noticedBot: number[] = [];
   // Round -1 is a warm-up, not counted: the first Otto after a build writes V8's
   // compile cache, and the engine's first stack pays for things the others don't.
   for (let i = -1; i < ROUNDS; i++) {
     const counted = i >= 0;
     const fleet = `lo${i + 1}`;
-    const ws = workspace(bed, { [fleet]: { compose: benchStack(bed.images.v1), settle_seconds: 0 } });
+    const botFleet = `lb${i + 1}`;
+    const ws = workspace(bed, {
+      [fleet]: { compose: benchStack(bed.images.v1), settle_seconds: 0 },
+      [botFleet]: { compose: benchStack(bed.images.v1), settle_seconds: 0 },
+    });
+    const master = join(ws.dir, 'cm');
     const files = { first: join(ws.dir, 'v1.yml'), update: join(ws.dir, 'v2.yml') };
     writeFileSync(files.first, stringify(benchStack(bed.images.v1)));
     writeFileSync(files.update, stringify(benchStack(bed.images.v2)));
     for (const kind of kinds) {
-      if (kind === 'update') ws.writeStack(fleet, benchStack(bed.images.v2));
+      if (kind === 'update') {
+        ws.writeStack(fleet, benchStack(bed.images.v2));
+        ws.writeStack(botFleet, benchStack(bed.images.v2));
+      }
       const run = await ottoLaunch(ws.dir, ws.config, fleet);
       const said = run.saidAt - (await lastRunningAt(bed, fleet));
       const image = kind === 'first' ? bed.images.v1 : bed.images.v2;
       const byHandMs = await byHand(bed, `lh${i + 1}`, files[kind], image, 4);
       const ownWait = await detachFalse(bed, `ld${i + 1}`, files[kind]);
+      // The running bot, and the hand-run path on one shared SSH connection beside it;
+      // the bot runs only for its own launch, so its telemetry loads nothing else.
+      const running = await startBot(ws.dir, ws.config);
+      const botRun = await running.launch(botFleet).finally(() => running.stop());
+      const botSaid = botRun.saidAt - (await lastRunningAt(bed, botFleet));
+      await execa('bash', ['-c', `${ssh(bed, master)} version >/dev/null`]);
+      const handWarmMs = await byHand(bed, `lw${i + 1}`, files[kind], image, 4, master);
+      await execa('ssh', ['-q', '-o', `ControlPath=${master}`, '-O', 'exit', 'x'], { reject: false });
       if (!counted) continue;
+      bot[kind].push(botRun.wallMs);
+      handWarm[kind].push(handWarmMs);
+      noticedBot.push(botSaid);
       otto[kind].push(run.wallMs);
       calls[kind].push(run.calls);
       if (kind === 'first') {
@@ -176,7 +259,8 @@ export async function launchBench(bed: Testbed) {
       hand[kind].push(byHandMs);
       waitFalse[kind].push(ownWait);
     }
-    for (const name of [fleet, `lh${i + 1}`, `ld${i + 1}`]) await removeStack(bed, name);
+    for (const name of [fleet, botFleet, `lh${i + 1}`, `ld${i + 1}`, `lw${i + 1}`])
+      await removeStack(bed, name);
   }
   // The call count of a 30-service stack's first launch.
   const big = workspace(bed, { lbig: { compose: benchStack(bed.images.v1, 27), settle_seconds: 0 } });
@@ -200,6 +284,19 @@ export async function launchBench(bed: Testbed) {
       docker_calls_median: median(calls[kind]),
     };
   };
+  const botSide = (kind: (typeof kinds)[number]) => {
+    const o = median(bot[kind]);
+    const h = median(handWarm[kind]);
+    return {
+      bot_ms: bot[kind].map(ms),
+      hand_shared_ssh_ms: handWarm[kind].map(ms),
+      bot_median_ms: ms(o),
+      hand_shared_ssh_median_ms: ms(h),
+      ratio_to_hand: Math.round((o / h) * 100) / 100,
+      ratio_to_detach_false: Math.round((o / median(waitFalse[kind])) * 100) / 100,
+      overhead_ms: ms(o - h),
+    };
+  };
   return {
     rounds: ROUNDS,
     stack: '3 services (web 2 replicas, worker, cache), each stops at once on SIGTERM; the update changes every image',
@@ -209,11 +306,18 @@ export async function launchBench(bed: Testbed) {
       otto_deploy_done_at_ms: ms(median(phases.deployed)),
     },
     update: side('update'),
+    running_bot: { first: botSide('first'), update: botSide('update') },
     target_ratio_to_hand: 1.05,
     convergence_noticed_ms: {
       samples: noticed.map(ms),
       p50: ms(pct(noticed, 50)),
       p95: ms(pct(noticed, 95)),
+      target_p95: 300,
+    },
+    convergence_noticed_running_bot_ms: {
+      samples: noticedBot.map(ms),
+      p50: ms(pct(noticedBot, 50)),
+      p95: ms(pct(noticedBot, 95)),
       target_p95: 300,
     },
     docker_calls: {
@@ -222,6 +326,6 @@ export async function launchBench(bed: Testbed) {
       first_30_services: bigRun.calls,
       before_issue_19_first_3_services: 15,
     },
-    note: 'One uncounted warm-up round first. Otto runs as a fresh `otto say` process each time (Node start, SSH handshake, SQLite), with settle_seconds: 0, so it waits for what the hand-run loop waits for. The hand-run path is ssh + docker stack deploy, then a call every 0.5 s until the running tasks all run the new image. --detach=false is docker stack deploy waiting itself. Noticed: Otto\'s reply reaching its output minus the Status.Timestamp of the last task to reach running.',
+    note: 'One uncounted warm-up round first. Otto runs as a fresh `otto say` process each time (Node start, SSH handshake, SQLite), with settle_seconds: 0, so it waits for what the hand-run loop waits for; running_bot is one `otto console` started before its launch (untimed) and a launch typed into it, against the hand-run path on one shared SSH connection (ControlMaster), as the bot shares its own. The hand-run path is ssh + docker stack deploy, then a call every 0.5 s until the running tasks all run the new image. --detach=false is docker stack deploy waiting itself. Noticed: Otto\'s reply reaching its output minus the Status.Timestamp of the last task to reach running.',
   };
 }
