@@ -37,6 +37,8 @@ export async function runConsole(ops: Ops, source: Source, shutdown?: AbortSigna
     `${otto.prefix} Otto at Mission Control, listening as ${source.actor}. Type help, or Ctrl-D to leave.`,
   );
   for (const n of ops.notices) write(`ℹ️  ${n}`);
+  if (ops.config.path === undefined)
+    write(`ℹ️  ${otto.builtInDefault([...ops.config.fleets.keys()])}`);
   await preflight(ops, write);
   let running: AbortController | undefined;
   rl.on('SIGINT', () => {

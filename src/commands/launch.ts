@@ -12,6 +12,8 @@ import { overridesWords } from './approval-request.js';
 import { overridesArg, refFlag } from './launch-inputs.js';
 
 import { imagesLine } from './held-compose.js';
+import { trialIngressNetwork } from '../ops/trial-network.js';
+import { TRAEFIK_NETWORK } from '../swarm/compose.js';
 import type { Context, Reply } from './types.js';
 import { otto } from './voice.js';
 
@@ -37,12 +39,18 @@ export type CarryOut = Omit<LaunchRequest, 'fleet' | 'signal' | 'onProgress' | '
 
 /** Runs the launch pipeline with progress and turns its outcome into a reply. */
 export async function carryOut(ctx: Context, fleet: FleetConfig, run: CarryOut): Promise<Reply> {
+  // The built-in default (no otto.yml) lets the example launch before any ingress exists.
+  const made =
+    ctx.ops.config.path === undefined &&
+    (await trialIngressNetwork(ctx.ops.transport(fleet.cluster), ctx.signal));
+  const header = made ? [run.header, otto.trialNetworkMade(TRAEFIK_NETWORK)] : [run.header];
+  const said = header.filter((h) => h !== undefined).join('\n') || undefined;
   let stage = '';
   let services: readonly ServiceProgress[] = [];
   const onProgress = (e: LaunchEvent) => {
     if (e.kind === 'stage') stage = otto.stage(e);
     else services = e.services;
-    ctx.progress(progressReply(stage, services, run.header));
+    ctx.progress(progressReply(stage, services, said));
   };
   const outcome = await launch(ctx.ops, {
     ...run,
@@ -56,7 +64,7 @@ export async function carryOut(ctx: Context, fleet: FleetConfig, run: CarryOut):
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   const reply = outcomeReply(fleet, outcome);
-  return run.header ? { ...reply, text: `${run.header}\n${reply.text}` } : reply;
+  return said ? { ...reply, text: `${said}\n${reply.text}` } : reply;
 }
 
 /** What an automatic return ran: the recorded digests it pinned (or the tags of local images). */

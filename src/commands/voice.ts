@@ -48,6 +48,12 @@ export const otto = {
     return `${icon} ${s.running}/${s.desired} ${s.state}${s.note ? ` (${s.note})` : ''}`;
   },
 
+  builtInDefault: (fleets: readonly string[]) =>
+    `No otto.yml here, so Otto runs its built-in default: the cluster local (this machine's docker)${
+      fleets.length ? ` and the example fleet ${fleets.join(', ')}. Try: launch ${fleets[0]}` : ''
+    }. otto init writes an otto.yml of your own.`,
+  trialNetworkMade: (network: string) =>
+    `🛰️  Otto made the ${network} network on this Swarm, so routed services have it before any ingress runs (otto outpost add sets one up).`,
   launched: (fleet: string, version: number, seconds: number) =>
     `Launch successful! ${fleet} v${version} is in orbit (${seconds.toFixed(1)} s).`,
 

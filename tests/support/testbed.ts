@@ -155,6 +155,9 @@ export async function makeImages(
     'false',
     'ls',
     'printenv',
+    // What the example fleet (examples/hello) runs, which tests launch on these images.
+    'mkdir',
+    'printf',
   ]) {
     symlinkSync('busybox', join(root, 'bin', applet));
   }
