@@ -87,6 +87,9 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+# The example fleet of the embedded default, and the Slack manifest otto init points at.
+COPY examples ./examples
+COPY manifest.yml ./
 RUN ln -s /app/bin/otto.js /usr/local/bin/otto
 # Otto runs in its volume: without a config (none mounted, no OTTO_CONFIG) it uses the
 # embedded default, with its data in /var/lib/otto/.otto. deploy/otto-stack.yml mounts
