@@ -102,7 +102,10 @@ export async function checkDocker(
       const why = r.stderr.trim().split('\n')[0] || `exit code ${r.exitCode}`;
       return {
         ok: false,
-        line: `⚠️  ${target.kind === 'ssh' ? `Logged in as ${where}, but d` : 'D'}ocker did not answer: ${why}\n   Fix: install Docker there, and let ${target.kind === 'ssh' ? target.user : 'this user'} use it (the docker group), or set --docker-host.`,
+        line:
+          target.kind === 'ssh'
+            ? `⚠️  Logged in as ${where}, but docker did not answer: ${why}\n   Fix: install Docker on the server and let ${target.user} use it (the docker group), or name its socket with --docker-host. Otto writes otto.yml anyway.`
+            : `⚠️  Docker did not answer on this machine: ${why}\n   Fix: start Docker here and let this user use it (the docker group), or name its socket with --docker-host. Otto writes otto.yml anyway.`,
       };
     }
     const info = parseSwarmInfo(r.stdout);
