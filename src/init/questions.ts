@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { FLEET_NAME } from '../config/config.js';
-import { OttoError, UsageError } from '../errors.js';
+import { OttoError, UnreachableError, UsageError } from '../errors.js';
 import { parseCompose } from '../swarm/compose.js';
 import type { ChatAnswer, ClusterAnswer, FleetAnswer } from './answers.js';
 import { trustHostKey, type DockerTarget } from './cluster-probe.js';
@@ -83,17 +83,20 @@ export async function askCluster(flags: InitFlags, d: AskDeps): Promise<ClusterA
   }
   // Asked one by one only when the person picked SSH at the question above.
   const p = flags.host === undefined ? d.prompter : undefined;
-  const host = await ask(flags.host, '--host HOST', d.prompter, (q) =>
-    q.text('Manager host name or IP address', { check: (v) => checkField('host', v) }),
-  );
+  const askHost = (q: Prompter, def?: string) =>
+    q.text('Manager host name or IP address', {
+      ...(def === undefined ? {} : { default: def }),
+      check: (v) => checkField('host', v),
+    });
+  const askPort = (q: Prompter, def: string) =>
+    q.text('SSH port', { default: def, check: (v) => checkField('port', v) });
+  let host = await ask(flags.host, '--host HOST', d.prompter, (q) => askHost(q));
   const user =
     flags.user ??
     (p
       ? await p.text('SSH user', { default: d.defaultUser, check: (v) => checkField('user', v) })
       : d.defaultUser);
-  const port =
-    flags.port ??
-    (p ? await p.text('SSH port', { default: '22', check: (v) => checkField('port', v) }) : 22);
+  let port = flags.port ?? (p ? await askPort(p, '22') : 22);
   const keyCheck = (v: string): Checked<{ abs: string; typed: string }> => {
     const abs = typedPath(v, d.cwd, d.home);
     return existsSync(abs)
@@ -108,9 +111,21 @@ export async function askCluster(flags: InitFlags, d: AskDeps): Promise<ClusterA
       : p
         ? await p.text('Private key file', { default: defaultKey, check: keyCheck })
         : flagged('--key FILE (no key given, and the default)', keyCheck(defaultKey));
+  let offered: string;
+  for (;;) {
+    d.say(`📡 Asking ${host}:${port} for its host key...`);
+    try {
+      offered = await d.probeHostKey(host, port);
+      break;
+    } catch (e) {
+      // A server typed here that can't be reached: told why, and asked again.
+      if (!p || !(e instanceof UnreachableError)) throw e;
+      d.say(`⚠️  ${e.message}${e.fix ? ` ${e.fix}` : ''}`);
+      host = await askHost(p, host);
+      port = await askPort(p, String(port));
+    }
+  }
   const at = `${host}:${port}`;
-  d.say(`📡 Asking ${at} for its host key...`);
-  const offered = await d.probeHostKey(host, port);
   const hostKey = await trustHostKey(
     at,
     offered,

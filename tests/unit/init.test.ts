@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/config.js';
-import { UsageError } from '../../src/errors.js';
+import { UnreachableError, UsageError } from '../../src/errors.js';
 import type { DockerCheck, DockerTarget } from '../../src/init/cluster-probe.js';
 import { parseInitFlags, type RawInitFlags } from '../../src/init/init-flags.js';
 import { runInit, type InitDeps } from '../../src/init/init.js';
@@ -227,6 +227,27 @@ describe('otto init: the questions', () => {
     expect(parse(written(m)).fleets).toEqual({
       web: { cluster: 'swarm', compose_file: 'stacks/web.yml' },
     });
+  });
+
+  it('asks again for a server it could not reach, saying why', async () => {
+    const m = machine();
+    const s = session(m, ['2', 'typo.example', '', '', '', 'h1', '2222', 'y'], {
+      probeHostKey: async (host, port) => {
+        if (host === 'typo.example')
+          throw new UnreachableError(
+            `${host}:${port}`,
+            'not found',
+            `Otto can't resolve the host name of ${host}:${port}.`,
+            'Check host in otto.yml.',
+          );
+        return OFFERED;
+      },
+    });
+    expect(await runInit(flags({ example: true, chat: 'none' }), s.deps)).toBe(0);
+    expect(s.said()).toContain(
+      "⚠️  Otto can't resolve the host name of typo.example:22. Check host in otto.yml.\nManager host name or IP address [typo.example]: \nSSH port [22]: \n",
+    );
+    expect(parse(written(m)).clusters.swarm.managers[0]).toMatchObject({ host: 'h1', port: 2222 });
   });
 
   it('stops at the end of input (Ctrl-D) and writes nothing', async () => {
