@@ -71,7 +71,7 @@ export function terminalPrompter(
   const rl: Interface = createInterface({ input, output, terminal });
   const typed: string[] = [];
   let waiting: { resolve(line: string): void; reject(e: Error): void } | undefined;
-  /** The input ended (Ctrl-D): no more answers. */
+  /** No more answers: the input ended (Ctrl-D), or Ctrl-C. */
   let ended = false;
   /** Ctrl-C: stop now, even between questions. */
   let interrupted = false;
@@ -91,11 +91,16 @@ export function terminalPrompter(
     interrupted = true;
     stop();
   });
-  rl.on('close', stop);
+  let closed = false;
+  rl.on('close', () => {
+    closed = true;
+    stop();
+  });
 
   const ask = (query: string): Promise<string> => {
+    if (interrupted) return Promise.reject(new InitStoppedError());
     // Answers typed ahead of an input that has ended are still read (a closed readline can't prompt).
-    if (ended) output.write(query);
+    if (closed) output.write(query);
     else {
       rl.setPrompt(query);
       rl.prompt();
@@ -161,9 +166,7 @@ export function terminalPrompter(
     },
     stopped: () => interrupted,
     close() {
-      if (ended) return;
-      rl.removeListener('close', stop);
-      rl.close();
+      if (!closed) rl.close();
     },
   };
 }

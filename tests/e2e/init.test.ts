@@ -160,6 +160,16 @@ describe.skipIf(bed === null)('otto init: a first otto.yml, asked or from flags'
     expect(leftovers(cwd)).toEqual([]);
   });
 
+  it('stops at Ctrl-C with nothing written', async () => {
+    const cwd = project(bed.images.v1);
+    const pty = spawnPty([process.execPath, OTTO_BIN, 'init', '--local'], { cwd });
+    await pty.waitFor('Choose 1-2 [2]: ');
+    pty.press('\u0003');
+    expect(await pty.exit).toBe(1);
+    expect(pty.output()).toContain('Stopped: nothing was written.');
+    expect(leftovers(cwd)).toEqual([]);
+  });
+
   it('takes every answer from flags: the fingerprint shown and pinned, Docker checked over SSH, the file loads', async () => {
     const r = await otto(dir, [
       'init',

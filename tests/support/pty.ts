@@ -12,6 +12,8 @@ export interface Pty {
   waitFor(text: string, ms?: number): Promise<void>;
   /** Types `line` and Enter. */
   type(line: string): void;
+  /** Presses keys without Enter: `\u0003` is Ctrl-C. */
+  press(keys: string): void;
   /** The command's exit code (script -e passes it on). */
   readonly exit: Promise<number>;
 }
@@ -62,6 +64,9 @@ export function spawnPty(
     },
     type(line) {
       child.stdin?.write(`${line}\r`);
+    },
+    press(keys) {
+      child.stdin?.write(keys);
     },
   };
 }
