@@ -62,7 +62,7 @@ export async function runInit(flags: InitFlags, deps: InitDeps): Promise<number>
       );
   } else {
     deps.say(
-      `🦦 Otto will write ${path}: where your Swarm runs, your first fleet, and a chat.\n   Enter takes the answer in [brackets]; Ctrl-C stops with nothing written.\n`,
+      `🦦 Otto will write ${path}: where your Swarm runs, your first fleet, and a chat.\n   Enter takes the answer in [brackets]; Ctrl-C stops with nothing written.`,
     );
   }
   const ask = {
