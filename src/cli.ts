@@ -30,6 +30,12 @@ import type { Who } from './commands/access.js';
 import { renderFleet, verdictFix, verdictOutcome, type FleetRender } from './commands/dry-run.js';
 
 const USAGE = `Usage:
+  otto init [--file otto.yml] [--local | --host H [--user U] [--port N] [--key FILE]
+            [--fingerprint SHA256:…] [--docker-host URL]] [--cluster-name NAME]
+            [--compose FILE | --example] [--fleet NAME] [--chat none|slack|discord]
+            [--discord-app-id ID] [--yes]
+                                             write a first otto.yml: asks on a terminal, else takes flags;
+                                             never overwrites one, never writes a token
   otto start [--config FILE] [--no-standby]  run the bot: Slack and/or Discord when otto.yml configures them, else the console;
                                              a second otto start on one database waits as a standby (--no-standby: exits)
                            [--log-format text|json]  json: one JSON object per log line (also OTTO_LOG_FORMAT=json)
@@ -39,6 +45,10 @@ const USAGE = `Usage:
   otto render <fleet> [--offline] [--config FILE] [--as ID] [--group ID]...
                                              print the compose a launch would send (secrets masked) on
                                              stdout; the changes and Docker's verdict on stderr
+  otto adopt <stack> [--cluster C] [--write DIR]
+                                             a stack Otto didn't launch: the otto.yml lines (stderr) and its
+                                             compose file rebuilt from what runs (stdout); --write DIR saves
+                                             it as DIR/<stack>.yml (never over a file, never otto.yml)
   otto outpost add <cluster> <host> [--user U] [--port N] [--key FILE] [--role manager|worker]
                    [--fingerprint SHA256:…] [--yes]
                                              set a server up as a node of the cluster (asks to trust its host key)
@@ -305,6 +315,19 @@ export async function main(argv: string[]): Promise<number> {
         yes: { type: 'boolean' },
         // otto token create:
         fleet: { type: 'string', multiple: true },
+        // otto adopt:
+        cluster: { type: 'string' },
+        write: { type: 'string' },
+        // otto init (with user, port, key, fingerprint, yes and fleet above):
+        file: { type: 'string' },
+        'cluster-name': { type: 'string' },
+        local: { type: 'boolean' },
+        host: { type: 'string' },
+        'docker-host': { type: 'string' },
+        compose: { type: 'string' },
+        example: { type: 'boolean' },
+        chat: { type: 'string' },
+        'discord-app-id': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -320,6 +343,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     switch (sub) {
+      case 'init': {
+        // Loaded only here: the other commands never pay for it.
+        const { initCommand } = await import('./init/init.js');
+        return await initCommand(values, rest, io);
+      }
       case 'say': {
         if (rest.length === 0)
           throw new UsageError('otto say needs the command text, e.g. otto say "status"');
@@ -428,6 +456,31 @@ export async function main(argv: string[]): Promise<number> {
             { progress: progressPrinter((l) => io.err(l)), signal, confirm: confirmInput },
           );
           io.out(renderText(reply));
+          return EXIT[reply.outcome];
+        });
+      }
+      case 'adopt': {
+        if (rest.length !== 1)
+          throw new UsageError(
+            'Usage: otto adopt <stack> [--cluster C] [--write DIR]',
+            'For example: otto adopt legacy --write stacks',
+          );
+        const words = ['adopt', quoteWord(rest[0]!)];
+        if (values.cluster !== undefined) words.push('--cluster', quoteWord(values.cluster));
+        if (values.write !== undefined) words.push('--write', quoteWord(values.write));
+        const signal = stopSignal();
+        return await withOps(values.config, async (ops) => {
+          const reply = await dispatch(
+            ops,
+            words.join(' '),
+            { actor: actorId(values.as), channel: 'cli', platform: 'cli' },
+            { signal },
+          );
+          // The compose file alone on stdout (otto adopt legacy > stacks/legacy.yml), the rest on stderr.
+          if (reply.outcome === 'ok' && reply.block?.length) {
+            io.err(renderText({ ...reply, block: undefined }));
+            io.out(reply.block.join('\n'));
+          } else io.out(renderText(reply));
           return EXIT[reply.outcome];
         });
       }
