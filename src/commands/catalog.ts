@@ -1,4 +1,5 @@
 import type { Role } from '../config/config.js';
+import { adoptCommand } from './adopt.js';
 import { alertsCommand } from './alerts.js';
 import { approveCommand, denyCommand } from './approve.js';
 import { auditCommand } from './audit.js';
@@ -97,6 +98,8 @@ export interface CommandSpec {
   readonly limit?: keyof typeof RATES;
   /** Reads a secret value typed on Otto's machine: refused in chat, left out of Discord. */
   readonly local?: boolean;
+  /** Why a `local` command is refused in chat, when not for a secret: `prints …, so it is typed only on Otto's own machine`. */
+  readonly localReason?: string;
   /**
    * A button's command (and a text command), not a Discord slash command: `logs stop`
    * would need a `/otto logs` group beside the `/otto logs` command.
@@ -148,7 +151,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   fleets: {
     usage: 'fleets',
-    summary: 'the configured fleets and their last launch',
+    summary: "the configured fleets and their last launch, then the stacks Otto didn't launch",
     example: 'fleets',
     args: [],
     flags: [],
@@ -156,8 +159,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     handler: fleetsCommand,
   },
   status: {
-    usage: 'status [fleet]',
-    summary: 'telemetry: services, replicas, failing tasks, locks',
+    usage: 'status [fleet|stack]',
+    summary: "telemetry: services, replicas, failing tasks, locks; stacks Otto didn't launch too",
     example: 'status myapp',
     args: [fleet(false)],
     flags: [],
@@ -166,8 +169,10 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     handler: statusCommand,
   },
   logs: {
-    usage: 'logs <fleet> [service] [--tail N] [--since 10m] [--follow [--grep TEXT] [--for 10m]]',
-    summary: 'recent transmissions (docker service logs); --follow streams new lines live',
+    usage:
+      'logs <fleet|stack> [service] [--tail N] [--since 10m] [--follow [--grep TEXT] [--for 10m]] [--cluster C]',
+    summary:
+      'recent transmissions (docker service logs) of a fleet or other stack; --follow streams live',
     example: 'logs myapp web --tail 100 --since 10m',
     args: [fleet(), service],
     flags: [
@@ -185,6 +190,12 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
         about: 'With --follow: how long (default 10m, at most 1h)',
         type: 'word',
         max: 10,
+      },
+      {
+        name: 'cluster',
+        about: "A stack Otto didn't launch: the cluster, when several run one by that name",
+        type: 'word',
+        max: 63,
       },
     ],
     role: 'viewer',
@@ -521,6 +532,38 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     role: 'viewer',
     fleetFrom: 'arg',
     handler: previewsCommand,
+  },
+  adopt: {
+    usage: 'adopt <stack> [--cluster C] [--write DIR]',
+    summary:
+      "hand a stack Otto didn't launch to Otto: its otto.yml lines and a compose file rebuilt from what runs (admin; console and otto CLI)",
+    example: 'adopt legacy --write stacks',
+    args: [
+      {
+        name: 'stack',
+        about: "A stack on the Swarm that Otto didn't launch",
+        type: 'word',
+        required: true,
+        max: 63,
+      },
+    ],
+    flags: [
+      {
+        name: 'cluster',
+        about: 'The cluster that runs it, when several run one by that name',
+        type: 'word',
+      },
+      {
+        name: 'write',
+        about: 'Write the compose file as DIR/<stack>.yml (a new file only; never otto.yml)',
+        type: 'word',
+      },
+    ],
+    role: 'admin',
+    local: true,
+    localReason:
+      "prints a stack's whole configuration, environment values included, and may write files",
+    handler: adoptCommand,
   },
   'token create': {
     usage: 'token create <name> [--role viewer|deployer|approver|admin] [--fleet shop,web]',

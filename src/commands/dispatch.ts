@@ -188,7 +188,7 @@ async function execute(
     const spec = checkShape(command);
     if (spec.local && command.platform !== 'cli' && command.platform !== 'console')
       throw new RefusedError(
-        `${command.name} reads a secret value, so it is typed only on Otto's own machine, never in chat. Nothing was changed.`,
+        `${command.name} ${spec.localReason ?? 'reads a secret value'}, so it is typed only on Otto's own machine, never in chat. Nothing was changed.`,
         `Run it there: otto ${spec.usage}`,
       );
     const who: Who = { actor: command.actor, groups: command.groups, grant: command.grant };

@@ -480,3 +480,46 @@ export function runningTasks(services: readonly string[]): string[] {
 export function dockerStats(): string[] {
   return ['docker', 'stats', '--no-stream', '--format', JSON_LINES];
 }
+
+/* ---- Stacks Otto didn't launch: found by the label docker stack deploy puts on them ---- */
+
+/**
+ * The label `docker stack deploy` puts on everything a stack makes (services, networks,
+ * volumes, secrets, configs): its value is the stack's name.
+ */
+export const STACK_LABEL = 'com.docker.stack.namespace';
+
+/**
+ * Every stack of the Swarm, one JSON object a line (`Name`, `Services`). Docker finds
+ * them by {@link STACK_LABEL} on services: `docker service ls` can't show labels (its
+ * template sees only ID, Name, Mode, Replicas, Image and Ports).
+ * @example stackLs() // ['docker', 'stack', 'ls', '--format', '{{json .}}']
+ */
+export function stackLs(): string[] {
+  return ['docker', 'stack', 'ls', '--format', JSON_LINES];
+}
+
+/**
+ * The services of one stack, one JSON object a line, as `service ls` shows them.
+ * @example stackServiceLs('legacy') // ['docker', 'service', 'ls', '--filter', 'label=com.docker.stack.namespace=legacy', '--format', '{{json .}}']
+ */
+export function stackServiceLs(stack: string): string[] {
+  return [
+    'docker',
+    'service',
+    'ls',
+    '--filter',
+    `label=${STACK_LABEL}=${stack}`,
+    '--format',
+    JSON_LINES,
+  ];
+}
+
+/**
+ * Networks by id or name, one JSON object a line (`Name`, `Id`, `Driver`, `Labels`,
+ * `Attachable`): what a service spec's network ids stand for.
+ * @example networksInspect(['k2p0…']) // ['docker', 'network', 'inspect', '--format', '{{json .}}', '--', 'k2p0…']
+ */
+export function networksInspect(ids: readonly string[]): string[] {
+  return ['docker', 'network', 'inspect', '--format', JSON_LINES, '--', ...ids];
+}

@@ -58,6 +58,7 @@ describe('dispatch', () => {
       'doctor',
       'outpost list',
       'previews',
+      'adopt',
       'token create',
       'token list',
       'token revoke',
