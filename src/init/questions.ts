@@ -7,7 +7,8 @@ import type { ChatAnswer, ClusterAnswer, FleetAnswer } from './answers.js';
 import { trustHostKey, type DockerTarget } from './cluster-probe.js';
 import { checkField, type Chat, type Checked } from './fields.js';
 import type { InitFlags } from './init-flags.js';
-import { EXAMPLE_COMPOSE, EXAMPLE_FLEET, pathForYml, typedPath } from './otto-home.js';
+import { EXAMPLE_COMPOSE, EXAMPLE_FLEET } from '../config/otto-home.js';
+import { pathForYml, typedPath } from './yml-paths.js';
 import type { Choice, Prompter } from './prompter.js';
 
 /** What the questions need besides the flags: the terminal (or none) and the machine. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { EXAMPLE_COMPOSE } from '../../src/init/otto-home.js';
+import { EXAMPLE_COMPOSE } from '../../src/config/otto-home.js';
 import { spawnPty } from '../support/pty.js';
 import { OTTO_BIN, TEST_KEY, webService } from '../support/workspace.js';
 

@@ -3,7 +3,7 @@ import { UsageError } from '../../src/errors.js';
 import { checkField } from '../../src/init/fields.js';
 import { missingFlags, parseInitFlags } from '../../src/init/init-flags.js';
 import { discordInviteUrl } from '../../src/init/next-steps.js';
-import { pathForYml, typedPath } from '../../src/init/otto-home.js';
+import { pathForYml, typedPath } from '../../src/init/yml-paths.js';
 import { pickChoice, pickYesNo } from '../../src/init/prompter.js';
 import { fleetNameFor } from '../../src/init/questions.js';
 
