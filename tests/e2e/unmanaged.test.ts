@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -143,5 +143,24 @@ describe.skipIf(bed === null)('stacks Otto did not launch', () => {
     expect(again.stdout).toContain('already exists, so Otto wrote nothing');
     expect(readFileSync(file, 'utf8')).toBe(written);
     expect(existsSync(join(dir, 'otto.yml'))).toBe(false);
+  });
+
+  it('becomes a fleet with the lines adopt printed, which launch --dry-run accepts', async () => {
+    const r = await otto(['adopt', STACK]);
+    const lines = r.stderr.split('\n');
+    const yml = lines
+      .slice(lines.indexOf('  otto.yml') + 1, lines.indexOf('  Next'))
+      .map((l) => l.slice(4))
+      .join('\n');
+    expect(yml).toContain(`compose_file: stacks/${STACK}.yml`);
+    writeFileSync(join(dir, 'otto.yml'), `${yml}\n`);
+    const dry = await say(`launch ${STACK} --dry-run`);
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('Docker accepts it');
+    const status = await say('status');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('Telemetry for 1 fleet');
+    expect(status.stdout).not.toContain(`${STACK} · not an Otto fleet`);
+    expect(status.stdout).toMatch(/🟢 web 2\/2 otto-test:v1/);
   });
 });
