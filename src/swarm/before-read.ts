@@ -1,6 +1,7 @@
 import type { Transport } from '../transport/transport.js';
 import { parseJsonLines, serviceInspect, servicePs, taskInspect } from './argv.js';
 import { parseTasks, type FleetSnapshot, type ServiceState } from './converge.js';
+import { epochNanos } from './swarm-time.js';
 
 /** Nothing of the fleet ran: where the first launch of a fleet starts from. */
 export const NOTHING_RAN: FleetSnapshot = { services: new Map(), tasks: [] };
@@ -14,25 +15,6 @@ export function updatedServices(deployOutput: string): string[] {
   return [...deployOutput.matchAll(/^Updating service (\S+) \(id: /gm)].map((m) => m[1]!);
 }
 
-/**
- * An RFC 3339 time as Swarm writes it (`2026-11-27T07:20:01.123456789Z`) in
- * nanoseconds since the epoch, exactly: two events of one update can be less than a
- * millisecond apart, and a Date keeps milliseconds.
- */
-export function epochNanos(time: string): bigint {
-  const m = /^(.+T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(time);
-  const ms = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
-  if (!m || Number.isNaN(ms)) throw new Error(`not an RFC 3339 time: ${time}`);
-  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
-}
-
-interface UpdatedService extends ServiceState {
-  /** The spec before the service's last update. */
-  readonly PreviousSpec?: ServiceState['Spec'];
-  /** When its spec was last updated. */
-  readonly UpdatedAt?: string;
-}
-
 interface CreatedTask {
   readonly ID: string;
   readonly ServiceID: string;
@@ -40,12 +22,17 @@ interface CreatedTask {
 }
 
 /**
- * What ran before a deploy, for the services it updated, read after it: each service
- * as its `PreviousSpec` (its spec before this update), and the tasks created before
- * the update (Swarm's own `CreatedAt` and `UpdatedAt`). A fleet Otto never launched
- * is deployed without a read first; when the deploy's output says it updated services
- * (a stack deployed by hand, or a fresh database), this gives the launch the same old
- * tasks and changed services a read before the deploy would have.
+ * What ran before a deploy, for the services it updated, read after it: the tasks
+ * created before the service was last written (Swarm's own `CreatedAt` and
+ * `UpdatedAt`), so the launch waits for new ones as a read before the deploy would
+ * have. (Swarm writes the service again as its update starts and ends: read after an
+ * update already ended, its new tasks count as old, and the 5 s window of
+ * `UNSURE_WINDOW_MS` in converge.ts ends the wait instead.) A fleet Otto never
+ * launched is deployed without a read first; this is for when the deploy's output says
+ * it updated services (a stack deployed by hand, or a fresh database). Whether a
+ * service changed is left to Swarm (`unsure`): the spec Docker hands back as
+ * `PreviousSpec` differs from the new one even when nothing changed (the CLI fills
+ * defaults on update), so comparing the two would wait for a rollout that never comes.
  */
 export async function readBeforeTheUpdate(
   transport: Transport,
@@ -58,7 +45,7 @@ export async function readBeforeTheUpdate(
     transport.run(servicePs(names), { signal }),
   ]);
   const found = inspect.stdout.trim().startsWith('[')
-    ? (JSON.parse(inspect.stdout) as UpdatedService[])
+    ? (JSON.parse(inspect.stdout) as ServiceState[])
     : [];
   const tasks = parseTasks(ps.stdout);
   const created = tasks.length
@@ -76,7 +63,8 @@ export async function readBeforeTheUpdate(
       .map((t) => t.ID),
   );
   return {
-    services: new Map(found.map((s) => [s.Spec.Name, { ...s, Spec: s.PreviousSpec ?? s.Spec }])),
+    services: new Map(found.map((s) => [s.Spec.Name, s])),
     tasks: tasks.filter((t) => old.has(t.ID)),
+    unsure: new Set(found.map((s) => s.Spec.Name)),
   };
 }

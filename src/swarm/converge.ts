@@ -21,6 +21,8 @@ export interface ServiceState {
     };
   };
   readonly UpdateStatus?: { readonly State?: string; readonly Message?: string };
+  /** When the service was last written: its spec, or Swarm's update status of it (RFC 3339). */
+  readonly UpdatedAt?: string;
 }
 
 /** One row of `docker service ps --format '{{json .}}'`. */
@@ -48,7 +50,20 @@ export function parseTasks(stdout: string): TaskRow[] {
 export interface FleetSnapshot {
   readonly services: ReadonlyMap<string, ServiceState>;
   readonly tasks: readonly TaskRow[];
+  /**
+   * Services whose spec before the deploy is not known, by Swarm name: read after it
+   * (see readBeforeTheUpdate). Their tasks are known; whether they roll out is Swarm's
+   * to say, since a spec Docker hands back differs from the one it compares.
+   */
+  readonly unsure?: ReadonlySet<string>;
 }
+
+/**
+ * How long a service whose spec before the deploy is not known may run its old tasks,
+ * with no update of Swarm's running, before Otto takes it that nothing changed:
+ * Docker's own wait (`--detach=false`) watches a service 5 s in the same way.
+ */
+export const UNSURE_WINDOW_MS = 5_000;
 
 /** Reads the services of a fleet and their tasks: two docker calls at once, whatever the number of services. */
 export async function snapshot(
@@ -166,6 +181,8 @@ export function judgeService(
   tasks: readonly TaskRow[],
   oldTaskIds: ReadonlySet<string>,
   pendingStrikes: number,
+  /** For a service whose spec before the deploy is unknown: how long the wait has lasted. */
+  unsureWaitedMs?: number,
 ): Judged {
   if (!now)
     return { progress: { name, running: 0, desired: 0, state: 'pending' }, converged: false };
@@ -177,7 +194,14 @@ export function judgeService(
     : live.length;
   const constraints = now.Spec.TaskTemplate?.Placement?.Constraints ?? [];
   const update = now.UpdateStatus?.State;
-  const changed = before !== undefined && taskTemplate(before) !== taskTemplate(now);
+  // Unsure: Swarm says whether it rolls out. While its update runs, or within the
+  // window (an update may not have started yet), the old tasks may still be replaced.
+  const changed =
+    unsureWaitedMs === undefined
+      ? before !== undefined && taskTemplate(before) !== taskTemplate(now)
+      : update === 'updating' || unsureWaitedMs < UNSURE_WINDOW_MS;
+  // An old update's "completed" says nothing of this deploy's.
+  const verdict = unsureWaitedMs === undefined ? update : undefined;
   const base = { name, running, desired };
 
   if (update === 'paused' || update === 'rollback_paused') {
@@ -226,7 +250,7 @@ export function judgeService(
   // was made by this launch (none was running before it) and none of those failed:
   // Swarm's own monitor window after the last task (5 s by default) is not waited out.
   const replaced = live.every((t) => !oldTaskIds.has(t.ID)) && failed.length === 0;
-  const updating = changed && update !== 'completed' && !replaced;
+  const updating = changed && verdict !== 'completed' && !replaced;
   const converged =
     running === desired && !updating && live.every((t) => t.CurrentState.startsWith('Running'));
   const note = (failed[0] ?? stuck)?.Error || undefined;
@@ -322,6 +346,7 @@ export async function waitForConvergence(
         snap.tasks,
         oldTaskIds,
         strikes.get(name) ?? 0,
+        opts.before.unsure?.has(full) ? Date.now() - started : undefined,
       );
     });
     progress = judged.map((j) => j.progress);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { docker, waitFor } from '../support/testbed.js';
-import { webService, workspace } from '../support/workspace.js';
+import { execa } from 'execa';
+import { OTTO_BIN, TEST_KEY, webService, workspace } from '../support/workspace.js';
 
 const bed = inject('testbed');
 
@@ -157,10 +158,14 @@ describe.skipIf(bed === null)('the first launch of a stack someone deployed by h
       },
     },
   });
-  const ws = workspace(bed, { byhand: { compose: stack(bed.images.v2), settle_seconds: 0 } });
+  const ws = workspace(bed, {
+    byhand: { compose: stack(bed.images.v2), settle_seconds: 0 },
+    same: { compose: stack(bed.images.v1), settle_seconds: 0 },
+  });
 
   afterAll(async () => {
     await docker(bed, ['stack', 'rm', 'byhand']);
+    await docker(bed, ['stack', 'rm', 'same']);
   });
 
   it('waits for its rolling update: Otto has no record of it, and the deploy says it updated', async () => {
@@ -196,5 +201,36 @@ describe.skipIf(bed === null)('the first launch of a stack someone deployed by h
     const now = await runningImages();
     expect(now).toHaveLength(2);
     for (const l of now) expect(l).toMatch(new RegExp(`^${bed.images.v2} Running `));
+  });
+  it('ends once Swarm has nothing to roll out, when the stack runs exactly what Otto sends', async () => {
+    // Deployed by hand from Otto's own rendering: Otto's deploy changes nothing that
+    // Swarm rolls out, though the spec Docker hands back as PreviousSpec differs.
+    const rendered = await execa('node', [OTTO_BIN, 'render', 'same', '--config', ws.config], {
+      reject: false,
+      env: { OTTO_SECRET_KEY: TEST_KEY },
+    });
+    expect(rendered.exitCode, rendered.stderr).toBe(0);
+    const deployed = await docker(bed, ['stack', 'deploy', '-c', '-', 'same'], rendered.stdout);
+    expect(deployed.exitCode, deployed.stderr).toBe(0);
+    await waitFor(
+      'the stack deployed by hand from the rendering',
+      async () =>
+        (
+          await docker(bed, [
+            'service',
+            'ps',
+            'same_web',
+            '--filter',
+            'desired-state=running',
+            '--format',
+            '{{.CurrentState}}',
+          ])
+        ).stdout
+          .split('\n')
+          .filter((l) => l.startsWith('Running')).length === 2,
+      120_000,
+    );
+    const r = await ws.say('launch same');
+    expect(r.stdout).toContain('Launch successful! same v1 is in orbit');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { epochNanos, updatedServices } from '../../src/swarm/before-read.js';
+import { updatedServices } from '../../src/swarm/before-read.js';
+import { epochNanos } from '../../src/swarm/swarm-time.js';
 import { taskInspect } from '../../src/swarm/argv.js';
 
 describe("a deploy's own word on what it changed", () => {

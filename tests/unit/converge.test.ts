@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   judgeService,
+  UNSURE_WINDOW_MS,
   parseTasks,
   type ServiceState,
   type TaskRow,
@@ -69,6 +70,39 @@ describe('judgeService', () => {
       0,
     );
     expect(done.converged).toBe(true);
+  });
+
+  it('leaves a service read after its deploy to Swarm: its running update, else nothing changed after the window', () => {
+    const tasks = [
+      task('1', 'Running', 'Running 1 hour ago'),
+      task('2', 'Running', 'Running 1 hour ago'),
+    ];
+    const old = new Set(['1', '2']);
+    const judge = (s: ServiceState, waited: number) =>
+      judgeService('web', 'x', s, s, tasks, old, 0, waited);
+    // No update running yet: its old tasks may still be replaced, for a while.
+    const quiet = service('v1');
+    expect(judge(quiet, 1_000)).toMatchObject({
+      converged: false,
+      progress: { state: 'updating' },
+    });
+    expect(judge(quiet, UNSURE_WINDOW_MS).converged).toBe(true);
+    // An old update's "completed" is not this deploy's.
+    const stale = service('v1', { UpdateStatus: { State: 'completed' } });
+    expect(judge(stale, 1_000).converged).toBe(false);
+    expect(judge(stale, UNSURE_WINDOW_MS).converged).toBe(true);
+    // An update running: waited for, however long, between its batches too.
+    const rolling = service('v1', { UpdateStatus: { State: 'updating' } });
+    expect(judge(rolling, 60_000)).toMatchObject({
+      converged: false,
+      progress: { state: 'updating' },
+    });
+    // Every task that runs is new: done, whatever Swarm says yet.
+    const fresh = [
+      task('3', 'Running', 'Running 1 second ago'),
+      task('4', 'Running', 'Running 1 second ago'),
+    ];
+    expect(judgeService('web', 'x', rolling, rolling, fresh, old, 0, 1_000).converged).toBe(true);
   });
 
   it("calls an update done once every task that runs was made by this launch, before Swarm's monitor window ends", () => {
