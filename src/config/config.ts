@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { configSchema, type OttoConfig } from './schema.js';
 
 import { envValue } from './env-value.js';
+import { EXAMPLE_COMPOSE, EXAMPLE_FLEET, ottoHome } from './otto-home.js';
 export * from './vocabulary.js';
 export { envValue } from './env-value.js';
 export { DEFAULT_INGRESS_IMAGE, IMAGE_REFERENCE } from './schema.js';
@@ -83,9 +84,27 @@ export function buildConfig(
   return parsed.data;
 }
 
-/** The configuration Otto runs with when there is no otto.yml at all. */
-export function embeddedDefault(cwd: string = process.cwd()): OttoConfig {
-  return buildConfig({ data_dir: '.otto', clusters: { local: { local: true } } }, cwd, undefined);
+/**
+ * The configuration Otto runs with when there is no otto.yml at all: the `local`
+ * cluster (this machine's docker CLI), and the example fleet `hello` on it when Otto's
+ * folder has `examples/hello/compose.yml` (a checkout or the image always does).
+ */
+export function embeddedDefault(
+  cwd: string = process.cwd(),
+  home: string = ottoHome(),
+): OttoConfig {
+  const example = join(home, EXAMPLE_COMPOSE);
+  return buildConfig(
+    {
+      data_dir: '.otto',
+      clusters: { local: { local: true } },
+      ...(existsSync(example)
+        ? { fleets: { [EXAMPLE_FLEET]: { cluster: 'local', compose_file: example } } }
+        : {}),
+    },
+    cwd,
+    undefined,
+  );
 }
 
 /**

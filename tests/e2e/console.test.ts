@@ -27,7 +27,9 @@ describe.skipIf(bed === null)('the console and the local cluster', () => {
     expect(r.stdout).toContain('Otto at Mission Control');
     expect(r.stdout).toContain('Cluster local: no Docker engine answers');
     expect(r.stdout).toContain('launch <fleet>');
-    expect(r.stdout).toContain('No fleets configured yet');
+    // The built-in default offers the example fleet; no engine answers, so it is only named.
+    expect(r.stdout).toContain('the example fleet hello. Try: launch hello');
+    expect(r.stdout).toMatch(/hello/);
     expect(r.stdout).toContain('generated a new secret key');
   });
 

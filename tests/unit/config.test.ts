@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -255,6 +255,15 @@ describe('otto.yml', () => {
       "can't find the config file",
     );
     expect(embeddedDefault('/w').dataDir).toBe('/w/.otto');
+    // The example fleet, from Otto's own folder whatever the working one.
+    const hello = embeddedDefault('/w').fleets.get('hello');
+    expect(hello?.cluster).toBe('local');
+    expect(hello?.source).toEqual({
+      kind: 'file',
+      path: resolve(import.meta.dirname, '../../examples/hello/compose.yml'),
+    });
+    // An Otto folder without examples/: the local cluster alone.
+    expect(embeddedDefault('/w', '/nowhere').fleets.size).toBe(0);
   });
 });
 

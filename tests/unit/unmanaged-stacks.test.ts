@@ -119,8 +119,10 @@ beforeAll(async () => {
     },
     { files: { 'stacks/shop.yml': NGINX, 'stacks/duo.yml': NGINX }, transport: swarm },
   );
-  // The embedded default: one local cluster, no fleets, no otto.yml.
-  bare = await openOps(embeddedDefault(mkdtempSync(join(tmpdir(), 'otto-bare-'))), {
+  // The embedded default of an Otto folder without examples/: one local cluster, no
+  // fleets, no otto.yml.
+  const folder = mkdtempSync(join(tmpdir(), 'otto-bare-'));
+  bare = await openOps(embeddedDefault(folder, folder), {
     env: { OTTO_SECRET_KEY: testKey(0).toString('base64') },
     makeTransport: () => swarm,
   });
