@@ -106,7 +106,7 @@ async function statusFanOut(bed: Testbed) {
     twenty_fleets: all,
     otto_say_status_cold_ms: Math.round(cliMs),
     targets: { same_calls_as_one_fleet: one.calls === all.calls, under_1s: all.median_ms < 1000 },
-    note: 'status makes one docker service ls per cluster, plus one docker service ps when some service is short of replicas.',
+    note: 'status makes one docker service ls per cluster, and one docker stack ls beside it for those who see the stacks Otto did not launch, plus one docker service ps when some service is short of replicas.',
   };
 }
 
